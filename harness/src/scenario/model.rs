@@ -1,0 +1,375 @@
+//! The scenario format: what a YAML file under `suites/` may say.
+//!
+//! A scenario starts from the *valid request* for a (mode, endpoint) pair, applies named
+//! mutations in order, and states what a conforming server does with the result. The
+//! vocabulary below is the whole language; a new rule of the draft should need a new YAML
+//! file, and only a new *kind* of change to the request needs a new variant here.
+//!
+//! Strings inside `set:` values and header values may hold placeholders, replaced when the
+//! request is planned: `${issuer}`, `${endpoint_url}` (URL of the endpoint the request goes
+//! to), `${token_endpoint}`, `${par_endpoint}`, `${client_id}`, `${challenge}` (a challenge the
+//! server issued for this request), `${now}` (integer seconds; a value that is exactly
+//! `"${now}"` becomes a JSON number). A `set:` value that is exactly one of `"${instance_jwk}"`,
+//! `"${instance_jwk_private}"`, `"${other_jwk}"`, `"${attester_jwk}"` becomes that JWK object.
+use serde::{Deserialize, Serialize};
+
+/// One file = one scenario.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Stable id, kebab-case, unique across the corpus (`cargo test -- <id>` runs it).
+    pub id: String,
+    pub title: String,
+    /// Requirement ids of `suites/requirements.yaml` this scenario checks.
+    pub requirements: Vec<String>,
+    /// Proof-of-possession modes the scenario applies to.
+    pub modes: Vec<Mode>,
+    /// Endpoints the scenario applies to.
+    pub endpoints: Vec<Endpoint>,
+    /// Preconditions on the target; when one is not met the result is `not_applicable` with
+    /// the precondition's reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<Precondition>,
+    /// Overrides the level derived from the requirements (the strongest of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// Changes applied, in order, to the valid request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mutations: Vec<Mutation>,
+    pub expect: Expectation,
+    /// Why the expectation is what it is, citing the draft (shown in reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rationale: Option<String>,
+}
+
+/// Proof-of-possession mode; `none` is for endpoint-level checks (metadata, challenge).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Normal mode, `attest_jwt_client_auth`.
+    AttestationPopJwt,
+    /// DPoP combined mode, `attest_jwt_client_auth_dpop`.
+    DpopCombined,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    Token,
+    Par,
+    Challenge,
+    Metadata,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    MUST,
+    SHOULD,
+    MAY,
+}
+
+/// Conditions the target must meet for a scenario to apply.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Precondition {
+    /// Metadata advertises `challenge_endpoint`.
+    ChallengeEndpoint,
+    /// The target is declared to demand a challenge (`--challenge-required`).
+    ChallengeRequired,
+    /// The target is NOT declared to demand a challenge (stale-`iat` cases: a server that
+    /// demands challenges may use them instead of `iat` for freshness, draft-10 §Verification
+    /// PoP item 6).
+    ChallengeNotRequired,
+    /// The server advertises only one of the two auth methods (dispatch checks).
+    SingleMethod,
+    /// An HS* algorithm is advertised for attestations and the target config holds the MAC key.
+    MacAttestation,
+    /// The target is declared to demand DPoP nonces (target config `dpop_nonce_required`).
+    DpopNonceRequired,
+    /// The target is declared to treat challenges as single-use (`challenge_single_use`).
+    ChallengeSingleUse,
+}
+
+/// Which of the three JWTs a mutation touches.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// The Client Attestation JWT (`OAuth-Client-Attestation`).
+    Attestation,
+    /// The Client Attestation PoP JWT (`OAuth-Client-Attestation-PoP`).
+    Pop,
+    /// The DPoP proof (`DPoP`).
+    Dpop,
+}
+
+/// A header field of the request: one of the three token fields, or any other name.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum FieldRef {
+    Token(TokenKind),
+    Name(String),
+}
+
+/// Keys the harness can sign with.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyRef {
+    /// The attester key of the target config (signs valid attestations).
+    Attester,
+    /// The Client Instance Key (in `cnf.jwk`; signs valid PoPs and combined DPoP proofs).
+    Instance,
+    /// A fresh P-256 key nobody trusts or expects.
+    Other,
+    /// `alg: none`, empty signature.
+    None,
+    /// HS256 with the instance key's public JWK thumbprint as the secret (a MAC where an
+    /// asymmetric signature is required).
+    HmacInstance,
+    /// HS256 with the attestation MAC key of the target config.
+    HmacAttester,
+}
+
+/// How to damage a finished signature.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureDamage {
+    /// Flip one bit of the signature.
+    FlipBit,
+    /// Drop the signature (`header.payload.`).
+    Strip,
+    /// Change the payload after signing (one claim) and keep the old signature.
+    TamperPayload,
+    /// Use the signature of another token signed with the same key.
+    FromOtherToken,
+}
+
+/// How the second value of a duplicated header field is made.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateCopy {
+    /// The same value twice.
+    #[default]
+    Same,
+    /// A second, independently built valid token of the same kind.
+    Fresh,
+}
+
+/// Two field lines, or one line holding a comma-joined list (RFC 9110 §5.3 treats them alike).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateStyle {
+    #[default]
+    Lines,
+    Comma,
+}
+
+/// What to do with a challenge / nonce for this request.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeUse {
+    /// Do not include any challenge.
+    Missing,
+    /// Include a value the server never issued.
+    Wrong,
+    /// Include a challenge that an earlier accepted request already used.
+    Reused,
+    /// Put the (valid) challenge in another claim: `challenge` in a DPoP proof, or `nonce`
+    /// in a PoP, instead of the one the draft names.
+    WrongClaim,
+}
+
+/// One change to the valid request.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Mutation {
+    /// Remove every line of a header field.
+    RemoveHeader(FieldRef),
+    /// Send a field twice: two lines, or one comma-joined line.
+    DuplicateHeader {
+        field: TokenKind,
+        #[serde(default)]
+        style: DuplicateStyle,
+        #[serde(default)]
+        copy: DuplicateCopy,
+    },
+    /// Replace the value of a field with a literal string (placeholders allowed); adds the
+    /// field when absent.
+    SetHeader { field: FieldRef, value: String },
+    /// Add a token field the mode does not normally send, built valid and then changed by
+    /// `mutations` (which must target `token`): e.g. a PoP next to a combined-mode DPoP proof,
+    /// or an independent DPoP proof next to a normal-mode PoP.
+    AddToken {
+        token: TokenKind,
+        #[serde(default)]
+        mutations: Vec<Mutation>,
+    },
+    /// Set a JOSE header parameter to any JSON value.
+    SetJoseHeader {
+        token: TokenKind,
+        name: String,
+        value: serde_json::Value,
+    },
+    /// Remove a JOSE header parameter.
+    RemoveJoseHeader { token: TokenKind, name: String },
+    /// Set a claim to any JSON value.
+    SetClaim {
+        token: TokenKind,
+        name: String,
+        value: serde_json::Value,
+    },
+    /// Remove a claim.
+    RemoveClaim { token: TokenKind, name: String },
+    /// Set a time claim (`iat`, `exp`, `nbf`) to now + `offset` seconds (negative: past).
+    TimeClaim {
+        token: TokenKind,
+        name: String,
+        offset: i64,
+    },
+    /// Sign with another key. For `dpop` the `jwk` header follows the signing key unless a
+    /// later mutation sets it.
+    SignWith { token: TokenKind, key: KeyRef },
+    /// Damage the signature after signing.
+    DamageSignature {
+        token: TokenKind,
+        damage: SignatureDamage,
+    },
+    /// Change the Client Instance Key as it appears in the attestation's `cnf.jwk`.
+    Cnf(CnfChange),
+    /// Challenge handling for the proof that carries it (PoP `challenge`, DPoP `nonce`).
+    Challenge(ChallengeUse),
+    /// Set (or, with `value: null`, remove) a form parameter of the request body.
+    Form {
+        name: String,
+        value: Option<String>,
+    },
+    /// Send the request with another HTTP method.
+    HttpMethod(String),
+    /// Send the exact same request again after it was accepted; the second one is judged.
+    Replay,
+    /// Send a second request that reuses the first one's `jti` in `token`, with a fresh
+    /// challenge where the server issues them (so a single-use challenge cannot hide a missing
+    /// jti check); the second one is judged.
+    ReplayJti { token: TokenKind },
+}
+
+/// Changes to `cnf.jwk` of the attestation.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum CnfChange {
+    /// Add members (e.g. `use`, `kid`, `alg`, `key_ops`) that do not change the key material.
+    AddMembers(serde_json::Map<String, serde_json::Value>),
+    /// Emit the members in reverse order (a JSON-order-dependent comparison breaks).
+    ReverseOrder,
+    /// Include the private part (`d`).
+    IncludePrivate,
+    /// Replace by the public key of the `other` key (the PoP / DPoP stays signed by the
+    /// instance key unless changed too).
+    OtherKey,
+    /// Replace by a symmetric key (`kty: oct`).
+    Symmetric,
+    /// Replace by an RSA key with its private members.
+    RsaPrivate,
+    /// Remove `jwk` from `cnf`.
+    RemoveJwk,
+}
+
+/// What a conforming server does. In YAML `accept`, `reject` and `observe` may be written as
+/// a bare word, or as a map (`reject: {status: [401], error: [invalid_client]}`).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Expectation {
+    /// 2xx (token: 200 with `access_token`; PAR: 201 with `request_uri`).
+    Accept(AcceptSpec),
+    /// An OAuth error response.
+    Reject(RejectSpec),
+    /// The draft does not decide: record what the server did (`info`).
+    Observe,
+    /// A built-in check of a non-request-driven property (metadata, challenge endpoint).
+    Check(BuiltinCheck),
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptSpec {
+    /// Required `token_type` in a token response (case-insensitive), e.g. `DPoP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RejectSpec {
+    /// Acceptable status codes; default 400 and 401.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status: Vec<u16>,
+    /// Acceptable `error` values; default: any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error: Vec<String>,
+    /// Response header fields that must be present (e.g. `OAuth-Client-Attestation-Challenge`
+    /// with `use_attestation_challenge`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<String>,
+}
+
+/// Checks that are not "send a request, expect accept/reject".
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum BuiltinCheck {
+    /// `token_endpoint_auth_methods_supported` lists a draft-10 method.
+    MetadataAuthMethods,
+    /// Both attestation alg lists present when normal mode is advertised.
+    MetadataAttestationAlgs,
+    /// `dpop_signing_alg_values_supported` present when combined mode is advertised.
+    MetadataDpopAlgs,
+    /// `client_attestation_pop_methods_supported`, when present, is a non-empty array of
+    /// registered values.
+    MetadataPopMethods,
+    /// No alg list advertises `none`; PoP/DPoP lists hold asymmetric algs only.
+    MetadataAlgValues,
+    /// POST to the challenge endpoint → 200 JSON with a string `attestation_challenge`.
+    ChallengeEndpointResponse,
+    /// The challenge response carries `Cache-Control: no-store`.
+    ChallengeEndpointNoStore,
+    /// Two challenges fetched in a row differ.
+    ChallengeEndpointFresh,
+}
+
+impl<'de> Deserialize<'de> for Expectation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// The map form, with serde's own error messages for unknown keys.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case", deny_unknown_fields)]
+        enum Full {
+            Accept(#[serde(default)] Option<AcceptSpec>),
+            Reject(#[serde(default)] Option<RejectSpec>),
+            Observe(#[serde(default)] Option<()>),
+            Check(BuiltinCheck),
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Expectation;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`accept`, `reject`, `observe`, or a map with one of them or `check`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Expectation, E> {
+                match v {
+                    "accept" => Ok(Expectation::Accept(AcceptSpec::default())),
+                    "reject" => Ok(Expectation::Reject(RejectSpec::default())),
+                    "observe" => Ok(Expectation::Observe),
+                    other => Err(E::unknown_variant(other, &["accept", "reject", "observe"])),
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, a: A) -> Result<Expectation, A::Error> {
+                let full = Full::deserialize(serde::de::value::MapAccessDeserializer::new(a))?;
+                Ok(match full {
+                    Full::Accept(s) => Expectation::Accept(s.unwrap_or_default()),
+                    Full::Reject(s) => Expectation::Reject(s.unwrap_or_default()),
+                    Full::Observe(_) => Expectation::Observe,
+                    Full::Check(c) => Expectation::Check(c),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

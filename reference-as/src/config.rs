@@ -1,0 +1,124 @@
+//! Configuration of the reference AS.
+use crate::fault::Fault;
+use std::collections::BTreeSet;
+
+/// Token endpoint auth methods of draft-10 §13 (IANA registrations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AuthMethod {
+    /// `attest_jwt_client_auth`: Client Attestation + Client Attestation PoP JWT.
+    AttestJwtClientAuth,
+    /// `attest_jwt_client_auth_dpop`: Client Attestation + DPoP proof (combined mode).
+    AttestJwtClientAuthDpop,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::AttestJwtClientAuth => "attest_jwt_client_auth",
+            AuthMethod::AttestJwtClientAuthDpop => "attest_jwt_client_auth_dpop",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "attest_jwt_client_auth" => Some(AuthMethod::AttestJwtClientAuth),
+            "attest_jwt_client_auth_dpop" => Some(AuthMethod::AttestJwtClientAuthDpop),
+            _ => None,
+        }
+    }
+}
+
+/// Server-provided challenges (draft-10 §Challenges).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ChallengePolicy {
+    /// No challenge endpoint, no challenge headers; challenges in PoPs are ignored.
+    Off,
+    /// Challenge endpoint advertised; a challenge, if present, must be one we issued.
+    #[default]
+    Optional,
+    /// Every PoP / combined DPoP proof must carry a challenge we issued.
+    Required,
+}
+
+/// DPoP nonces (RFC 9449 §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum DpopNoncePolicy {
+    #[default]
+    Off,
+    /// Every DPoP proof must carry a `nonce` we issued (`use_dpop_nonce` + `DPoP-Nonce`).
+    Required,
+}
+
+/// Time windows, in seconds.
+#[derive(Clone, Debug)]
+pub struct TimeWindows {
+    /// Allowed clock skew for `exp` / future `iat`.
+    pub skew: u64,
+    /// Max age of a PoP / DPoP proof `iat` (also the jti replay window).
+    pub pop_max_age: u64,
+    /// Max age of a Client Attestation by its `iat` (→ `use_fresh_attestation`); None = no limit.
+    pub attestation_max_age: Option<u64>,
+    /// Lifetime of an issued challenge / DPoP nonce.
+    pub challenge_ttl: u64,
+}
+
+impl Default for TimeWindows {
+    fn default() -> Self {
+        TimeWindows {
+            skew: 60,
+            pop_max_age: 300,
+            attestation_max_age: None,
+            challenge_ttl: 300,
+        }
+    }
+}
+
+/// A registered client.
+#[derive(Clone, Debug)]
+pub struct ClientRegistration {
+    pub client_id: String,
+    /// Auth methods this client may use (real servers register one per client).
+    pub methods: BTreeSet<AuthMethod>,
+    /// Redirect URIs accepted at the PAR endpoint.
+    pub redirect_uris: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// None → `http://127.0.0.1:<port>` once bound.
+    pub issuer: Option<String>,
+    /// 0 → ephemeral.
+    pub port: u16,
+    /// Trusted attester keys, as a JWKS (`{"keys":[...]}`), public keys (EC P-256, OKP
+    /// Ed25519, RSA) or `kty: oct` keys for HS256 attestations.
+    pub attester_jwks: serde_json::Value,
+    pub clients: Vec<ClientRegistration>,
+    /// Auth methods advertised and accepted server-wide.
+    pub methods: BTreeSet<AuthMethod>,
+    pub challenge: ChallengePolicy,
+    pub dpop_nonce: DpopNoncePolicy,
+    pub windows: TimeWindows,
+    /// Faults switched on (empty = conforming).
+    pub faults: BTreeSet<Fault>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        let methods: BTreeSet<AuthMethod> =
+            [AuthMethod::AttestJwtClientAuth, AuthMethod::AttestJwtClientAuthDpop].into();
+        ServerConfig {
+            issuer: None,
+            port: 0,
+            attester_jwks: serde_json::json!({ "keys": [] }),
+            clients: vec![ClientRegistration {
+                client_id: "https://client.example.com".into(),
+                methods: methods.clone(),
+                redirect_uris: vec!["https://client.example.com/cb".into()],
+            }],
+            methods,
+            challenge: ChallengePolicy::default(),
+            dpop_nonce: DpopNoncePolicy::default(),
+            windows: TimeWindows::default(),
+            faults: BTreeSet::new(),
+        }
+    }
+}
