@@ -2,4 +2,5 @@
 //! Authentication (draft-ietf-oauth-attestation-based-client-auth-10).
 //!
 //! Data flows target → scenario → plan → exchange → verdict → report (see README).
+pub mod report;
 pub mod scenario;

@@ -30,6 +30,10 @@ pub struct Scenario {
     /// the precondition's reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<Precondition>,
+    /// `control`: the valid request itself. Every (mode, endpoint) has one; negatives for that
+    /// pair count as `pass` only if its control was accepted in the same run.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub role: Role,
     /// Overrides the level derived from the requirements (the strongest of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
@@ -40,6 +44,18 @@ pub struct Scenario {
     /// Why the expectation is what it is, citing the draft (shown in reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rationale: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Check,
+    Control,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// Proof-of-possession mode; `none` is for endpoint-level checks (metadata, challenge).
@@ -343,7 +359,7 @@ impl<'de> Deserialize<'de> for Expectation {
         enum Full {
             Accept(#[serde(default)] Option<AcceptSpec>),
             Reject(#[serde(default)] Option<RejectSpec>),
-            Observe(#[serde(default)] Option<()>),
+            Observe(#[serde(default)] ()),
             Check(BuiltinCheck),
         }
         struct V;
@@ -365,7 +381,7 @@ impl<'de> Deserialize<'de> for Expectation {
                 Ok(match full {
                     Full::Accept(s) => Expectation::Accept(s.unwrap_or_default()),
                     Full::Reject(s) => Expectation::Reject(s.unwrap_or_default()),
-                    Full::Observe(_) => Expectation::Observe,
+                    Full::Observe(()) => Expectation::Observe,
                     Full::Check(c) => Expectation::Check(c),
                 })
             }

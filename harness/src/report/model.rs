@@ -1,0 +1,185 @@
+//! The run's results, as written to `report.json` (DESIGN.md contract; extend compatibly)
+//! and read by every other renderer (terminal, JUnit, HTML, Markdown, NDJSON).
+use crate::scenario::{Endpoint, Level, Mode};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const DRAFT: &str = "draft-10";
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Warning,
+    Info,
+    NotApplicable,
+    Error,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 6] = [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::Warning,
+        Verdict::Info,
+        Verdict::NotApplicable,
+        Verdict::Error,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Warning => "warning",
+            Verdict::Info => "info",
+            Verdict::NotApplicable => "not_applicable",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    pub tool: ToolInfo,
+    pub target: TargetInfo,
+    pub summary: Summary,
+    pub results: Vec<CaseResult>,
+    pub requirements: Vec<RequirementResult>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+    pub draft: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    pub duration_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TargetInfo {
+    pub issuer: String,
+    /// `true` when the embedded reference AS was the target.
+    pub embedded: bool,
+    /// Auth methods advertised in metadata.
+    pub methods: Vec<String>,
+    pub token_endpoint: Option<String>,
+    pub par_endpoint: Option<String>,
+    pub challenge_endpoint: Option<String>,
+    /// The metadata document as fetched.
+    pub metadata: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Summary {
+    pub pass: usize,
+    pub fail: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub not_applicable: usize,
+    pub error: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, v: Verdict) {
+        *match v {
+            Verdict::Pass => &mut self.pass,
+            Verdict::Fail => &mut self.fail,
+            Verdict::Warning => &mut self.warning,
+            Verdict::Info => &mut self.info,
+            Verdict::NotApplicable => &mut self.not_applicable,
+            Verdict::Error => &mut self.error,
+        } += 1;
+    }
+    pub fn get(&self, v: Verdict) -> usize {
+        match v {
+            Verdict::Pass => self.pass,
+            Verdict::Fail => self.fail,
+            Verdict::Warning => self.warning,
+            Verdict::Info => self.info,
+            Verdict::NotApplicable => self.not_applicable,
+            Verdict::Error => self.error,
+        }
+    }
+}
+
+/// One scenario run in one (mode, endpoint).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// `<scenario>/<mode>/<endpoint>`, unique in a run; the libtest name.
+    pub id: String,
+    pub scenario: String,
+    pub title: String,
+    pub mode: Mode,
+    pub endpoint: Endpoint,
+    pub requirements: Vec<String>,
+    pub level: Level,
+    pub verdict: Verdict,
+    /// Why this verdict: what was expected and what happened.
+    pub reason: String,
+    /// The draft revision the verdict is against (`draft-10`).
+    pub draft: String,
+    /// The mutations applied, as in the scenario file.
+    pub mutations: Vec<serde_json::Value>,
+    /// The expectation, as in the scenario file.
+    pub expect: serde_json::Value,
+    pub exchanges: Vec<Exchange>,
+    pub duration_ms: u64,
+}
+
+/// One HTTP request and its response, as sent and received.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Exchange {
+    /// What this exchange was for: `challenge`, `request`, `retry (use_dpop_nonce)`, ...
+    pub purpose: String,
+    pub request: HttpRequest,
+    /// None when no response came (timeout, reset); `error` says why.
+    pub response: Option<HttpResponse>,
+    pub error: Option<String>,
+    /// JWTs carried in the request, decoded (for reports).
+    pub jwts: Vec<DecodedJwt>,
+    pub duration_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    /// In wire order; a field sent on two lines appears twice.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// Body as text (lossy UTF-8), cut at 64 KiB; `body_truncated` says so.
+    pub body: String,
+    pub body_truncated: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DecodedJwt {
+    /// The header field it came in.
+    pub field: String,
+    pub header: serde_json::Value,
+    pub claims: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RequirementResult {
+    pub id: String,
+    pub section: String,
+    pub level: Level,
+    pub summary: String,
+    /// Worst verdict over its results; `not_applicable` when none ran; excluded ones are
+    /// `not_applicable` with `excluded` set.
+    pub verdict: Verdict,
+    pub scenarios: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<String>,
+    /// Verdict counts over this requirement's results.
+    pub counts: BTreeMap<String, usize>,
+}
