@@ -97,8 +97,14 @@ pub enum Precondition {
     /// demands challenges may use them instead of `iat` for freshness, draft-10 §Verification
     /// PoP item 6).
     ChallengeNotRequired,
-    /// The server advertises only one of the two auth methods (dispatch checks).
-    SingleMethod,
+    /// The scenario's mode is NOT advertised by the server (and the other one is): the request
+    /// is sent anyway and must be rejected (draft-10 §Metadata: the methods signal support;
+    /// DESIGN.md stance). The control of the other mode at the same endpoint stands in as the
+    /// positive control.
+    MethodNotAdvertised,
+    /// The target is declared to enforce a maximum attestation age (target config
+    /// `attestation_max_age`), so a stale attestation must get `use_fresh_attestation`.
+    AttestationFreshness,
     /// An HS* algorithm is advertised for attestations and the target config holds the MAC key.
     MacAttestation,
     /// The target is declared to demand DPoP nonces (target config `dpop_nonce_required`).
