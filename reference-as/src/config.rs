@@ -103,8 +103,11 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        let methods: BTreeSet<AuthMethod> =
-            [AuthMethod::AttestJwtClientAuth, AuthMethod::AttestJwtClientAuthDpop].into();
+        let methods: BTreeSet<AuthMethod> = [
+            AuthMethod::AttestJwtClientAuth,
+            AuthMethod::AttestJwtClientAuthDpop,
+        ]
+        .into();
         ServerConfig {
             issuer: None,
             port: 0,

@@ -7,8 +7,23 @@
 //! - [`start`] binds 127.0.0.1 and returns a [`RunningServer`].
 //! - [`router`] gives the axum `Router` for in-process use (fuzzing without sockets).
 
+mod challenge;
+mod claims;
 pub mod config;
+mod dispatch;
+mod errors;
 pub mod fault;
+mod fields;
+mod form;
+mod handlers;
+mod jose;
+mod jwk;
+mod metadata;
+mod replay;
+mod state;
+mod verify_attestation;
+mod verify_dpop;
+mod verify_pop;
 
 pub use config::{
     AuthMethod, ChallengePolicy, ClientRegistration, DpopNoncePolicy, ServerConfig, TimeWindows,
@@ -65,8 +80,22 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     })
 }
 
-/// The application. `config.issuer` must be set.
+/// The application. `config.issuer` must be set. Endpoints live under the issuer's path:
+/// `<path>/token`, `<path>/par`, `<path>/challenge` (only when challenges are on), and the
+/// metadata at `/.well-known/oauth-authorization-server<path>` (RFC 8414 §3.1).
 pub fn router(config: ServerConfig) -> anyhow::Result<axum::Router> {
-    let _ = config;
-    anyhow::bail!("reference AS not implemented yet")
+    use axum::routing::any;
+    let st = std::sync::Arc::new(state::AppState::new(config)?);
+    let base = st.base_path.clone();
+    let mut app = axum::Router::new()
+        .route(
+            &format!("/.well-known/oauth-authorization-server{base}"),
+            any(handlers::metadata),
+        )
+        .route(&format!("{base}/token"), any(handlers::token))
+        .route(&format!("{base}/par"), any(handlers::par));
+    if st.config.challenge != ChallengePolicy::Off {
+        app = app.route(&format!("{base}/challenge"), any(handlers::challenge));
+    }
+    Ok(app.fallback(handlers::not_found).with_state(st))
 }

@@ -1,0 +1,234 @@
+//! HTTP endpoints: metadata, token, PAR, challenge, and the JSON fallbacks. Handlers take the
+//! raw request so that no extractor rejection (axum's plain-text errors) reaches a client.
+use crate::config::{ChallengePolicy, DpopNoncePolicy};
+use crate::dispatch::{authenticate, AuthRequest};
+use crate::errors::{json_response, OAuthError};
+use crate::fault::Fault;
+use crate::form::{parse_form, Form};
+use crate::state::{now, AppState};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use std::sync::Arc;
+
+/// Largest accepted request body; token and PAR requests are small forms.
+pub const MAX_BODY: usize = 64 * 1024;
+
+pub const CHALLENGE_HEADER: HeaderName =
+    HeaderName::from_static("oauth-client-attestation-challenge");
+pub const DPOP_NONCE_HEADER: HeaderName = HeaderName::from_static("dpop-nonce");
+
+type St = State<Arc<AppState>>;
+
+fn method_not_allowed(allow: &'static str) -> Response {
+    let mut r = OAuthError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        format!("method not allowed; use {allow}"),
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    r
+}
+
+/// GET /.well-known/oauth-authorization-server (RFC 8414 §3).
+pub async fn metadata(State(st): St, req: Request) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return method_not_allowed("GET");
+    }
+    let mut r = (StatusCode::OK, crate::metadata::metadata(&st).to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// POST /challenge (draft-10 §Providing Challenges through the Challenge Endpoint).
+pub async fn challenge(State(st): St, req: Request) -> Response {
+    if req.method() != Method::POST {
+        return method_not_allowed("POST");
+    }
+    let value = st.challenges.issue(now(), st.config.windows.challenge_ttl);
+    let mut r = json_response(StatusCode::OK, &json!({ "attestation_challenge": value }));
+    if st.fault(Fault::ChallengeEndpointCacheable) {
+        r.headers_mut().remove(header::CACHE_CONTROL);
+    }
+    r
+}
+
+/// POST /token: client_credentials with attestation-based client authentication.
+pub async fn token(State(st): St, req: Request) -> Response {
+    let result = token_inner(&st, req).await;
+    finish(&st, result)
+}
+
+async fn token_inner(st: &AppState, req: Request) -> Result<Response, OAuthError> {
+    let (method, headers, form) = read_form_request(req).await?;
+    let outcome = authenticate(
+        st,
+        &AuthRequest {
+            method: method.as_str(),
+            headers: &headers,
+            endpoint_url: &st.token_endpoint,
+            form_client_id: form.get("client_id").map(String::as_str),
+        },
+        now(),
+    )?;
+    // RFC 6749 §5.2: grant errors come after client authentication.
+    match form.get("grant_type").map(String::as_str) {
+        Some("client_credentials") => {}
+        Some(other) => {
+            return Err(OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                format!("grant_type {other:?} is not supported (only client_credentials)"),
+            ))
+        }
+        None => return Err(OAuthError::invalid_request("grant_type missing")),
+    }
+    let token_type = if outcome.dpop_validated && !st.fault(Fault::TokenTypeBearerWithDpop) {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "access_token": crate::jose::b64url_encode(&rand::random::<[u8; 32]>()),
+            "token_type": token_type,
+            "expires_in": 3600,
+        }),
+    ))
+}
+
+/// POST /par (RFC 9126 §2): authenticates like the token endpoint.
+pub async fn par(State(st): St, req: Request) -> Response {
+    let result = par_inner(&st, req).await;
+    finish(&st, result)
+}
+
+async fn par_inner(st: &AppState, req: Request) -> Result<Response, OAuthError> {
+    let (method, headers, form) = read_form_request(req).await?;
+    let client_id = if st.fault(Fault::ParSkipsClientAuth) {
+        form.get("client_id")
+            .cloned()
+            .ok_or_else(|| OAuthError::invalid_request("client_id missing"))?
+    } else {
+        authenticate(
+            st,
+            &AuthRequest {
+                method: method.as_str(),
+                headers: &headers,
+                endpoint_url: &st.par_endpoint,
+                form_client_id: form.get("client_id").map(String::as_str),
+            },
+            now(),
+        )?
+        .client_id
+    };
+    let client = st
+        .config
+        .clients
+        .iter()
+        .find(|c| c.client_id == client_id)
+        .ok_or_else(|| OAuthError::invalid_client(format!("unknown client {client_id:?}")))?;
+    // RFC 9126 §2.1: request_uri must not be provided.
+    if form.contains_key("request_uri") {
+        return Err(OAuthError::invalid_request(
+            "request_uri must not be sent to the PAR endpoint",
+        ));
+    }
+    match form.get("response_type").map(String::as_str) {
+        Some("code") => {}
+        Some(other) => {
+            return Err(OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_response_type",
+                format!("response_type {other:?} is not supported (only code)"),
+            ))
+        }
+        None => return Err(OAuthError::invalid_request("response_type missing")),
+    }
+    let redirect_uri = form
+        .get("redirect_uri")
+        .ok_or_else(|| OAuthError::invalid_request("redirect_uri missing"))?;
+    if !client.redirect_uris.iter().any(|u| u == redirect_uri) {
+        return Err(OAuthError::invalid_request(format!(
+            "redirect_uri {redirect_uri:?} is not registered for the client"
+        )));
+    }
+    let request_uri = format!(
+        "urn:ietf:params:oauth:request_uri:{}",
+        crate::jose::b64url_encode(&rand::random::<[u8; 24]>())
+    );
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "request_uri": request_uri, "expires_in": 60 }),
+    ))
+}
+
+async fn read_form_request(
+    req: Request,
+) -> Result<(Method, axum::http::HeaderMap, Form), OAuthError> {
+    if req.method() != Method::POST {
+        return Err(OAuthError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+            "method not allowed; use POST",
+        )
+        .with_header(header::ALLOW, "POST".into()));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(body).await?;
+    let form = parse_form(&parts.headers, &bytes)?;
+    Ok((parts.method, parts.headers, form))
+}
+
+async fn read_body(body: Body) -> Result<axum::body::Bytes, OAuthError> {
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+        OAuthError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            format!("request body larger than {MAX_BODY} bytes or unreadable"),
+        )
+    })
+}
+
+/// Every /token and /par response (success or error) carries a fresh server value: in
+/// `OAuth-Client-Attestation-Challenge` when challenges are on (draft-10 §Providing Challenges
+/// on Previous Responses; required on use_attestation_challenge by §Errors) and in `DPoP-Nonce`
+/// when DPoP nonces are required (RFC 9449 §8). One value serves both (see challenge.rs).
+fn finish(st: &AppState, result: Result<Response, OAuthError>) -> Response {
+    let (mut resp, is_challenge_error) = match result {
+        Ok(r) => (r, false),
+        Err(e) => {
+            let c = e.error == "use_attestation_challenge";
+            (e.into_response(), c)
+        }
+    };
+    let want_challenge = st.config.challenge != ChallengePolicy::Off
+        && !(is_challenge_error && st.fault(Fault::UseAttestationChallengeWithoutHeader));
+    let want_nonce = st.config.dpop_nonce == DpopNoncePolicy::Required;
+    if want_challenge || want_nonce {
+        let value = st.challenges.issue(now(), st.config.windows.challenge_ttl);
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            let h = resp.headers_mut();
+            if want_challenge {
+                h.insert(CHALLENGE_HEADER, v.clone());
+            }
+            if want_nonce {
+                h.insert(DPOP_NONCE_HEADER, v);
+            }
+        }
+    }
+    resp
+}
+
+/// Unknown paths.
+pub async fn not_found() -> Response {
+    OAuthError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").into_response()
+}

@@ -1,0 +1,242 @@
+//! JWK handling (RFC 7517 / RFC 7518 §6 / RFC 8037), RFC 7638 thumbprints, and signature
+//! verification with `ring` for the algorithms this server supports.
+use crate::jose::b64url_decode;
+use ring::signature::{self, UnparsedPublicKey};
+use serde_json::{Map, Value};
+
+/// JWS algorithms supported (RFC 7518 §3, RFC 8037 §3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Alg {
+    Es256,
+    EdDsa,
+    Ps256,
+    Rs256,
+    Hs256,
+}
+
+impl Alg {
+    /// Algorithms for the PoP and DPoP proofs, which must be asymmetric (draft-10 §Client
+    /// Attestation PoP JWT rule 2, RFC 9449 §4.3 item 5), in the advertised order.
+    pub const ASYMMETRIC: [Alg; 4] = [Alg::Es256, Alg::EdDsa, Alg::Ps256, Alg::Rs256];
+
+    pub fn parse(s: &str) -> Option<Alg> {
+        match s {
+            "ES256" => Some(Alg::Es256),
+            "EdDSA" => Some(Alg::EdDsa),
+            "PS256" => Some(Alg::Ps256),
+            "RS256" => Some(Alg::Rs256),
+            "HS256" => Some(Alg::Hs256),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alg::Es256 => "ES256",
+            Alg::EdDsa => "EdDSA",
+            Alg::Ps256 => "PS256",
+            Alg::Rs256 => "RS256",
+            Alg::Hs256 => "HS256",
+        }
+    }
+    pub fn is_asymmetric(self) -> bool {
+        self != Alg::Hs256
+    }
+}
+
+/// Key material usable for verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyMaterial {
+    /// P-256 public key as an uncompressed SEC1 point (0x04 || x || y).
+    EcP256(Vec<u8>),
+    Ed25519(Vec<u8>),
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
+    /// Symmetric key (only for trusted attesters, HS256 attestations).
+    Oct(Vec<u8>),
+}
+
+/// A parsed JWK: key material plus the members that matter for key selection.
+#[derive(Clone, Debug)]
+pub struct Jwk {
+    pub kid: Option<String>,
+    pub alg: Option<String>,
+    pub material: KeyMaterial,
+    pub json: Map<String, Value>,
+}
+
+/// Members that make a JWK private (RFC 7518 §6.2.2, §6.3.2, RFC 8037 §2) or secret (§6.4).
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// The private / secret members present in `jwk`, and whether it is `kty: oct`.
+pub fn private_members(jwk: &Map<String, Value>) -> Vec<&'static str> {
+    let mut found: Vec<&'static str> = PRIVATE_MEMBERS
+        .iter()
+        .copied()
+        .filter(|m| jwk.contains_key(*m))
+        .collect();
+    if jwk.get("kty").and_then(Value::as_str) == Some("oct") && !found.contains(&"k") {
+        found.push("kty=oct");
+    }
+    found
+}
+
+fn member<'a>(jwk: &'a Map<String, Value>, name: &str) -> Result<&'a str, String> {
+    jwk.get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("JWK lacks string member {name:?}"))
+}
+
+fn member_bytes(jwk: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
+    b64url_decode(member(jwk, name)?).map_err(|e| format!("JWK member {name:?} is {e}"))
+}
+
+/// Parses the key material of a JWK. Private members are neither required nor checked here;
+/// callers decide with [`private_members`].
+pub fn parse_jwk(value: &Value) -> Result<Jwk, String> {
+    let obj = value
+        .as_object()
+        .ok_or_else(|| "JWK is not a JSON object".to_string())?;
+    let kty = member(obj, "kty")?;
+    let material = match kty {
+        "EC" => {
+            let crv = member(obj, "crv")?;
+            if crv != "P-256" {
+                return Err(format!("unsupported EC curve {crv:?} (only P-256)"));
+            }
+            let x = member_bytes(obj, "x")?;
+            let y = member_bytes(obj, "y")?;
+            // RFC 7518 §6.2.1.2-3: coordinates are the full size of the field, 32 octets.
+            if x.len() != 32 || y.len() != 32 {
+                return Err("EC P-256 coordinates must be 32 octets each".into());
+            }
+            let mut point = Vec::with_capacity(65);
+            point.push(0x04);
+            point.extend_from_slice(&x);
+            point.extend_from_slice(&y);
+            KeyMaterial::EcP256(point)
+        }
+        "OKP" => {
+            let crv = member(obj, "crv")?;
+            if crv != "Ed25519" {
+                return Err(format!("unsupported OKP curve {crv:?} (only Ed25519)"));
+            }
+            let x = member_bytes(obj, "x")?;
+            if x.len() != 32 {
+                return Err("Ed25519 public key must be 32 octets".into());
+            }
+            KeyMaterial::Ed25519(x)
+        }
+        "RSA" => KeyMaterial::Rsa {
+            n: member_bytes(obj, "n")?,
+            e: member_bytes(obj, "e")?,
+        },
+        "oct" => {
+            let k = member_bytes(obj, "k")?;
+            if k.is_empty() {
+                return Err("oct key is empty".into());
+            }
+            KeyMaterial::Oct(k)
+        }
+        other => return Err(format!("unsupported kty {other:?}")),
+    };
+    Ok(Jwk {
+        kid: obj.get("kid").and_then(Value::as_str).map(str::to_owned),
+        alg: obj.get("alg").and_then(Value::as_str).map(str::to_owned),
+        material,
+        json: obj.clone(),
+    })
+}
+
+/// RFC 7638 JWK thumbprint input: the required members in lexicographic order, no whitespace.
+/// Returns None when a required member is missing or not a string.
+pub fn thumbprint(jwk: &Map<String, Value>) -> Option<String> {
+    let kty = jwk.get("kty")?.as_str()?;
+    let names: &[&str] = match kty {
+        "EC" => &["crv", "kty", "x", "y"],
+        "OKP" => &["crv", "kty", "x"],
+        "RSA" => &["e", "kty", "n"],
+        "oct" => &["k", "kty"],
+        _ => return None,
+    };
+    let mut canon = String::from("{");
+    for (i, name) in names.iter().enumerate() {
+        let v = jwk.get(*name)?.as_str()?;
+        if i > 0 {
+            canon.push(',');
+        }
+        canon.push_str(&serde_json::to_string(name).ok()?);
+        canon.push(':');
+        canon.push_str(&serde_json::to_string(v).ok()?);
+    }
+    canon.push('}');
+    let digest = ring::digest::digest(&ring::digest::SHA256, canon.as_bytes());
+    Some(crate::jose::b64url_encode(digest.as_ref()))
+}
+
+/// Verifies `sig` over `input` with `key` for `alg`. The key type must fit the algorithm
+/// (RFC 8725 §3.1: never let the token choose how a key is used).
+pub fn verify(alg: Alg, key: &KeyMaterial, input: &[u8], sig: &[u8]) -> Result<(), String> {
+    let ok = match (alg, key) {
+        (Alg::Es256, KeyMaterial::EcP256(point)) => {
+            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+                .verify(input, sig)
+                .is_ok()
+        }
+        (Alg::EdDsa, KeyMaterial::Ed25519(x)) => UnparsedPublicKey::new(&signature::ED25519, x)
+            .verify(input, sig)
+            .is_ok(),
+        (Alg::Rs256, KeyMaterial::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
+            .verify(&signature::RSA_PKCS1_2048_8192_SHA256, input, sig)
+            .is_ok(),
+        (Alg::Ps256, KeyMaterial::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
+            .verify(&signature::RSA_PSS_2048_8192_SHA256, input, sig)
+            .is_ok(),
+        (Alg::Hs256, KeyMaterial::Oct(k)) => {
+            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, k);
+            ring::hmac::verify(&key, input, sig).is_ok()
+        }
+        _ => {
+            return Err(format!(
+                "key type does not fit alg {} (e.g. an EC key for an RSA alg)",
+                alg.as_str()
+            ))
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("signature does not verify ({})", alg.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rfc7638_example_thumbprint() {
+        // RFC 7638 §3.1 example.
+        let jwk = json!({
+            "kty": "RSA",
+            "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e": "AQAB",
+            "alg": "RS256",
+            "kid": "2011-04-29"
+        });
+        assert_eq!(
+            thumbprint(jwk.as_object().unwrap()).unwrap(),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+    }
+
+    #[test]
+    fn private_members_found() {
+        let jwk = json!({"kty":"EC","crv":"P-256","x":"a","y":"b","d":"c"});
+        assert_eq!(private_members(jwk.as_object().unwrap()), vec!["d"]);
+        let oct = json!({"kty":"oct","k":"AAAA"});
+        assert_eq!(private_members(oct.as_object().unwrap()), vec!["k"]);
+    }
+}

@@ -1,0 +1,67 @@
+//! RFC 8414 authorization server metadata with the draft-10 §Authorization Server and
+//! Resource Server Metadata members.
+use crate::config::{AuthMethod, ChallengePolicy};
+use crate::fault::Fault;
+use crate::jwk::Alg;
+use crate::state::AppState;
+use serde_json::{json, Map, Value};
+
+pub fn metadata(st: &AppState) -> Value {
+    let mut m = Map::new();
+    m.insert("issuer".into(), json!(st.issuer));
+    m.insert("token_endpoint".into(), json!(st.token_endpoint));
+    m.insert(
+        "pushed_authorization_request_endpoint".into(),
+        json!(st.par_endpoint),
+    );
+    if st.config.challenge != ChallengePolicy::Off {
+        m.insert("challenge_endpoint".into(), json!(st.challenge_endpoint));
+    }
+    let methods: Vec<&str> = st.config.methods.iter().map(|m| m.as_str()).collect();
+    m.insert(
+        "token_endpoint_auth_methods_supported".into(),
+        json!(methods),
+    );
+    let names =
+        |algs: &[Alg]| -> Value { json!(algs.iter().map(|a| a.as_str()).collect::<Vec<_>>()) };
+    // MUST when the PoP JWT mechanism is used (draft-10 §Metadata); published in both modes
+    // because the attestation is verified in both.
+    if !st.fault(Fault::MetadataMissingAttestationAlgs) {
+        m.insert(
+            "client_attestation_signing_alg_values_supported".into(),
+            names(&st.attestation_algs()),
+        );
+        m.insert(
+            "client_attestation_pop_signing_alg_values_supported".into(),
+            names(&Alg::ASYMMETRIC),
+        );
+    }
+    let combined = st.method_enabled(AuthMethod::AttestJwtClientAuthDpop);
+    // MUST when DPoP is the PoP in combined mode (draft-10 §Metadata, RFC 9449 §5.1).
+    if combined && !st.fault(Fault::MetadataMissingDpopAlgs) {
+        m.insert(
+            "dpop_signing_alg_values_supported".into(),
+            names(&Alg::ASYMMETRIC),
+        );
+    }
+    let mut pop_methods = Vec::new();
+    if st.method_enabled(AuthMethod::AttestJwtClientAuth) {
+        pop_methods.push("attestation_pop_jwt");
+    }
+    if combined {
+        pop_methods.push("dpop_combined");
+    }
+    if !pop_methods.is_empty() {
+        // The array MUST NOT be empty when present (draft-10 §Additional Security Signal).
+        m.insert(
+            "client_attestation_pop_methods_supported".into(),
+            json!(pop_methods),
+        );
+    }
+    m.insert(
+        "grant_types_supported".into(),
+        json!(["client_credentials"]),
+    );
+    m.insert("response_types_supported".into(), json!(["code"]));
+    Value::Object(m)
+}

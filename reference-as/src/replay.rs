@@ -1,0 +1,60 @@
+//! Sliding-window store of seen `jti` values (draft-10 §Implementation Considerations Replay
+//! Attack Detection; RFC 9449 §11.1). Callers evaluate `iat` first, look a value up while
+//! validating, and insert it only after every other check passed ([`ReplayStore::insert_new`]
+//! does the look-up and the insertion under one lock, so two concurrent requests carrying the
+//! same jti cannot both succeed).
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Bound on stored values, so that a flood of valid proofs cannot exhaust memory.
+const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Debug, Default)]
+pub struct ReplayStore {
+    /// value → time (unix seconds) after which it is discarded.
+    seen: Mutex<HashMap<String, u64>>,
+}
+
+impl ReplayStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// True when `value` was seen and has not yet left the window.
+    pub fn is_seen(&self, value: &str, now: u64) -> bool {
+        self.lock().get(value).is_some_and(|&exp| exp > now)
+    }
+
+    /// Records `value` until `expires_at`; false when it is already recorded (a replay).
+    pub fn insert_new(&self, value: &str, expires_at: u64, now: u64) -> bool {
+        let mut seen = self.lock();
+        seen.retain(|_, exp| *exp > now);
+        if seen.contains_key(value) {
+            return false;
+        }
+        if seen.len() >= MAX_ENTRIES {
+            // Evict the value that leaves the window first.
+            if let Some(k) = seen.iter().min_by_key(|(_, e)| **e).map(|(k, _)| k.clone()) {
+                seen.remove(&k);
+            }
+        }
+        seen.insert(value.to_owned(), expires_at);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_slides() {
+        let s = ReplayStore::default();
+        assert!(!s.is_seen("a", 100));
+        assert!(s.insert_new("a", 200, 100));
+        assert!(s.is_seen("a", 150));
+        assert!(!s.insert_new("a", 300, 150));
+        assert!(!s.is_seen("a", 200));
+        assert!(s.insert_new("a", 400, 201));
+    }
+}

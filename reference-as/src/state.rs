@@ -1,0 +1,109 @@
+//! Shared server state: configuration, trusted attester keys, endpoint URLs and the stores.
+use crate::challenge::ChallengeStore;
+use crate::config::{AuthMethod, ServerConfig};
+use crate::fault::Fault;
+use crate::jwk::{parse_jwk, Alg, Jwk, KeyMaterial};
+use crate::replay::ReplayStore;
+use anyhow::{bail, Context};
+use serde_json::Value;
+
+#[derive(Debug)]
+pub struct AppState {
+    pub config: ServerConfig,
+    /// Issuer identifier exactly as configured (the PoP `aud` must equal it).
+    pub issuer: String,
+    /// Path of the issuer URL without trailing slash ("" for `http://host:port`).
+    pub base_path: String,
+    pub token_endpoint: String,
+    pub par_endpoint: String,
+    pub challenge_endpoint: String,
+    pub trusted_attesters: Vec<Jwk>,
+    pub challenges: ChallengeStore,
+    pub pop_jtis: ReplayStore,
+    pub dpop_jtis: ReplayStore,
+}
+
+impl AppState {
+    pub fn new(config: ServerConfig) -> anyhow::Result<AppState> {
+        let issuer = config
+            .issuer
+            .clone()
+            .context("ServerConfig.issuer must be set before building the router")?;
+        let url = url::Url::parse(&issuer).with_context(|| format!("issuer {issuer:?}"))?;
+        if url.query().is_some() || url.fragment().is_some() {
+            // RFC 8414 §2: the issuer has no query or fragment.
+            bail!("issuer {issuer:?} must not have a query or fragment");
+        }
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        let base = issuer.trim_end_matches('/').to_owned();
+        let trusted_attesters = parse_trusted_keys(&config.attester_jwks)?;
+        Ok(AppState {
+            token_endpoint: format!("{base}/token"),
+            par_endpoint: format!("{base}/par"),
+            challenge_endpoint: format!("{base}/challenge"),
+            issuer,
+            base_path,
+            trusted_attesters,
+            challenges: ChallengeStore::default(),
+            pop_jtis: ReplayStore::default(),
+            dpop_jtis: ReplayStore::default(),
+            config,
+        })
+    }
+
+    pub fn fault(&self, f: Fault) -> bool {
+        self.config.faults.contains(&f)
+    }
+
+    pub fn method_enabled(&self, m: AuthMethod) -> bool {
+        self.config.methods.contains(&m)
+    }
+
+    /// HS256 attestations are possible only when a symmetric attester key is trusted.
+    pub fn oct_trusted(&self) -> bool {
+        self.trusted_attesters
+            .iter()
+            .any(|k| matches!(k.material, KeyMaterial::Oct(_)))
+    }
+
+    /// `client_attestation_signing_alg_values_supported`.
+    pub fn attestation_algs(&self) -> Vec<Alg> {
+        let mut algs = Alg::ASYMMETRIC.to_vec();
+        if self.oct_trusted() {
+            algs.push(Alg::Hs256);
+        }
+        algs
+    }
+}
+
+/// Accepts `{"keys":[...]}`, a bare array, or a single JWK.
+fn parse_trusted_keys(v: &Value) -> anyhow::Result<Vec<Jwk>> {
+    let list: Vec<&Value> = if let Some(keys) = v.get("keys") {
+        keys.as_array()
+            .context("attester_jwks.keys must be an array")?
+            .iter()
+            .collect()
+    } else if let Some(arr) = v.as_array() {
+        arr.iter().collect()
+    } else if v.get("kty").is_some() {
+        vec![v]
+    } else {
+        bail!("attester_jwks must be a JWKS ({{\"keys\":[...]}}), an array or a JWK")
+    };
+    list.into_iter()
+        .enumerate()
+        .map(|(i, k)| {
+            parse_jwk(k)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("attester_jwks key #{i}"))
+        })
+        .collect()
+}
+
+/// Current unix time in seconds.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

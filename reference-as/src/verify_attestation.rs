@@ -1,0 +1,224 @@
+//! Client Attestation JWT checks: draft-10 §Client Attestation JWT and §Verification Client
+//! Attestation JWT. Every failure is `invalid_client` (401) naming the check, except a stale
+//! attestation (`use_fresh_attestation`).
+use crate::claims::{check_nbf, numeric_date, typ_matches};
+use crate::errors::OAuthError;
+use crate::fault::Fault;
+use crate::jose::{parse_compact, ParseError};
+use crate::jwk::{parse_jwk, private_members, verify, Alg, Jwk};
+use crate::state::AppState;
+use axum::http::StatusCode;
+use serde_json::{Map, Value};
+
+pub const TYP: &str = "oauth-client-attestation+jwt";
+
+/// Claims registered by RFC 7519 §4.1 plus `cnf` (RFC 7800): the ones this server understands.
+const KNOWN_CLAIMS: [&str; 8] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf"];
+
+/// A verified attestation.
+#[derive(Debug, Clone)]
+pub struct Attestation {
+    /// The authenticated client (the `sub` claim).
+    pub client_id: String,
+    /// The Client Instance Key from `cnf.jwk`.
+    pub cnf: Jwk,
+}
+
+fn fail(msg: impl std::fmt::Display) -> OAuthError {
+    OAuthError::invalid_client(format!("client attestation: {msg}"))
+}
+
+pub fn verify_attestation(
+    st: &AppState,
+    token: &str,
+    form_client_id: Option<&str>,
+    now: u64,
+) -> Result<Attestation, OAuthError> {
+    let skew = st.config.windows.skew;
+    let jws = match parse_compact(token) {
+        Ok(j) => j,
+        Err(ParseError::Malformed(m)) if st.fault(Fault::ServerErrorOnMalformed) => {
+            return Err(OAuthError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                format!("failed to decode attestation: {m}"),
+            ))
+        }
+        Err(e) => return Err(fail(e)),
+    };
+
+    // Header: typ (draft-10 §Client Attestation JWT).
+    if !st.fault(Fault::AttestationTypNotChecked) {
+        typ_matches(&jws.header, TYP).map_err(fail)?;
+    }
+
+    // alg: registered, not none, supported, advertised (§Verification item 3).
+    let alg_name = jws
+        .header_str("alg")
+        .ok_or_else(|| fail("alg header missing or not a string"))?;
+    let unsigned_ok = alg_name == "none" && st.fault(Fault::AttestationAlgNoneAccepted);
+    let alg = if unsigned_ok {
+        None
+    } else if alg_name == "none" {
+        return Err(fail("alg none is not allowed"));
+    } else {
+        let alg = Alg::parse(alg_name)
+            .ok_or_else(|| fail(format!("alg {alg_name:?} is not supported")))?;
+        if !st.attestation_algs().contains(&alg) {
+            return Err(fail(format!(
+                "alg {alg_name} is not accepted (no trusted symmetric attester key)"
+            )));
+        }
+        Some(alg)
+    };
+
+    let claims = &jws.claims;
+
+    // cnf: object holding a jwk object, a public key (§Client Attestation JWT, item 5).
+    let cnf = parse_cnf(st, claims)?;
+
+    // Signature with a known and trusted attester key (§Verification item 4).
+    if let Some(alg) = alg {
+        if !st.fault(Fault::AttestationSignatureNotChecked) {
+            let trusted =
+                verify_with_trusted(st, &jws.header, alg, &jws.signing_input, &jws.signature);
+            if let Err(why) = trusted {
+                let self_signed = st.fault(Fault::AttestationUntrustedSignerAccepted)
+                    && verify(alg, &cnf.material, &jws.signing_input, &jws.signature).is_ok();
+                if !self_signed {
+                    return Err(fail(why));
+                }
+            }
+        }
+    }
+
+    let coerce = st.fault(Fault::AttestationClaimTypesNotChecked);
+
+    // sub: required string, the client_id (§Client Attestation JWT).
+    let sub = match claims.get("sub") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::Number(n)) if coerce => n.to_string(),
+        Some(Value::String(_)) => return Err(fail("sub is empty")),
+        Some(_) => return Err(fail("sub is not a string")),
+        None if st.fault(Fault::AttestationSubNotRequired) => form_client_id
+            .map(str::to_owned)
+            .ok_or_else(|| fail("sub missing and no client_id in the request"))?,
+        None => return Err(fail("sub claim missing")),
+    };
+
+    // exp: required NumericDate, not passed (with skew).
+    match numeric_date(claims, "exp", coerce).map_err(fail)? {
+        None if st.fault(Fault::AttestationExpNotRequired) => {}
+        None => return Err(fail("exp claim missing")),
+        Some(exp) => {
+            if exp + skew as f64 <= now as f64 && !st.fault(Fault::AttestationExpNotChecked) {
+                return Err(fail("attestation has expired (exp passed)"));
+            }
+        }
+    }
+    check_nbf(claims, now, skew).map_err(fail)?;
+
+    // iat: optional; if present a number, not in the future; freshness per local policy
+    // (§Verification item 6, §Errors use_fresh_attestation).
+    if let Some(iat) = numeric_date(claims, "iat", coerce).map_err(fail)? {
+        if iat > (now + skew) as f64 {
+            return Err(fail("iat is in the future"));
+        }
+        if let Some(max_age) = st.config.windows.attestation_max_age {
+            if (now as f64) - iat > max_age as f64 {
+                let msg = format!("attestation is older than {max_age} s (iat); get a fresh one");
+                return Err(if st.fault(Fault::UseFreshAttestationNotUsed) {
+                    fail(msg)
+                } else {
+                    OAuthError::use_fresh_attestation(msg)
+                });
+            }
+        }
+    }
+
+    // A client_id in the request must equal sub (§Verification item 7,
+    // §Client Attestation as an OAuth Client Authentication).
+    if let Some(cid) = form_client_id {
+        if cid != sub && !st.fault(Fault::AttestationClientIdMismatchAccepted) {
+            return Err(fail(format!(
+                "client_id {cid:?} in the request differs from sub {sub:?}"
+            )));
+        }
+    }
+
+    if !st.config.clients.iter().any(|c| c.client_id == sub) {
+        return Err(fail(format!("sub {sub:?} is not a registered client")));
+    }
+
+    // Unknown claims MUST be ignored (§Client Attestation JWT rule 1); the fault breaks that.
+    if st.fault(Fault::AttestationUnknownClaimsRejected) {
+        if let Some(k) = claims.keys().find(|k| !KNOWN_CLAIMS.contains(&k.as_str())) {
+            return Err(fail(format!("unknown claim {k:?}")));
+        }
+    }
+
+    Ok(Attestation {
+        client_id: sub,
+        cnf,
+    })
+}
+
+fn parse_cnf(st: &AppState, claims: &Map<String, Value>) -> Result<Jwk, OAuthError> {
+    let cnf = claims.get("cnf").ok_or_else(|| fail("cnf claim missing"))?;
+    let cnf = cnf
+        .as_object()
+        .ok_or_else(|| fail("cnf is not a JSON object"))?;
+    let jwk = cnf
+        .get("jwk")
+        .ok_or_else(|| fail("cnf has no jwk member (RFC 7800 jwk representation required)"))?;
+    let obj = jwk
+        .as_object()
+        .ok_or_else(|| fail("cnf.jwk is not a JSON object"))?;
+    let private = private_members(obj);
+    if !private.is_empty() && !st.fault(Fault::AttestationCnfPrivateKeyAccepted) {
+        return Err(fail(format!(
+            "cnf.jwk is a private or symmetric key (has {})",
+            private.join(", ")
+        )));
+    }
+    parse_jwk(jwk).map_err(|e| fail(format!("cnf.jwk: {e}")))
+}
+
+/// Tries the trusted attester keys: the one named by `kid` when the header has one, else each
+/// key whose type and `alg` fit.
+fn verify_with_trusted(
+    st: &AppState,
+    header: &Map<String, Value>,
+    alg: Alg,
+    input: &[u8],
+    sig: &[u8],
+) -> Result<(), String> {
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(k)) => Some(k.as_str()),
+        Some(_) => return Err("kid header is not a string".into()),
+    };
+    let candidates: Vec<&Jwk> = st
+        .trusted_attesters
+        .iter()
+        .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
+        .filter(|k| k.alg.as_deref().is_none_or(|a| a == alg.as_str()))
+        .collect();
+    if candidates.is_empty() {
+        return Err(match kid {
+            Some(k) => format!(
+                "no trusted attester key with kid {k:?} for {}",
+                alg.as_str()
+            ),
+            None => format!("no trusted attester key for {}", alg.as_str()),
+        });
+    }
+    if candidates
+        .iter()
+        .any(|k| verify(alg, &k.material, input, sig).is_ok())
+    {
+        Ok(())
+    } else {
+        Err("signature does not verify with any trusted attester key".into())
+    }
+}
