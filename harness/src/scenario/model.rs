@@ -261,10 +261,7 @@ pub enum Mutation {
     /// Challenge handling for the proof that carries it (PoP `challenge`, DPoP `nonce`).
     Challenge(ChallengeUse),
     /// Set (or, with `value: null`, remove) a form parameter of the request body.
-    Form {
-        name: String,
-        value: Option<String>,
-    },
+    Form { name: String, value: Option<String> },
     /// Send the request with another HTTP method.
     HttpMethod(String),
     /// Send the exact same request again after it was accepted; the second one is judged.
@@ -382,7 +379,10 @@ impl<'de> Deserialize<'de> for Expectation {
                     other => Err(E::unknown_variant(other, &["accept", "reject", "observe"])),
                 }
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, a: A) -> Result<Expectation, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                a: A,
+            ) -> Result<Expectation, A::Error> {
                 let full = Full::deserialize(serde::de::value::MapAccessDeserializer::new(a))?;
                 Ok(match full {
                     Full::Accept(s) => Expectation::Accept(s.unwrap_or_default()),

@@ -1,0 +1,232 @@
+//! Built-in checks: properties that are not "send a request, expect accept or reject"
+//! (metadata contents, the challenge endpoint's response). Each cites its rule.
+use crate::exchange::{Http, Reply, WireRequest};
+use crate::report::{Exchange, Verdict};
+use crate::scenario::BuiltinCheck;
+use crate::target::Target;
+use crate::verdict::Judgement;
+use serde_json::Value;
+
+const REGISTERED_POP_METHODS: &[&str] = &["attestation_pop_jwt", "dpop_combined", "none"];
+
+fn ok(reason: impl Into<String>) -> Result<String, String> {
+    Ok(reason.into())
+}
+
+/// Runs one check. `Err` from the inner function = the rule is broken.
+pub async fn run(
+    check: BuiltinCheck,
+    target: &Target,
+    http: &Http,
+    broken: Verdict,
+) -> (Judgement, Vec<Exchange>) {
+    let mut exchanges = Vec::new();
+    let result = match check {
+        BuiltinCheck::ChallengeEndpointResponse
+        | BuiltinCheck::ChallengeEndpointNoStore
+        | BuiltinCheck::ChallengeEndpointFresh => {
+            challenge_check(check, target, http, &mut exchanges).await
+        }
+        _ => {
+            exchanges.push(target.metadata_exchange.clone());
+            metadata_check(check, target)
+        }
+    };
+    let judgement = match result {
+        Ok(reason) => Judgement {
+            verdict: Verdict::Pass,
+            reason,
+        },
+        Err(reason) => Judgement {
+            verdict: broken,
+            reason,
+        },
+    };
+    (judgement, exchanges)
+}
+
+fn str_list<'a>(md: &'a Value, name: &str) -> Option<Vec<&'a str>> {
+    md.get(name)?
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+}
+
+fn metadata_check(check: BuiltinCheck, target: &Target) -> Result<String, String> {
+    let md = &target.metadata;
+    match check {
+        // draft-10 §Metadata: support SHOULD be signalled in token_endpoint_auth_methods_supported.
+        BuiltinCheck::MetadataAuthMethods => {
+            if target.advertised.is_empty() {
+                Err("token_endpoint_auth_methods_supported lists neither attest_jwt_client_auth nor attest_jwt_client_auth_dpop".into())
+            } else {
+                ok(format!("advertises {:?}", target.methods))
+            }
+        }
+        // draft-10 §Metadata: both attestation alg lists MUST be present when PoP JWTs are used.
+        BuiltinCheck::MetadataAttestationAlgs => {
+            let missing: Vec<&str> = [
+                "client_attestation_signing_alg_values_supported",
+                "client_attestation_pop_signing_alg_values_supported",
+            ]
+            .into_iter()
+            .filter(|n| str_list(md, n).is_none_or(|l| l.is_empty()))
+            .collect();
+            if missing.is_empty() {
+                ok("both attestation alg lists are present")
+            } else {
+                Err(format!("missing or empty: {}", missing.join(", ")))
+            }
+        }
+        // draft-10 §Metadata: dpop_signing_alg_values_supported MUST be present for combined mode.
+        BuiltinCheck::MetadataDpopAlgs => match str_list(md, "dpop_signing_alg_values_supported") {
+            Some(l) if !l.is_empty() => ok(format!("dpop_signing_alg_values_supported = {l:?}")),
+            _ => Err("dpop_signing_alg_values_supported is missing or empty".into()),
+        },
+        // draft-10 §Additional security signal: non-empty, and registered values only.
+        BuiltinCheck::MetadataPopMethods => {
+            match md.get("client_attestation_pop_methods_supported") {
+                None => ok("client_attestation_pop_methods_supported is absent (allowed)"),
+                Some(Value::Array(a)) if a.is_empty() => {
+                    Err("client_attestation_pop_methods_supported is an empty array".into())
+                }
+                Some(Value::Array(a)) => {
+                    let unknown: Vec<String> = a
+                        .iter()
+                        .filter(|v| {
+                            !v.as_str()
+                                .is_some_and(|s| REGISTERED_POP_METHODS.contains(&s))
+                        })
+                        .map(|v| v.to_string())
+                        .collect();
+                    if unknown.is_empty() {
+                        ok(format!("client_attestation_pop_methods_supported = {a:?}"))
+                    } else {
+                        Err(format!("unregistered values: {}", unknown.join(", ")))
+                    }
+                }
+                Some(other) => Err(format!(
+                    "client_attestation_pop_methods_supported is not an array: {other}"
+                )),
+            }
+        }
+        // draft-10 §Verification items 3 (alg not none) and §PoP rule 2 (asymmetric only).
+        BuiltinCheck::MetadataAlgValues => {
+            let mut problems = Vec::new();
+            for name in [
+                "client_attestation_signing_alg_values_supported",
+                "client_attestation_pop_signing_alg_values_supported",
+                "dpop_signing_alg_values_supported",
+            ] {
+                for alg in str_list(md, name).unwrap_or_default() {
+                    if alg.eq_ignore_ascii_case("none") {
+                        problems.push(format!("{name} lists none"));
+                    } else if name != "client_attestation_signing_alg_values_supported"
+                        && alg.starts_with("HS")
+                    {
+                        problems.push(format!("{name} lists the MAC algorithm {alg}"));
+                    }
+                }
+            }
+            if problems.is_empty() {
+                ok("no alg list offers none, and PoP/DPoP lists are asymmetric")
+            } else {
+                Err(problems.join("; "))
+            }
+        }
+        _ => Err("not a metadata check".into()),
+    }
+}
+
+async fn fetch_challenge(
+    http: &Http,
+    url: &str,
+    exchanges: &mut Vec<Exchange>,
+) -> Result<Reply, String> {
+    let req = WireRequest {
+        method: "POST".into(),
+        url: url.into(),
+        headers: vec![("Accept".into(), "application/json".into())],
+        body: String::new(),
+    };
+    let (ex, r) = http.exchange("challenge", &req).await;
+    exchanges.push(ex);
+    r.map_err(|e| format!("no answer from the challenge endpoint: {e}"))
+}
+
+async fn challenge_check(
+    check: BuiltinCheck,
+    target: &Target,
+    http: &Http,
+    exchanges: &mut Vec<Exchange>,
+) -> Result<String, String> {
+    let url = target
+        .challenge_endpoint
+        .as_deref()
+        .ok_or("no challenge_endpoint")?;
+    let r = fetch_challenge(http, url, exchanges).await?;
+    // draft-10 §Challenge Endpoint: 200, application/json, attestation_challenge a string.
+    let challenge = |r: &Reply| -> Result<String, String> {
+        if r.status != 200 {
+            return Err(format!("POST {url} answered {}, expected 200", r.summary()));
+        }
+        r.json_str("attestation_challenge")
+            .map(String::from)
+            .ok_or_else(|| "the response has no string attestation_challenge".to_string())
+    };
+    match check {
+        BuiltinCheck::ChallengeEndpointResponse => {
+            let c = challenge(&r)?;
+            let ct = r.header("content-type").unwrap_or("");
+            if !ct.to_ascii_lowercase().starts_with("application/json") {
+                return Err(format!("Content-Type is {ct:?}, expected application/json"));
+            }
+            ok(format!(
+                "200 application/json with attestation_challenge ({} chars)",
+                c.len()
+            ))
+        }
+        // draft-10 §Challenge Endpoint: the response MUST be uncacheable (Cache-Control: no-store).
+        BuiltinCheck::ChallengeEndpointNoStore => {
+            challenge(&r)?;
+            let cc = r.header("cache-control").unwrap_or("");
+            if cc
+                .split(',')
+                .any(|d| d.trim().eq_ignore_ascii_case("no-store"))
+            {
+                ok(format!("Cache-Control: {cc}"))
+            } else {
+                Err(format!("Cache-Control is {cc:?}, expected no-store"))
+            }
+        }
+        BuiltinCheck::ChallengeEndpointFresh => {
+            let a = challenge(&r)?;
+            let b = challenge(&fetch_challenge(http, url, exchanges).await?)?;
+            if a != b {
+                ok("two challenges in a row differ")
+            } else {
+                Err(format!("two requests got the same challenge {a:?}"))
+            }
+        }
+        _ => Err("not a challenge check".into()),
+    }
+}
+
+/// A fresh challenge for a request, when the server advertises a challenge endpoint (a
+/// client MUST then use one, draft-10 §Challenge Endpoint).
+pub async fn get_challenge(
+    target: &Target,
+    http: &Http,
+    exchanges: &mut Vec<Exchange>,
+) -> Result<Option<String>, String> {
+    let Some(url) = target.challenge_endpoint.as_deref() else {
+        return Ok(None);
+    };
+    let r = fetch_challenge(http, url, exchanges).await?;
+    match r.json_str("attestation_challenge") {
+        Some(c) if r.status == 200 => Ok(Some(c.to_string())),
+        _ => Err(format!(
+            "the challenge endpoint answered {} without attestation_challenge",
+            r.summary()
+        )),
+    }
+}

@@ -1,0 +1,175 @@
+//! `abca-conformance run`: target → scenarios → plan → exchange → verdict → report.
+use super::TargetArgs;
+use crate::catalog::Catalog;
+use crate::embedded::{self, EmbeddedOptions};
+use crate::exchange::{Http, HttpOptions};
+use crate::report::{self, Format, Report, Verdict};
+use crate::runner::{self, RunOptions};
+use crate::scenario::{load, Loaded};
+use crate::target::{discovery, Target};
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Run the scenarios of DIR instead of the built-in corpus.
+    #[arg(long, value_name = "DIR")]
+    pub suites: Option<PathBuf>,
+    /// Only cases whose id (scenario/mode/endpoint) contains PATTERN, or matches it as a glob
+    /// with `*`; repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub only: Vec<String>,
+    /// Concurrent requests (default: number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Where report files go.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub report_dir: PathBuf,
+    /// Report files to write: json, junit.
+    #[arg(long, value_name = "LIST", default_value = "json,junit")]
+    pub format: String,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Also list not_applicable cases with their reasons.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// Loads the corpus (embedded, or `--suites DIR`) and the catalog, validated together.
+pub fn load_corpus(suites: Option<&PathBuf>) -> anyhow::Result<(Vec<Loaded>, Catalog)> {
+    let fail = |errs: Vec<load::InputError>| {
+        let n = errs.len();
+        let list: Vec<String> = errs.into_iter().map(|e| e.to_string()).collect();
+        anyhow::anyhow!("{n} problem(s) in the scenarios:\n  {}", list.join("\n  "))
+    };
+    let (scenarios, catalog) = match suites {
+        Some(dir) => {
+            if !dir.is_dir() {
+                anyhow::bail!("--suites {}: not a folder", dir.display());
+            }
+            let catalog_path = dir.join("requirements.yaml");
+            let catalog = if catalog_path.is_file() {
+                let text = std::fs::read_to_string(&catalog_path)?;
+                Catalog::parse(&catalog_path.display().to_string(), &text)?
+            } else {
+                Catalog::embedded()?
+            };
+            (load::load_dir(dir).map_err(fail)?, catalog)
+        }
+        None => (load::embedded().map_err(fail)?, Catalog::embedded()?),
+    };
+    load::validate(&scenarios, &catalog).map_err(fail)?;
+    Ok((scenarios, catalog))
+}
+
+/// A discovered target, and the embedded server behind it when there is one (kept alive
+/// for the run).
+pub struct Prepared {
+    pub target: Target,
+    pub http: Http,
+    pub server: Option<reference_as::RunningServer>,
+}
+
+pub async fn prepare(
+    args: &TargetArgs,
+    http_opts: &HttpOptions,
+    embedded_opts: EmbeddedOptions,
+) -> anyhow::Result<Prepared> {
+    let http = Http::new(http_opts)?;
+    let flags = args.flags();
+    if flags.is_empty() {
+        let e = embedded::start(embedded_opts).await?;
+        let target = discovery::discover(&http, e.spec, e.keys, true).await?;
+        return Ok(Prepared {
+            target,
+            http,
+            server: Some(e.server),
+        });
+    }
+    let spec = flags.resolve()?;
+    let keys = crate::client::keys::KeySet::load(
+        &spec.attester_key,
+        spec.attester_kid.clone(),
+        spec.attestation_mac_key.as_deref(),
+    )?;
+    let target = discovery::discover(&http, spec, keys, false).await?;
+    Ok(Prepared {
+        target,
+        http,
+        server: None,
+    })
+}
+
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+/// Runs the suite as configured; returns the report. Used by the CLI and the tests.
+pub async fn execute(
+    args: &RunArgs,
+    embedded_opts: EmbeddedOptions,
+    on_result: runner::OnResult<'_>,
+) -> anyhow::Result<Report> {
+    let (scenarios, catalog) = load_corpus(args.suites.as_ref())?;
+    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
+        anyhow::bail!("--timeout must be between 0 and 3600 seconds");
+    }
+    let http_opts = HttpOptions {
+        timeout: Duration::from_secs_f64(args.timeout),
+        ..HttpOptions::default()
+    };
+    let prepared = prepare(&args.target, &http_opts, embedded_opts).await?;
+    let opts = RunOptions {
+        only: args.only.clone(),
+        jobs: args.jobs.unwrap_or_else(default_jobs),
+    };
+    let report = runner::run(
+        &prepared.target,
+        &prepared.http,
+        &scenarios,
+        &catalog,
+        &opts,
+        on_result,
+    )
+    .await;
+    if let Some(s) = prepared.server {
+        s.shutdown().await;
+    }
+    if !args.only.is_empty() && report.results.is_empty() {
+        anyhow::bail!(
+            "--only {:?} matches no case (see `abca-conformance list`)",
+            args.only
+        );
+    }
+    Ok(report)
+}
+
+pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
+    let formats = Format::parse_list(&args.format).map_err(anyhow::Error::msg)?;
+    let report = execute(&args, EmbeddedOptions::default(), &|_| {}).await?;
+    let style = report::terminal::Style::detect();
+    print!(
+        "{}",
+        report::terminal::render(&report, &style, args.verbose)
+    );
+    let written = report::write_all(&report, &args.report_dir, &formats)?;
+    for p in written {
+        println!("wrote {}", p.display());
+    }
+    Ok(exit_code(&report))
+}
+
+/// DESIGN.md: 0 no `fail`; 1 at least one `fail`.
+pub fn exit_code(report: &Report) -> i32 {
+    if report.results.iter().any(|r| r.verdict == Verdict::Fail) {
+        1
+    } else {
+        0
+    }
+}

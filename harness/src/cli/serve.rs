@@ -1,0 +1,151 @@
+//! `abca-conformance serve`: the reference AS as a standalone server.
+use clap::{Args, ValueEnum};
+use reference_as::{
+    AuthMethod, ChallengePolicy, ClientRegistration, DpopNoncePolicy, Fault, ServerConfig,
+};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ChallengeArg {
+    Off,
+    Optional,
+    Required,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum NonceArg {
+    Off,
+    Required,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Issuer identifier (default http://127.0.0.1:PORT).
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// client_id to register (for every method in --methods).
+    #[arg(long, value_name = "ID", default_value = "https://client.example.com")]
+    pub client_id: String,
+    /// Trusted attester public keys (JWKS file). Without it a fresh attester key is
+    /// generated and its private JWK written to a temporary folder.
+    #[arg(long, value_name = "FILE")]
+    pub attester_jwks: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "optional")]
+    pub challenge: ChallengeArg,
+    /// DPoP nonces (RFC 9449 §8).
+    #[arg(long, value_enum, default_value = "off")]
+    pub dpop_nonce: NonceArg,
+    /// Auth methods, comma-separated: attest_jwt_client_auth, attest_jwt_client_auth_dpop.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "attest_jwt_client_auth,attest_jwt_client_auth_dpop"
+    )]
+    pub methods: String,
+    /// Switch on a named fault (repeatable); see --list-faults.
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<String>,
+    /// List the faults and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+    /// Redirect URI registered for PAR.
+    #[arg(
+        long,
+        value_name = "URI",
+        default_value = "https://client.example.com/cb"
+    )]
+    pub redirect_uri: String,
+    /// Reject attestations older than this many seconds (use_fresh_attestation).
+    #[arg(long, value_name = "SECONDS")]
+    pub attestation_max_age: Option<u64>,
+}
+
+pub async fn main(a: ServeArgs) -> anyhow::Result<i32> {
+    if a.list_faults {
+        for f in Fault::all() {
+            println!("{:<42} {}", f.name(), f.description());
+        }
+        return Ok(0);
+    }
+    let config = config(&a)?;
+    let (config, key_note) = with_attester(config, a.attester_jwks.as_ref())?;
+    let server = reference_as::start(config).await?;
+    let md = format!("{}/.well-known/oauth-authorization-server", server.issuer);
+    println!(
+        "reference AS ready: issuer {} metadata {md} token {}/token par {}/par{}",
+        server.issuer, server.issuer, server.issuer, key_note
+    );
+    tokio::signal::ctrl_c().await?;
+    eprintln!("stopping");
+    server.shutdown().await;
+    Ok(0)
+}
+
+fn config(a: &ServeArgs) -> anyhow::Result<ServerConfig> {
+    let methods = a
+        .methods
+        .split(',')
+        .map(|m| {
+            AuthMethod::parse(m.trim()).ok_or_else(|| anyhow::anyhow!("unknown auth method {m:?}"))
+        })
+        .collect::<anyhow::Result<std::collections::BTreeSet<_>>>()?;
+    let faults = a
+        .fault
+        .iter()
+        .map(|f| {
+            Fault::from_name(f)
+                .ok_or_else(|| anyhow::anyhow!("unknown fault {f:?} (see --list-faults)"))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut c = ServerConfig {
+        issuer: a.issuer.clone(),
+        port: a.port,
+        clients: vec![ClientRegistration {
+            client_id: a.client_id.clone(),
+            methods: methods.clone(),
+            redirect_uris: vec![a.redirect_uri.clone()],
+        }],
+        methods,
+        challenge: match a.challenge {
+            ChallengeArg::Off => ChallengePolicy::Off,
+            ChallengeArg::Optional => ChallengePolicy::Optional,
+            ChallengeArg::Required => ChallengePolicy::Required,
+        },
+        dpop_nonce: match a.dpop_nonce {
+            NonceArg::Off => DpopNoncePolicy::Off,
+            NonceArg::Required => DpopNoncePolicy::Required,
+        },
+        faults,
+        ..ServerConfig::default()
+    };
+    c.windows.attestation_max_age = a.attestation_max_age;
+    Ok(c)
+}
+
+/// Trust the given JWKS, or generate an attester key and say where its private half is.
+fn with_attester(
+    mut c: ServerConfig,
+    jwks: Option<&PathBuf>,
+) -> anyhow::Result<(ServerConfig, String)> {
+    use anyhow::Context;
+    match jwks {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            c.attester_jwks = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a JWKS (JSON)", p.display()))?;
+            Ok((c, String::new()))
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("abca-serve-{}", std::process::id()));
+            let out =
+                crate::keygen::keygen_with(&dir, crate::keygen::KeygenOptions { overwrite: true })?;
+            let text = std::fs::read_to_string(&out.public_jwks)?;
+            c.attester_jwks = serde_json::from_str(&text)?;
+            Ok((c, format!(" attester-key {}", out.private_jwk.display())))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! A JWT before it is signed: header and claims as JSON maps (any member, any JSON type),
+//! who signs it, and what damage to do afterwards. Scenarios change drafts; `render` turns
+//! a draft into the compact form with the harness's own JWS builder.
+use super::keys::KeySet;
+use crate::jose::jws::{JwsBuilder, Signer};
+use crate::scenario::{KeyRef, SignatureDamage, TokenKind};
+use serde_json::{Map, Value};
+
+#[derive(Clone, Debug)]
+pub struct TokenDraft {
+    pub kind: TokenKind,
+    pub header: Map<String, Value>,
+    pub claims: Map<String, Value>,
+    pub signer: KeyRef,
+    pub damage: Vec<SignatureDamage>,
+}
+
+impl TokenDraft {
+    pub fn new(kind: TokenKind, signer: KeyRef) -> TokenDraft {
+        TokenDraft {
+            kind,
+            header: Map::new(),
+            claims: Map::new(),
+            signer,
+            damage: Vec::new(),
+        }
+    }
+
+    pub fn claim_str(&self, name: &str) -> Option<&str> {
+        self.claims.get(name).and_then(Value::as_str)
+    }
+
+    /// Signs and serialises with the harness's JWS builder. Never fails: damage that cannot
+    /// be applied (e.g. flipping a bit of an empty `none` signature) leaves the token as
+    /// signed, and an HMAC key the target does not have becomes a throwaway secret, which
+    /// the server must reject anyway.
+    pub fn render(&self, keys: &KeySet) -> String {
+        let mut b = JwsBuilder::new(
+            self.header.clone(),
+            self.claims.clone(),
+            signer_for(self.signer, keys),
+        );
+        for d in &self.damage {
+            b = match d {
+                SignatureDamage::FlipBit => b.flip_signature_bit(0),
+                SignatureDamage::Strip => b.strip_signature(),
+                // A claim changes after signing (draft-10 §Client Attestation JWT rule 2:
+                // integrity must be verified).
+                SignatureDamage::TamperPayload => {
+                    let mut claims = self.claims.clone();
+                    claims.insert("tampered".into(), Value::Bool(true));
+                    b.replace_payload(claims)
+                }
+                // A genuine signature by the same key, but over another token.
+                SignatureDamage::FromOtherToken => {
+                    let mut claims = self.claims.clone();
+                    claims.insert("jti".into(), Value::String(super::fresh_id()));
+                    let other =
+                        JwsBuilder::new(self.header.clone(), claims, signer_for(self.signer, keys))
+                            .build()
+                            .unwrap_or_default();
+                    b.signature_from(other)
+                }
+            };
+        }
+        let plain = || {
+            JwsBuilder::new(
+                self.header.clone(),
+                self.claims.clone(),
+                signer_for(self.signer, keys),
+            )
+            .build()
+            .unwrap_or_default()
+        };
+        b.build().unwrap_or_else(|_| plain())
+    }
+}
+
+fn signer_for(k: KeyRef, keys: &KeySet) -> Signer {
+    match k {
+        KeyRef::Attester => Signer::Key(keys.attester.clone()),
+        KeyRef::Instance => Signer::Key(keys.instance.clone()),
+        KeyRef::Other => Signer::Key(keys.other.clone()),
+        KeyRef::None => Signer::None,
+        // Any secret will do: the point is that a MAC is not the asymmetric signature the
+        // draft requires (draft-10 §Client Attestation PoP JWT rule 2).
+        KeyRef::HmacInstance => Signer::Hs256(
+            crate::jose::thumbprint::thumbprint(&keys.instance.public_jwk())
+                .unwrap_or_default()
+                .into_bytes(),
+        ),
+        KeyRef::HmacAttester => Signer::Hs256(
+            keys.attester_mac
+                .clone()
+                .unwrap_or_else(|| b"no-mac-key".to_vec()),
+        ),
+    }
+}
+
+/// The `alg` a signer puts in the header.
+pub fn alg_for(k: KeyRef, keys: &KeySet) -> &'static str {
+    match k {
+        KeyRef::Attester => keys.attester.alg(),
+        KeyRef::Instance => keys.instance.alg(),
+        KeyRef::Other => keys.other.alg(),
+        KeyRef::None => "none",
+        KeyRef::HmacInstance | KeyRef::HmacAttester => "HS256",
+    }
+}
+
+/// The public JWK of a signer, for a DPoP `jwk` header (MAC and none keep the instance key's).
+pub fn public_jwk_for(k: KeyRef, keys: &KeySet) -> Value {
+    match k {
+        KeyRef::Attester => keys.attester.public_jwk(),
+        KeyRef::Other => keys.other.public_jwk(),
+        _ => keys.instance.public_jwk(),
+    }
+}

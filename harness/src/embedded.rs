@@ -1,0 +1,90 @@
+//! The embedded default target: the reference AS in this process on an ephemeral loopback
+//! port, trusting a fresh attester key. `run` with no target uses it, and so do the tests.
+use crate::client::keys::KeySet;
+use crate::jose::key::SigningKey;
+use crate::scenario::Mode;
+use crate::target::{Policy, TargetSpec};
+use reference_as::{ChallengePolicy, DpopNoncePolicy, RunningServer, ServerConfig};
+use std::collections::BTreeMap;
+
+pub const CLIENT_ID: &str = "https://client.example.com";
+/// The embedded server's freshness limit for attestations, told to the suite as policy so
+/// the `use_fresh_attestation` scenarios run (draft-10 §Errors).
+pub const ATTESTATION_MAX_AGE: u64 = 86_400;
+
+/// How to start the embedded server, and what the suite is told about it.
+#[derive(Clone, Debug)]
+pub struct EmbeddedOptions {
+    pub server: ServerConfig,
+    pub policy: Policy,
+}
+
+impl Default for EmbeddedOptions {
+    fn default() -> Self {
+        let mut server = ServerConfig::default();
+        server.windows.attestation_max_age = Some(ATTESTATION_MAX_AGE);
+        EmbeddedOptions {
+            server,
+            policy: Policy {
+                attestation_max_age: Some(ATTESTATION_MAX_AGE),
+                ..Policy::default()
+            },
+        }
+    }
+}
+
+impl EmbeddedOptions {
+    /// Keeps the suite's policy in step with the server's configuration.
+    pub fn with_challenge(mut self, c: ChallengePolicy) -> Self {
+        self.server.challenge = c;
+        self.policy.challenge_required = c == ChallengePolicy::Required;
+        self
+    }
+    pub fn with_dpop_nonce(mut self, n: DpopNoncePolicy) -> Self {
+        self.server.dpop_nonce = n;
+        self.policy.dpop_nonce_required = n == DpopNoncePolicy::Required;
+        self
+    }
+}
+
+pub struct Embedded {
+    pub server: RunningServer,
+    pub spec: TargetSpec,
+    pub keys: KeySet,
+}
+
+/// Starts the reference AS with a fresh attester key and returns the spec to discover it.
+pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
+    let attester = SigningKey::generate_es256();
+    let kid = crate::jose::thumbprint::thumbprint(&attester.public_jwk())?;
+    let mut jwk = attester.public_jwk();
+    jwk["kid"] = kid.clone().into();
+    let mut server_config = opts.server;
+    server_config.attester_jwks = serde_json::json!({ "keys": [jwk] });
+    let client_ids: BTreeMap<Mode, String> = server_config
+        .clients
+        .first()
+        .map(|c| {
+            [Mode::AttestationPopJwt, Mode::DpopCombined]
+                .into_iter()
+                .map(|m| (m, c.client_id.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let server = reference_as::start(server_config).await?;
+    let spec = TargetSpec {
+        issuer: server.issuer.clone(),
+        client_ids,
+        attester_key: Default::default(),
+        attester_kid: Some(kid.clone()),
+        attestation_mac_key: None,
+        attestation_claims: Default::default(),
+        form: Default::default(),
+        policy: opts.policy,
+    };
+    Ok(Embedded {
+        server,
+        spec,
+        keys: KeySet::with_attester(attester, Some(kid), None),
+    })
+}

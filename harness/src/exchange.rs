@@ -1,0 +1,265 @@
+//! Exchange: sends a planned request over real HTTP and records both sides for the report.
+//!
+//! One client (one connection pool) per run; redirects are not followed (a redirect from a
+//! token endpoint is an answer to judge, not a place to go); every read is bounded in size
+//! and time so a misbehaving server cannot hang or exhaust the suite.
+use crate::report::{Exchange, HttpRequest, HttpResponse};
+use std::time::{Duration, Instant};
+
+/// Bodies beyond this are not read further (the server is misbehaving).
+pub const MAX_BODY: usize = 1024 * 1024;
+/// What the report keeps of a body.
+pub const REPORT_BODY: usize = 64 * 1024;
+
+/// A request exactly as it goes on the wire (headers in order; a name twice = two lines).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WireRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// What came back, parsed enough to judge.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub truncated: bool,
+    /// The body as JSON, when it is JSON.
+    pub json: Option<serde_json::Value>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    /// The OAuth `error` member (RFC 6749 §5.2), when present.
+    pub fn error_code(&self) -> Option<&str> {
+        self.json.as_ref()?.get("error")?.as_str()
+    }
+    pub fn json_str(&self, key: &str) -> Option<&str> {
+        self.json.as_ref()?.get(key)?.as_str()
+    }
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+    /// One line for reasons: `401 invalid_client ("PoP aud mismatch")`.
+    pub fn summary(&self) -> String {
+        let mut s = self.status.to_string();
+        if let Some(e) = self.error_code() {
+            s.push(' ');
+            s.push_str(e);
+        }
+        if let Some(d) = self.json_str("error_description") {
+            let d: String = d.chars().take(160).collect();
+            s.push_str(&format!(" ({d:?})"));
+        }
+        s
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct HttpOptions {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Extra CA certificate (PEM) to trust.
+    pub ca_cert: Option<Vec<u8>>,
+    /// Accept any certificate (only by name: `--insecure`).
+    pub insecure: bool,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            ca_cert: None,
+            insecure: false,
+        }
+    }
+}
+
+/// The run's HTTP client.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    timeout: Duration,
+}
+
+impl Http {
+    pub fn new(opts: &HttpOptions) -> anyhow::Result<Http> {
+        let mut b = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(opts.connect_timeout)
+            .timeout(opts.timeout)
+            .pool_max_idle_per_host(64)
+            .user_agent(concat!("abca-conformance/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = &opts.ca_cert {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| anyhow::anyhow!("--ca-cert is not a PEM certificate: {e}"))?;
+            b = b.add_root_certificate(cert);
+        }
+        if opts.insecure {
+            b = b.danger_accept_invalid_certs(true);
+        }
+        Ok(Http {
+            client: b.build()?,
+            timeout: opts.timeout,
+        })
+    }
+
+    /// Sends `req`; never panics; transport failures come back as `Err` with a reason.
+    pub async fn send(&self, req: &WireRequest) -> Result<Reply, String> {
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|_| format!("invalid HTTP method {:?}", req.method))?;
+        let mut rb = self.client.request(method, &req.url);
+        for (n, v) in &req.headers {
+            let name = reqwest::header::HeaderName::from_bytes(n.as_bytes())
+                .map_err(|_| format!("invalid header name {n:?}"))?;
+            let value = reqwest::header::HeaderValue::from_bytes(v.as_bytes())
+                .map_err(|_| format!("invalid header value for {n}"))?;
+            rb = rb.header(name, value);
+        }
+        if !req.body.is_empty() || req.method == "POST" {
+            rb = rb.body(req.body.clone());
+        }
+        let fut = async {
+            let mut resp = rb.send().await.map_err(describe)?;
+            let status = resp.status().as_u16();
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into(),
+                    )
+                })
+                .collect();
+            let mut body = Vec::new();
+            let mut truncated = false;
+            while let Some(chunk) = resp.chunk().await.map_err(describe)? {
+                let room = MAX_BODY - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let json = if truncated {
+                None
+            } else {
+                serde_json::from_slice(&body).ok()
+            };
+            Ok(Reply {
+                status,
+                headers,
+                body,
+                truncated,
+                json,
+            })
+        };
+        // reqwest's timeout covers the whole exchange; this outer one guards the body loop too.
+        match tokio::time::timeout(self.timeout + Duration::from_secs(1), fut).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("no complete answer within {:?}", self.timeout)),
+        }
+    }
+
+    /// Sends and records.
+    pub async fn exchange(
+        &self,
+        purpose: &str,
+        req: &WireRequest,
+    ) -> (Exchange, Result<Reply, String>) {
+        let start = Instant::now();
+        let result = self.send(req).await;
+        let ex = record(purpose, req, &result, start.elapsed());
+        (ex, result)
+    }
+}
+
+fn describe(e: reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_redirect() {
+        "redirect error"
+    } else if e.is_body() || e.is_decode() {
+        "broken response body"
+    } else {
+        "request failed"
+    };
+    // The source chain says why (refused, reset, certificate...).
+    let mut msg = format!("{kind}: {e}");
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        msg.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    msg
+}
+
+/// Builds the report record of one exchange, decoding the JWTs the request carried.
+pub fn record(
+    purpose: &str,
+    req: &WireRequest,
+    result: &Result<Reply, String>,
+    took: Duration,
+) -> Exchange {
+    let jwts = req
+        .headers
+        .iter()
+        .filter(|(n, _)| {
+            let n = n.to_ascii_lowercase();
+            n == "oauth-client-attestation" || n == "oauth-client-attestation-pop" || n == "dpop"
+        })
+        .flat_map(|(n, v)| {
+            v.split(',')
+                .map(move |part| (n.clone(), part.trim().to_string()))
+        })
+        .filter_map(|(n, v)| {
+            let (header, claims) = crate::jose::jws::decode_unverified(&v).ok()?;
+            Some(crate::report::DecodedJwt {
+                field: n,
+                header,
+                claims,
+            })
+        })
+        .collect();
+    let (response, error) = match result {
+        Ok(r) => {
+            let cut = r.body.len().min(REPORT_BODY);
+            (
+                Some(HttpResponse {
+                    status: r.status,
+                    headers: r.headers.clone(),
+                    body: String::from_utf8_lossy(&r.body[..cut]).into_owned(),
+                    body_truncated: r.truncated || cut < r.body.len(),
+                }),
+                None,
+            )
+        }
+        Err(e) => (None, Some(e.clone())),
+    };
+    Exchange {
+        purpose: purpose.to_string(),
+        request: HttpRequest {
+            method: req.method.clone(),
+            url: req.url.clone(),
+            headers: req.headers.clone(),
+            body: req.body.clone(),
+        },
+        response,
+        error,
+        jwts,
+        duration_ms: took.as_millis() as u64,
+    }
+}

@@ -1,0 +1,118 @@
+//! Plan: scenario + target + fresh values → a concrete request. The valid request for a
+//! (mode, endpoint) comes from the client engine; the scenario's mutations change it.
+pub mod fresh;
+pub mod mutate;
+pub mod placeholders;
+pub mod request;
+
+pub use fresh::Fresh;
+pub use request::{Field, FieldValue, RequestDraft};
+
+use crate::client;
+use crate::scenario::{Endpoint, KeyRef, Mode, Mutation, TokenKind};
+use crate::target::Target;
+
+/// The valid request for (mode, endpoint) with the given fresh values.
+pub fn valid_request(
+    target: &Target,
+    mode: Mode,
+    endpoint: Endpoint,
+    fresh: &Fresh,
+) -> Result<RequestDraft, String> {
+    let url = target
+        .endpoint_url(endpoint)
+        .ok_or_else(|| format!("the target has no {endpoint:?} endpoint"))?
+        .to_string();
+    let keys = &target.keys;
+    let client_id = target.client_id(mode).to_string();
+    let attestation =
+        client::attestation::valid(keys, &client_id, &target.spec.attestation_claims, fresh.now);
+    let mut fields = vec![Field {
+        name: request::ATTESTATION.into(),
+        value: FieldValue::Token(attestation),
+    }];
+    match mode {
+        Mode::AttestationPopJwt => fields.push(Field {
+            name: request::POP.into(),
+            value: FieldValue::Token(client::pop::valid(
+                keys,
+                target.issuer(),
+                fresh.challenge.as_deref(),
+                fresh.now,
+            )),
+        }),
+        Mode::DpopCombined => fields.push(Field {
+            name: request::DPOP.into(),
+            value: FieldValue::Token(client::dpop::valid(
+                keys,
+                KeyRef::Instance,
+                "POST",
+                &url,
+                fresh.combined_nonce.as_deref(),
+                fresh.now,
+            )),
+        }),
+        Mode::None => return Err("mode `none` has no request".into()),
+    }
+    let mut form: Vec<(String, String)> = match endpoint {
+        Endpoint::Token => vec![
+            ("grant_type".into(), "client_credentials".into()),
+            ("client_id".into(), client_id.clone()),
+        ],
+        Endpoint::Par => vec![
+            ("response_type".into(), "code".into()),
+            ("client_id".into(), client_id.clone()),
+            (
+                "redirect_uri".into(),
+                "https://client.example.com/cb".into(),
+            ),
+            // RFC 7636 example verifier's challenge: PAR servers commonly require PKCE.
+            (
+                "code_challenge".into(),
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+            ),
+            ("code_challenge_method".into(), "S256".into()),
+        ],
+        _ => return Err(format!("{endpoint:?} takes no authenticated request")),
+    };
+    let key = match endpoint {
+        Endpoint::Token => "token",
+        _ => "par",
+    };
+    if let Some(extra) = target.spec.form.get(key) {
+        for (n, v) in extra {
+            match form.iter_mut().find(|(k, _)| k == n) {
+                Some(slot) => slot.1 = v.clone(),
+                None => form.push((n.clone(), v.clone())),
+            }
+        }
+    }
+    Ok(RequestDraft {
+        mode,
+        endpoint,
+        method: "POST".into(),
+        url,
+        fields,
+        form,
+    })
+}
+
+/// The valid request with every mutation applied (steps such as `replay` are the runner's).
+pub fn build(
+    target: &Target,
+    mode: Mode,
+    endpoint: Endpoint,
+    mutations: &[Mutation],
+    fresh: &Fresh,
+) -> Result<RequestDraft, String> {
+    let mut draft = valid_request(target, mode, endpoint, fresh)?;
+    for m in mutations {
+        mutate::apply(&mut draft, m, target, fresh)?;
+    }
+    Ok(draft)
+}
+
+/// The `jti` of the token of `kind`, for `replay_jti`.
+pub fn jti_of(draft: &RequestDraft, kind: TokenKind) -> Option<String> {
+    draft.token(kind)?.claim_str("jti").map(String::from)
+}

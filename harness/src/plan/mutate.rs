@@ -1,0 +1,357 @@
+//! Applying one scenario mutation to a request draft. Each arm is the whole meaning of one
+//! word of the scenario vocabulary (scenario/model.rs).
+use super::placeholders::Vars;
+use super::request::{field_name, Field, FieldValue, RequestDraft};
+use super::Fresh;
+use crate::client::token::{alg_for, public_jwk_for, TokenDraft};
+use crate::client::{self, fresh_id};
+use crate::scenario::{
+    ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, FieldRef, KeyRef, Mode, Mutation,
+    TokenKind,
+};
+use crate::target::Target;
+use serde_json::{json, Map, Value};
+
+pub fn apply(
+    draft: &mut RequestDraft,
+    m: &Mutation,
+    target: &Target,
+    fresh: &Fresh,
+) -> Result<(), String> {
+    let vars = vars(draft, target, fresh);
+    match m {
+        Mutation::RemoveHeader(f) => {
+            let name = field_ref_name(f);
+            draft.fields.retain(|x| !x.name.eq_ignore_ascii_case(&name));
+        }
+        Mutation::DuplicateHeader { field, style, copy } => {
+            let name = field_name(*field);
+            let pos = draft
+                .fields
+                .iter()
+                .position(|f| f.name == name)
+                .ok_or_else(|| format!("duplicate_header: the request has no {name} field"))?;
+            let second = match copy {
+                DuplicateCopy::Same => draft.fields[pos].value.clone(),
+                DuplicateCopy::Fresh => {
+                    FieldValue::Token(fresh_token(*field, draft, target, fresh)?)
+                }
+            };
+            match style {
+                DuplicateStyle::Lines => draft.fields.insert(
+                    pos + 1,
+                    Field {
+                        name: name.into(),
+                        value: second,
+                    },
+                ),
+                DuplicateStyle::Comma => {
+                    let first = draft.fields[pos].value.clone();
+                    draft.fields[pos].value = FieldValue::Joined(vec![first, second]);
+                }
+            }
+        }
+        Mutation::SetHeader { field, value } => {
+            let name = field_ref_name(field);
+            let value = expand_tokens(value, draft, target)?;
+            let value = vars.expand_str(&value)?;
+            match draft
+                .fields
+                .iter_mut()
+                .find(|f| f.name.eq_ignore_ascii_case(&name))
+            {
+                Some(f) => f.value = FieldValue::Raw(value),
+                None => draft.fields.push(Field {
+                    name,
+                    value: FieldValue::Raw(value),
+                }),
+            }
+        }
+        Mutation::AddToken { token, mutations } => {
+            let mut t = fresh_token(*token, draft, target, fresh)?;
+            for inner in mutations {
+                apply_to_token(&mut t, inner, target, &vars)
+                    .map_err(|e| format!("add_token {token:?}: {e}"))?;
+            }
+            draft.fields.push(Field {
+                name: field_name(*token).into(),
+                value: FieldValue::Token(t),
+            });
+        }
+        Mutation::Cnf(change) => {
+            let t = draft
+                .token_mut(TokenKind::Attestation)
+                .ok_or("cnf: the request has no attestation")?;
+            change_cnf(t, change, target)?;
+        }
+        Mutation::Challenge(use_) => challenge(draft, *use_)?,
+        Mutation::Form { name, value } => {
+            let v = match value {
+                Some(v) => Some(vars.expand_str(v)?),
+                None => None,
+            };
+            draft.set_form(name, v);
+        }
+        Mutation::HttpMethod(method) => draft.method = method.clone(),
+        // Steps: the runner sends the request twice; nothing changes in the request itself.
+        Mutation::Replay | Mutation::ReplayJti { .. } => {}
+        token_level => {
+            let kind = token_of(token_level).ok_or("mutation has no token")?;
+            let t = draft
+                .token_mut(kind)
+                .ok_or_else(|| format!("the request carries no {kind:?} token to change"))?;
+            apply_to_token(t, token_level, target, &vars)?;
+        }
+    }
+    Ok(())
+}
+
+/// The token a token-level mutation names.
+fn token_of(m: &Mutation) -> Option<TokenKind> {
+    match m {
+        Mutation::SetJoseHeader { token, .. }
+        | Mutation::RemoveJoseHeader { token, .. }
+        | Mutation::SetClaim { token, .. }
+        | Mutation::RemoveClaim { token, .. }
+        | Mutation::TimeClaim { token, .. }
+        | Mutation::SignWith { token, .. }
+        | Mutation::DamageSignature { token, .. } => Some(*token),
+        _ => None,
+    }
+}
+
+/// Mutations that change one JWT.
+fn apply_to_token(
+    t: &mut TokenDraft,
+    m: &Mutation,
+    target: &Target,
+    vars: &Vars,
+) -> Result<(), String> {
+    if let Some(kind) = token_of(m) {
+        if kind != t.kind {
+            return Err(format!(
+                "mutation names {kind:?} inside a {:?} token",
+                t.kind
+            ));
+        }
+    }
+    match m {
+        Mutation::SetJoseHeader { name, value, .. } => {
+            t.header.insert(name.clone(), vars.expand(value)?);
+        }
+        Mutation::RemoveJoseHeader { name, .. } => {
+            t.header.remove(name);
+        }
+        Mutation::SetClaim { name, value, .. } => {
+            t.claims.insert(name.clone(), vars.expand(value)?);
+        }
+        Mutation::RemoveClaim { name, .. } => {
+            t.claims.remove(name);
+        }
+        Mutation::TimeClaim { name, offset, .. } => {
+            t.claims.insert(name.clone(), json!(vars.now + offset));
+        }
+        Mutation::SignWith { key, .. } => {
+            t.signer = *key;
+            t.header
+                .insert("alg".into(), json!(alg_for(*key, &target.keys)));
+            // A DPoP proof names its own key (RFC 9449 §4.2): the header follows the signer.
+            if t.kind == TokenKind::Dpop {
+                t.header
+                    .insert("jwk".into(), public_jwk_for(*key, &target.keys));
+            }
+        }
+        Mutation::DamageSignature { damage, .. } => t.damage.push(*damage),
+        other => return Err(format!("{other:?} cannot be applied to a single token")),
+    }
+    Ok(())
+}
+
+/// A valid token of `kind`, built independently of the one in the request.
+fn fresh_token(
+    kind: TokenKind,
+    draft: &RequestDraft,
+    target: &Target,
+    fresh: &Fresh,
+) -> Result<TokenDraft, String> {
+    let keys = &target.keys;
+    Ok(match kind {
+        TokenKind::Attestation => client::attestation::valid(
+            keys,
+            target.client_id(draft.mode),
+            &target.spec.attestation_claims,
+            fresh.now,
+        ),
+        TokenKind::Pop => {
+            client::pop::valid(keys, target.issuer(), fresh.challenge.as_deref(), fresh.now)
+        }
+        TokenKind::Dpop => {
+            // An independent DPoP proof (normal mode) carries a DPoP nonce only; in combined
+            // mode it is the combined proof's twin.
+            let nonce = match draft.mode {
+                Mode::DpopCombined => fresh.combined_nonce.as_deref(),
+                _ => fresh.dpop_nonce.as_deref(),
+            };
+            client::dpop::valid(
+                keys,
+                KeyRef::Instance,
+                &draft.method,
+                &draft.url,
+                nonce,
+                fresh.now,
+            )
+        }
+    })
+}
+
+fn field_ref_name(f: &FieldRef) -> String {
+    match f {
+        FieldRef::Token(k) => field_name(*k).to_string(),
+        FieldRef::Name(n) => n.clone(),
+    }
+}
+
+/// `${attestation}`, `${pop}`, `${dpop}`: the current token of that kind, signed.
+fn expand_tokens(value: &str, draft: &RequestDraft, target: &Target) -> Result<String, String> {
+    let mut out = value.to_string();
+    for (name, kind) in [
+        ("${attestation}", TokenKind::Attestation),
+        ("${pop}", TokenKind::Pop),
+        ("${dpop}", TokenKind::Dpop),
+    ] {
+        if out.contains(name) {
+            let t = draft
+                .token(kind)
+                .ok_or_else(|| format!("{name}: the request carries no such token"))?;
+            out = out.replace(name, &t.render(&target.keys));
+        }
+    }
+    Ok(out)
+}
+
+/// The proof that carries the challenge, and the claim it goes in (draft-10 §Verification:
+/// PoP `challenge`; combined mode: DPoP `nonce`).
+fn challenge(draft: &mut RequestDraft, use_: ChallengeUse) -> Result<(), String> {
+    let (kind, claim, other) = match draft.mode {
+        Mode::AttestationPopJwt => (TokenKind::Pop, "challenge", "nonce"),
+        Mode::DpopCombined => (TokenKind::Dpop, "nonce", "challenge"),
+        Mode::None => return Err("challenge: mode none has no proof".into()),
+    };
+    let t = draft
+        .token_mut(kind)
+        .ok_or_else(|| format!("challenge: the request has no {kind:?}"))?;
+    match use_ {
+        ChallengeUse::Missing => {
+            t.claims.remove(claim);
+        }
+        ChallengeUse::Wrong => {
+            t.claims
+                .insert(claim.into(), json!(format!("not-issued-{}", fresh_id())));
+        }
+        ChallengeUse::WrongClaim => {
+            let v = t.claims.remove(claim).ok_or(
+                "challenge: wrong_claim needs a server challenge, and the server gave none",
+            )?;
+            t.claims.insert(other.into(), v);
+        }
+        // The runner supplies the already-used challenge as the fresh one.
+        ChallengeUse::Reused => {}
+    }
+    Ok(())
+}
+
+fn change_cnf(t: &mut TokenDraft, change: &CnfChange, target: &Target) -> Result<(), String> {
+    let keys = &target.keys;
+    let cnf = t
+        .claims
+        .entry("cnf")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .ok_or("cnf: the attestation's cnf is not an object")?;
+    let jwk = |v: Value| -> Result<Map<String, Value>, String> {
+        v.as_object()
+            .cloned()
+            .ok_or_else(|| "not a JWK object".to_string())
+    };
+    match change {
+        CnfChange::AddMembers(extra) => {
+            let j = cnf
+                .get_mut("jwk")
+                .and_then(Value::as_object_mut)
+                .ok_or("cnf: no jwk to add members to")?;
+            for (k, v) in extra {
+                j.insert(k.clone(), v.clone());
+            }
+        }
+        CnfChange::ReverseOrder => {
+            let j = cnf
+                .get("jwk")
+                .and_then(Value::as_object)
+                .ok_or("cnf: no jwk")?;
+            let reversed: Map<String, Value> = j
+                .iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            cnf.insert("jwk".into(), Value::Object(reversed));
+        }
+        CnfChange::IncludePrivate => {
+            cnf.insert(
+                "jwk".into(),
+                Value::Object(jwk(keys.instance.private_jwk())?),
+            );
+        }
+        CnfChange::OtherKey => {
+            cnf.insert("jwk".into(), keys.other.public_jwk());
+        }
+        CnfChange::Symmetric => {
+            let k: [u8; 32] = rand::random();
+            cnf.insert(
+                "jwk".into(),
+                json!({"kty": "oct", "k": crate::jose::b64::encode(k)}),
+            );
+        }
+        CnfChange::RsaPrivate => {
+            cnf.insert("jwk".into(), rsa_private_jwk()?);
+        }
+        CnfChange::RemoveJwk => {
+            cnf.remove("jwk");
+        }
+    }
+    Ok(())
+}
+
+/// A fixed RSA private key from the vectors (generating one per run would be slow).
+fn rsa_private_jwk() -> Result<Value, String> {
+    crate::embedded_files::VECTORS
+        .iter()
+        .find(|(p, _)| p.starts_with("keys/") && p.contains("rs256"))
+        .and_then(|(_, text)| serde_json::from_str(text).ok())
+        .ok_or_else(|| "no RSA test key in vectors/keys".to_string())
+}
+
+/// Placeholder values for this request.
+fn vars(draft: &RequestDraft, target: &Target, fresh: &Fresh) -> Vars {
+    let mut strings = std::collections::BTreeMap::new();
+    strings.insert("issuer", target.issuer().to_string());
+    strings.insert("endpoint_url", draft.url.clone());
+    strings.insert("token_endpoint", target.token_endpoint.clone());
+    if let Some(p) = &target.par_endpoint {
+        strings.insert("par_endpoint", p.clone());
+    }
+    strings.insert("client_id", target.client_id(draft.mode).to_string());
+    if let Some(c) = fresh.combined_nonce.as_ref().or(fresh.challenge.as_ref()) {
+        strings.insert("challenge", c.clone());
+    }
+    let keys = &target.keys;
+    let mut jwks = std::collections::BTreeMap::new();
+    jwks.insert("instance_jwk", keys.instance.public_jwk());
+    jwks.insert("instance_jwk_private", keys.instance.private_jwk());
+    jwks.insert("other_jwk", keys.other.public_jwk());
+    jwks.insert("attester_jwk", keys.attester.public_jwk());
+    Vars {
+        strings,
+        now: fresh.now,
+        jwks,
+    }
+}

@@ -1,0 +1,208 @@
+//! Which (scenario, mode, endpoint) cases a run has, and whether each applies to the target.
+use crate::scenario::{BuiltinCheck, Endpoint, Expectation, Loaded, Mode, Precondition, Scenario};
+use crate::target::Target;
+
+#[derive(Clone, Debug)]
+pub struct Case<'a> {
+    pub scenario: &'a Scenario,
+    pub mode: Mode,
+    pub endpoint: Endpoint,
+}
+
+impl Case<'_> {
+    /// `<scenario>/<mode>/<endpoint>`: unique in a run, the libtest name, what `--only` matches.
+    pub fn id(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.scenario.id,
+            mode_str(self.mode),
+            endpoint_str(self.endpoint)
+        )
+    }
+}
+
+pub fn mode_str(m: Mode) -> &'static str {
+    match m {
+        Mode::AttestationPopJwt => "attestation_pop_jwt",
+        Mode::DpopCombined => "dpop_combined",
+        Mode::None => "none",
+    }
+}
+
+pub fn endpoint_str(e: Endpoint) -> &'static str {
+    match e {
+        Endpoint::Token => "token",
+        Endpoint::Par => "par",
+        Endpoint::Challenge => "challenge",
+        Endpoint::Metadata => "metadata",
+    }
+}
+
+/// Every case of the corpus, in corpus order.
+pub fn expand(scenarios: &[Loaded]) -> Vec<Case<'_>> {
+    let mut out = Vec::new();
+    for l in scenarios {
+        for &mode in &l.scenario.modes {
+            for &endpoint in &l.scenario.endpoints {
+                out.push(Case {
+                    scenario: &l.scenario,
+                    mode,
+                    endpoint,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `--only`: a glob with `*` against the case id or the scenario id, or a substring.
+pub fn matches(pattern: &str, case: &Case) -> bool {
+    let id = case.id();
+    if pattern.contains('*') {
+        glob(pattern, &id) || glob(pattern, &case.scenario.id)
+    } else {
+        id.contains(pattern)
+    }
+}
+
+fn glob(p: &str, s: &str) -> bool {
+    match p.split_once('*') {
+        None => p == s,
+        Some((head, tail)) => {
+            let Some(rest) = s.strip_prefix(head) else {
+                return false;
+            };
+            if tail.is_empty() {
+                return true;
+            }
+            (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob(tail, &rest[i..]))
+        }
+    }
+}
+
+/// Why a case does not apply to this target, or None when it does.
+pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
+    let s = case.scenario;
+    if let Expectation::Check(check) = &s.expect {
+        return check_not_applicable(*check, case.endpoint, target);
+    }
+    if case.endpoint == Endpoint::Par && target.par_endpoint.is_none() {
+        return Some("the server advertises no pushed_authorization_request_endpoint".into());
+    }
+    let method_not_advertised = s.requires.contains(&Precondition::MethodNotAdvertised);
+    let advertised = target.advertised.contains(&case.mode);
+    if method_not_advertised {
+        if advertised {
+            return Some(format!(
+                "the server advertises {}; this case is for servers that do not",
+                method_name(case.mode)
+            ));
+        }
+        if target.advertised.is_empty() {
+            return Some("the server advertises neither auth method".into());
+        }
+    } else if !advertised {
+        return Some(format!(
+            "token_endpoint_auth_methods_supported does not list {}",
+            method_name(case.mode)
+        ));
+    }
+    let p = target.policy();
+    for pre in &s.requires {
+        let unmet = match pre {
+            Precondition::ChallengeEndpoint => {
+                target.challenge_endpoint.is_none().then_some("the server advertises no challenge_endpoint")
+            }
+            Precondition::ChallengeRequired => (!p.challenge_required)
+                .then_some("the target is not declared to require challenges (--challenge-required)"),
+            Precondition::ChallengeNotRequired => p.challenge_required.then_some(
+                "the target requires challenges, which may stand in for iat freshness (draft-10 §Verification PoP item 6)",
+            ),
+            Precondition::MethodNotAdvertised => None,
+            Precondition::AttestationFreshness => p
+                .attestation_max_age
+                .is_none()
+                .then_some("the target config declares no attestation_max_age"),
+            Precondition::MacAttestation => {
+                let hs = target
+                    .metadata
+                    .get("client_attestation_signing_alg_values_supported")
+                    .and_then(|v| v.as_array())
+                    .is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|s| s.starts_with("HS"))));
+                if !hs {
+                    Some("the server advertises no HS* attestation algorithm")
+                } else if target.keys.attester_mac.is_none() {
+                    Some("the target config has no attestation_mac_key")
+                } else {
+                    None
+                }
+            }
+            Precondition::DpopNonceRequired => (!p.dpop_nonce_required)
+                .then_some("the target is not declared to require DPoP nonces"),
+            Precondition::ChallengeSingleUse => (!p.challenge_single_use)
+                .then_some("the target is declared to accept a challenge more than once"),
+        };
+        if let Some(why) = unmet {
+            return Some(why.into());
+        }
+    }
+    None
+}
+
+fn check_not_applicable(
+    check: BuiltinCheck,
+    endpoint: Endpoint,
+    target: &Target,
+) -> Option<String> {
+    use BuiltinCheck::*;
+    match check {
+        ChallengeEndpointResponse | ChallengeEndpointNoStore | ChallengeEndpointFresh => target
+            .challenge_endpoint
+            .is_none()
+            .then(|| "the server advertises no challenge_endpoint".into()),
+        MetadataAttestationAlgs => (!target.advertised.contains(&Mode::AttestationPopJwt))
+            .then(|| "attest_jwt_client_auth is not advertised".into()),
+        MetadataDpopAlgs => (!target.advertised.contains(&Mode::DpopCombined))
+            .then(|| "attest_jwt_client_auth_dpop is not advertised".into()),
+        _ => (endpoint != Endpoint::Metadata)
+            .then(|| "metadata checks run on the metadata endpoint".into()),
+    }
+}
+
+pub fn method_name(m: Mode) -> &'static str {
+    match m {
+        Mode::AttestationPopJwt => "attest_jwt_client_auth",
+        Mode::DpopCombined => "attest_jwt_client_auth_dpop",
+        Mode::None => "none",
+    }
+}
+
+/// The (mode, endpoint) whose control a case leans on.
+pub fn control_key(case: &Case) -> (Mode, Endpoint) {
+    if case
+        .scenario
+        .requires
+        .contains(&Precondition::MethodNotAdvertised)
+    {
+        let other = match case.mode {
+            Mode::AttestationPopJwt => Mode::DpopCombined,
+            _ => Mode::AttestationPopJwt,
+        };
+        (other, case.endpoint)
+    } else {
+        (case.mode, case.endpoint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+    #[test]
+    fn globs() {
+        assert!(glob("pop-*", "pop-aud-wrong"));
+        assert!(glob("*/dpop_combined/*", "x/dpop_combined/token"));
+        assert!(!glob("pop-*", "att-pop"));
+        assert!(glob("*", ""));
+        assert!(!glob("a*b", "ac"));
+    }
+}

@@ -1,0 +1,238 @@
+//! The run: expand scenarios into cases, run the positive controls, then every case
+//! concurrently, judge each, and assemble the report.
+pub mod cases;
+pub mod steps;
+
+use crate::catalog::Catalog;
+use crate::checks;
+use crate::exchange::Http;
+use crate::report::{
+    CaseResult, Report, RequirementResult, Summary, TargetInfo, ToolInfo, Verdict, DRAFT,
+};
+use crate::scenario::{Endpoint, Expectation, Loaded, Mode, Role};
+use crate::target::Target;
+use crate::verdict::{self, Control, Judgement};
+use cases::Case;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub struct RunOptions {
+    pub only: Vec<String>,
+    pub jobs: usize,
+}
+
+/// Called with each result as it is decided (progress bars, NDJSON streams).
+pub type OnResult<'a> = &'a (dyn Fn(&CaseResult) + Sync);
+
+pub async fn run(
+    target: &Target,
+    http: &Http,
+    scenarios: &[Loaded],
+    catalog: &Catalog,
+    opts: &RunOptions,
+    on_result: OnResult<'_>,
+) -> Report {
+    let started = Instant::now();
+    let started_at = rfc3339_now();
+    let all = cases::expand(scenarios);
+    let selected: Vec<Case> = all
+        .into_iter()
+        .filter(|c| opts.only.is_empty() || opts.only.iter().any(|p| cases::matches(p, c)))
+        .collect();
+
+    // Positive controls first: every (mode, endpoint) a selected case leans on.
+    let mut needed: Vec<(Mode, Endpoint)> = selected
+        .iter()
+        .filter(|c| !matches!(c.scenario.expect, Expectation::Check(_)))
+        .filter(|c| cases::not_applicable(c, target).is_none())
+        .map(cases::control_key)
+        .collect();
+    needed.sort();
+    needed.dedup();
+    let sem = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    let control_runs = futures::future::join_all(needed.iter().map(|&(mode, endpoint)| {
+        let sem = sem.clone();
+        async move {
+            let _permit = sem.acquire().await;
+            let e = steps::execute(target, http, mode, endpoint, &[]).await;
+            ((mode, endpoint), e)
+        }
+    }))
+    .await;
+    let mut controls: BTreeMap<(Mode, Endpoint), (Control, steps::Executed)> = BTreeMap::new();
+    for (key, e) in control_runs {
+        let state = match &e.outcome {
+            verdict::Outcome::Reply(r) if r.is_success() => Control::Accepted,
+            verdict::Outcome::Reply(r) => Control::NotAccepted(r.summary()),
+            verdict::Outcome::Transport(t) | verdict::Outcome::Inconclusive(t) => {
+                Control::NotAccepted(t.clone())
+            }
+        };
+        controls.insert(key, (state, e));
+    }
+
+    let results = futures::future::join_all(selected.iter().map(|case| {
+        let sem = sem.clone();
+        let controls = &controls;
+        async move {
+            let _permit = sem.acquire().await;
+            let r = run_case(case, target, http, catalog, controls).await;
+            on_result(&r);
+            r
+        }
+    }))
+    .await;
+
+    let mut summary = Summary::default();
+    for r in &results {
+        summary.add(r.verdict);
+    }
+    let requirements = requirement_results(catalog, scenarios, &results);
+    Report {
+        tool: ToolInfo {
+            name: "abca-conformance".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            draft: DRAFT.into(),
+            started_at,
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
+        target: TargetInfo {
+            issuer: target.issuer().to_string(),
+            embedded: target.embedded,
+            methods: target.methods.clone(),
+            token_endpoint: Some(target.token_endpoint.clone()),
+            par_endpoint: target.par_endpoint.clone(),
+            challenge_endpoint: target.challenge_endpoint.clone(),
+            metadata: target.metadata.clone(),
+        },
+        summary,
+        results,
+        requirements,
+    }
+}
+
+async fn run_case(
+    case: &Case<'_>,
+    target: &Target,
+    http: &Http,
+    catalog: &Catalog,
+    controls: &BTreeMap<(Mode, Endpoint), (Control, steps::Executed)>,
+) -> CaseResult {
+    let start = Instant::now();
+    let s = case.scenario;
+    let level = s.level.unwrap_or_else(|| catalog.level_of(&s.requirements));
+    let (judgement, exchanges) = if let Some(why) = cases::not_applicable(case, target) {
+        (
+            Judgement {
+                verdict: Verdict::NotApplicable,
+                reason: why,
+            },
+            Vec::new(),
+        )
+    } else if let Expectation::Check(check) = &s.expect {
+        checks::run(*check, target, http, verdict::broken(level)).await
+    } else {
+        let key = cases::control_key(case);
+        let control = if s.role == Role::Control {
+            Control::NotNeeded
+        } else {
+            controls
+                .get(&key)
+                .map(|(c, _)| c.clone())
+                .unwrap_or_else(|| Control::NotAccepted("no control ran".into()))
+        };
+        let e = steps::execute(target, http, case.mode, case.endpoint, &s.mutations).await;
+        let mut judgement = verdict::judge(&s.expect, level, &e.outcome, &control);
+        let mut exchanges = e.exchanges;
+        // Show the failed control next to an inconclusive negative: it is the reason.
+        if let Control::NotAccepted(_) = control {
+            if judgement.verdict == Verdict::Error {
+                if let Some((_, c)) = controls.get(&key) {
+                    let mut cx = c.exchanges.clone();
+                    for x in &mut cx {
+                        x.purpose = format!("positive control: {}", x.purpose);
+                    }
+                    cx.append(&mut exchanges);
+                    exchanges = cx;
+                }
+            }
+            if judgement.verdict == Verdict::Pass {
+                // Unreachable by construction (judge() returns error), kept as a guard: a
+                // pass without an accepted control would be a lie.
+                judgement = Judgement {
+                    verdict: Verdict::Error,
+                    reason: "control not accepted".into(),
+                };
+            }
+        }
+        (judgement, exchanges)
+    };
+    CaseResult {
+        id: case.id(),
+        scenario: s.id.clone(),
+        title: s.title.clone(),
+        mode: case.mode,
+        endpoint: case.endpoint,
+        requirements: s.requirements.clone(),
+        level,
+        verdict: judgement.verdict,
+        reason: judgement.reason,
+        draft: DRAFT.into(),
+        mutations: s
+            .mutations
+            .iter()
+            .filter_map(|m| serde_json::to_value(m).ok())
+            .collect(),
+        expect: serde_json::to_value(&s.expect).unwrap_or_default(),
+        exchanges,
+        duration_ms: start.elapsed().as_millis() as u64,
+    }
+}
+
+/// Severity order for rolling results up to a requirement.
+fn severity(v: Verdict) -> u8 {
+    match v {
+        Verdict::Fail => 5,
+        Verdict::Error => 4,
+        Verdict::Warning => 3,
+        Verdict::Info => 2,
+        Verdict::Pass => 1,
+        Verdict::NotApplicable => 0,
+    }
+}
+
+fn requirement_results(
+    catalog: &Catalog,
+    scenarios: &[Loaded],
+    results: &[CaseResult],
+) -> Vec<RequirementResult> {
+    catalog
+        .coverage(scenarios)
+        .into_iter()
+        .map(|(r, ids)| {
+            let mut counts = BTreeMap::new();
+            let mut worst = Verdict::NotApplicable;
+            for res in results.iter().filter(|x| x.requirements.contains(&r.id)) {
+                *counts.entry(res.verdict.as_str().to_string()).or_insert(0) += 1;
+                if severity(res.verdict) > severity(worst) {
+                    worst = res.verdict;
+                }
+            }
+            RequirementResult {
+                id: r.id.clone(),
+                section: r.section.clone(),
+                level: r.level,
+                summary: r.summary.clone(),
+                verdict: worst,
+                scenarios: ids.into_iter().map(String::from).collect(),
+                excluded: r.excluded.clone(),
+                counts,
+            }
+        })
+        .collect()
+}
+
+fn rfc3339_now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}

@@ -1,0 +1,56 @@
+//! Target: the server under test — what the user said (config) and what its metadata says
+//! (discovery).
+pub mod config;
+pub mod discovery;
+
+pub use config::{Policy, TargetFlags, TargetSpec};
+
+use crate::client::keys::KeySet;
+use crate::report::Exchange;
+use crate::scenario::{Endpoint, Mode};
+use std::collections::BTreeSet;
+
+/// A discovered target: everything a plan needs.
+pub struct Target {
+    pub spec: TargetSpec,
+    pub metadata: serde_json::Value,
+    pub metadata_exchange: Exchange,
+    pub token_endpoint: String,
+    pub par_endpoint: Option<String>,
+    pub challenge_endpoint: Option<String>,
+    /// Modes advertised in `token_endpoint_auth_methods_supported` (draft-10 §Metadata).
+    pub advertised: BTreeSet<Mode>,
+    pub methods: Vec<String>,
+    pub keys: KeySet,
+    /// The embedded reference AS.
+    pub embedded: bool,
+}
+
+impl Target {
+    pub fn issuer(&self) -> &str {
+        &self.spec.issuer
+    }
+
+    pub fn endpoint_url(&self, e: Endpoint) -> Option<&str> {
+        match e {
+            Endpoint::Token => Some(&self.token_endpoint),
+            Endpoint::Par => self.par_endpoint.as_deref(),
+            Endpoint::Challenge => self.challenge_endpoint.as_deref(),
+            Endpoint::Metadata => None,
+        }
+    }
+
+    /// The client_id for requests in `mode` (the first configured one for other modes).
+    pub fn client_id(&self, mode: Mode) -> &str {
+        self.spec
+            .client_ids
+            .get(&mode)
+            .or_else(|| self.spec.client_ids.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.spec.policy
+    }
+}

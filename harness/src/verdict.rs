@@ -1,0 +1,231 @@
+//! Verdict: what the server did, compared with what a conforming server does, at the
+//! requirement's level (DESIGN.md "Verdicts").
+//!
+//! The rule that makes rejections mean something: a negative result counts as `pass` only
+//! when the positive control of the same (mode, endpoint) was accepted in the same run. A
+//! server that rejects everything gets `fail` on its controls and `error` on its negatives.
+use crate::exchange::Reply;
+use crate::report::Verdict;
+use crate::scenario::{AcceptSpec, Expectation, Level, RejectSpec};
+
+/// What happened to the judged request.
+#[derive(Debug)]
+pub enum Outcome {
+    Reply(Reply),
+    /// No usable answer: timeout, refused, reset.
+    Transport(String),
+    /// The harness could not run the case (e.g. a first step of a replay was rejected).
+    Inconclusive(String),
+}
+
+/// The state of the positive control this case leans on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Control {
+    /// This case is itself a control (or needs none).
+    NotNeeded,
+    Accepted,
+    NotAccepted(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+fn j(verdict: Verdict, reason: impl Into<String>) -> Judgement {
+    Judgement {
+        verdict,
+        reason: reason.into(),
+    }
+}
+
+/// The verdict for a broken rule of this level.
+pub fn broken(level: Level) -> Verdict {
+    match level {
+        Level::MUST => Verdict::Fail,
+        Level::SHOULD => Verdict::Warning,
+        Level::MAY => Verdict::Info,
+    }
+}
+
+pub fn judge(
+    expect: &Expectation,
+    level: Level,
+    outcome: &Outcome,
+    control: &Control,
+) -> Judgement {
+    let reply = match outcome {
+        Outcome::Reply(r) => r,
+        Outcome::Transport(e) => {
+            return j(Verdict::Error, format!("no answer from the server: {e}"))
+        }
+        Outcome::Inconclusive(e) => return j(Verdict::Error, e.clone()),
+    };
+    match expect {
+        Expectation::Accept(spec) => judge_accept(spec, level, reply),
+        Expectation::Reject(spec) => match control {
+            Control::NotAccepted(why) => j(
+                Verdict::Error,
+                format!(
+                    "inconclusive: the valid request for this mode and endpoint was not accepted ({why}), so a rejection here proves nothing (server answered {})",
+                    reply.summary()
+                ),
+            ),
+            _ => judge_reject(spec, level, reply),
+        },
+        Expectation::Observe => j(
+            Verdict::Info,
+            format!(
+                "the draft leaves this open; the server {} ({})",
+                if reply.is_success() { "accepted" } else { "rejected" },
+                reply.summary()
+            ),
+        ),
+        Expectation::Check(_) => j(Verdict::Error, "built-in checks are judged by checks.rs"),
+    }
+}
+
+fn judge_accept(spec: &AcceptSpec, level: Level, r: &Reply) -> Judgement {
+    if !r.is_success() {
+        return j(
+            broken(level),
+            format!(
+                "expected the request to be accepted; the server answered {}",
+                r.summary()
+            ),
+        );
+    }
+    if let Some(tt) = &spec.token_type {
+        match r.json_str("token_type") {
+            Some(got) if got.eq_ignore_ascii_case(tt) => {}
+            got => {
+                return j(
+                    broken(level),
+                    format!("accepted, but token_type is {got:?}, expected {tt:?}"),
+                )
+            }
+        }
+    }
+    j(Verdict::Pass, format!("accepted ({})", r.status))
+}
+
+fn judge_reject(spec: &RejectSpec, level: Level, r: &Reply) -> Judgement {
+    if r.is_success() {
+        return j(
+            broken(level),
+            format!(
+                "expected a rejection; the server accepted it ({})",
+                r.status
+            ),
+        );
+    }
+    if r.status >= 500 {
+        // A conforming server answers an invalid request with an OAuth error response
+        // (RFC 6749 §5.2), not a server error.
+        return j(
+            broken(level),
+            format!(
+                "expected an OAuth error response; the server failed with {}",
+                r.summary()
+            ),
+        );
+    }
+    if !(400..500).contains(&r.status) {
+        return j(
+            broken(level),
+            format!("expected a rejection; the server answered {}", r.summary()),
+        );
+    }
+    let statuses: &[u16] = if spec.status.is_empty() {
+        &[400, 401]
+    } else {
+        &spec.status
+    };
+    let mut problems = Vec::new();
+    if !statuses.contains(&r.status) {
+        problems.push(format!("status {} is not one of {statuses:?}", r.status));
+    }
+    if !spec.error.is_empty() {
+        match r.error_code() {
+            Some(e) if spec.error.iter().any(|x| x == e) => {}
+            Some(e) => problems.push(format!("error {e:?} is not one of {:?}", spec.error)),
+            None => problems.push(format!(
+                "no OAuth `error` member; expected one of {:?}",
+                spec.error
+            )),
+        }
+    }
+    for h in &spec.headers {
+        if r.header(h).is_none() {
+            problems.push(format!("the {h} header is missing"));
+        }
+    }
+    if problems.is_empty() {
+        j(
+            Verdict::Pass,
+            format!("rejected as required ({})", r.summary()),
+        )
+    } else {
+        j(
+            broken(level),
+            format!("rejected ({}), but {}", r.summary(), problems.join("; ")),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn reply(status: u16, body: &str, headers: &[(&str, &str)]) -> Outcome {
+        Outcome::Reply(Reply {
+            status,
+            headers: headers
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+            json: serde_json::from_str(body).ok(),
+        })
+    }
+    fn reject(status: &[u16], error: &[&str], headers: &[&str]) -> Expectation {
+        Expectation::Reject(RejectSpec {
+            status: status.to_vec(),
+            error: error.iter().map(|s| s.to_string()).collect(),
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+    const ERR: &str = r#"{"error":"invalid_client"}"#;
+    const CHAL: &str = r#"{"error":"use_attestation_challenge"}"#;
+
+    #[rstest]
+    #[case::rejected_with_control(reject(&[], &[], &[]), Level::MUST, reply(401, ERR, &[]), Control::Accepted, Verdict::Pass)]
+    #[case::accepted_must(reject(&[], &[], &[]), Level::MUST, reply(200, "{}", &[]), Control::Accepted, Verdict::Fail)]
+    #[case::accepted_should(reject(&[], &[], &[]), Level::SHOULD, reply(200, "{}", &[]), Control::Accepted, Verdict::Warning)]
+    #[case::accepted_may(reject(&[], &[], &[]), Level::MAY, reply(200, "{}", &[]), Control::Accepted, Verdict::Info)]
+    #[case::rejected_without_control(reject(&[], &[], &[]), Level::MUST, reply(401, ERR, &[]), Control::NotAccepted("401".into()), Verdict::Error)]
+    #[case::server_error(reject(&[], &[], &[]), Level::MUST, reply(500, "oops", &[]), Control::Accepted, Verdict::Fail)]
+    #[case::forbidden_not_oauth(reject(&[], &[], &[]), Level::MUST, reply(403, ERR, &[]), Control::Accepted, Verdict::Fail)]
+    #[case::wrong_error(reject(&[], &["use_attestation_challenge"], &[]), Level::MUST, reply(401, ERR, &[]), Control::Accepted, Verdict::Fail)]
+    #[case::missing_header(reject(&[], &["use_attestation_challenge"], &["OAuth-Client-Attestation-Challenge"]), Level::MUST, reply(400, CHAL, &[]), Control::Accepted, Verdict::Fail)]
+    #[case::header_present(reject(&[], &["use_attestation_challenge"], &["OAuth-Client-Attestation-Challenge"]), Level::MUST, reply(400, CHAL, &[("oauth-client-attestation-challenge", "x")]), Control::Accepted, Verdict::Pass)]
+    #[case::control_accepted(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(200, "{}", &[]), Control::NotNeeded, Verdict::Pass)]
+    #[case::control_rejected(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(401, ERR, &[]), Control::NotNeeded, Verdict::Fail)]
+    #[case::token_type_wrong(Expectation::Accept(AcceptSpec{token_type: Some("DPoP".into())}), Level::MUST, reply(200, r#"{"token_type":"Bearer"}"#, &[]), Control::NotNeeded, Verdict::Fail)]
+    #[case::token_type_case(Expectation::Accept(AcceptSpec{token_type: Some("DPoP".into())}), Level::MUST, reply(200, r#"{"token_type":"dpop"}"#, &[]), Control::NotNeeded, Verdict::Pass)]
+    #[case::observe(Expectation::Observe, Level::MAY, reply(200, "{}", &[]), Control::Accepted, Verdict::Info)]
+    #[case::transport(reject(&[], &[], &[]), Level::MUST, Outcome::Transport("reset".into()), Control::Accepted, Verdict::Error)]
+    fn verdicts(
+        #[case] expect: Expectation,
+        #[case] level: Level,
+        #[case] outcome: Outcome,
+        #[case] control: Control,
+        #[case] want: Verdict,
+    ) {
+        let got = judge(&expect, level, &outcome, &control);
+        assert_eq!(got.verdict, want, "{}", got.reason);
+    }
+}
