@@ -2,5 +2,7 @@
 //! Authentication (draft-ietf-oauth-attestation-based-client-auth-10).
 //!
 //! Data flows target → scenario → plan → exchange → verdict → report (see README).
+pub mod jose;
+pub mod keygen;
 pub mod report;
 pub mod scenario;
