@@ -1,0 +1,172 @@
+//! `abca-conformance keygen --out DIR`: an attester key pair and the public JWKS to
+//! register at an authorization server.
+//!
+//! The attester key signs Client Attestation JWTs (draft-10 §Client Attestation JWT); an AS
+//! under test must trust its public key, so the JWKS is what an operator registers.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use serde_json::json;
+
+use crate::jose::SigningKey;
+
+/// File name of the private attester JWK.
+pub const PRIVATE_JWK_FILE: &str = "attester.private.jwk.json";
+/// File name of the public attester JWKS.
+pub const PUBLIC_JWKS_FILE: &str = "attester.jwks.json";
+
+/// What [`keygen`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeygenOutput {
+    /// The private JWK (mode 0600 on unix): pass it as `--attester-key`.
+    pub private_jwk: PathBuf,
+    /// The public JWKS to register at the AS (or to pass to `serve --attester-jwks`).
+    pub public_jwks: PathBuf,
+    /// The key's kid: its RFC 7638 thumbprint.
+    pub kid: String,
+}
+
+/// Options of [`keygen_with`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeygenOptions {
+    /// Replace existing files instead of refusing.
+    pub overwrite: bool,
+}
+
+/// Generates an ES256 attester key into `out_dir` (created if missing); refuses to
+/// overwrite existing files.
+pub fn keygen(out_dir: &Path) -> anyhow::Result<KeygenOutput> {
+    keygen_with(out_dir, KeygenOptions::default())
+}
+
+/// [`keygen`] with options.
+pub fn keygen_with(out_dir: &Path, options: KeygenOptions) -> anyhow::Result<KeygenOutput> {
+    let private_path = out_dir.join(PRIVATE_JWK_FILE);
+    let public_path = out_dir.join(PUBLIC_JWKS_FILE);
+    if !options.overwrite {
+        for path in [&private_path, &public_path] {
+            if path.exists() {
+                bail!(
+                    "{} already exists; refusing to overwrite a key (pass --overwrite to replace it)",
+                    path.display()
+                );
+            }
+        }
+    }
+    fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create output directory {}", out_dir.display()))?;
+
+    let key = SigningKey::generate_es256();
+    let kid = key.thumbprint();
+    let key = key.with_kid(kid.clone());
+
+    let mut public = key.public_jwk();
+    // `use` and `alg` tell the AS what the key is for (RFC 7517 §4.2, §4.4).
+    public["use"] = json!("sig");
+    public["alg"] = json!(key.alg());
+    let jwks = json!({ "keys": [public] });
+
+    let private_text = serde_json::to_string_pretty(&key.private_jwk())? + "\n";
+    write_private(&private_path, private_text.as_bytes(), options.overwrite)
+        .with_context(|| format!("cannot write {}", private_path.display()))?;
+    fs::write(&public_path, serde_json::to_string_pretty(&jwks)? + "\n")
+        .with_context(|| format!("cannot write {}", public_path.display()))?;
+
+    Ok(KeygenOutput {
+        private_jwk: private_path,
+        public_jwks: public_path,
+        kid,
+    })
+}
+
+/// Writes the private key so that it is never readable by others, not even for a moment:
+/// the file is created with mode 0600 rather than chmod-ed after the write.
+fn write_private(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        // create_new fails if the file appeared since the check above
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        // An existing file keeps its mode on open; tighten it before writing the key.
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(path)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jose::{jws, thumbprint};
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "abca-keygen-{name}-{}-{}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn writes_a_usable_key_pair() {
+        let dir = temp_dir("ok");
+        let out = keygen(&dir).unwrap();
+        let key = SigningKey::from_file(&out.private_jwk).unwrap();
+        assert_eq!(key.alg(), "ES256");
+        assert_eq!(key.kid(), Some(out.kid.as_str()));
+        let jwks: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&out.public_jwks).unwrap()).unwrap();
+        let public = &jwks["keys"][0];
+        assert!(public.get("d").is_none(), "the JWKS must be public");
+        assert_eq!(public["kid"], out.kid.as_str());
+        assert_eq!(thumbprint::thumbprint(public).unwrap(), out.kid);
+        // a token signed with the private file verifies with the published key
+        let token = jws::sign(&jws::header("JWT", "ES256"), &Default::default(), &key);
+        assert_eq!(jws::verify(&token, public), Ok(true));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(&out.private_jwk).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn refuses_to_overwrite_unless_asked() {
+        let dir = temp_dir("overwrite");
+        let first = keygen(&dir).unwrap();
+        let err = keygen(&dir).unwrap_err();
+        assert!(err.to_string().contains("already exists"), "{err}");
+        // the first key is untouched
+        assert_eq!(
+            SigningKey::from_file(&first.private_jwk).unwrap().kid(),
+            Some(first.kid.as_str())
+        );
+        // only the public file left over still blocks
+        fs::remove_file(&first.private_jwk).unwrap();
+        assert!(keygen(&dir).is_err());
+        let second = keygen_with(&dir, KeygenOptions { overwrite: true }).unwrap();
+        assert_ne!(second.kid, first.kid);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
