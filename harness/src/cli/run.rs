@@ -116,6 +116,17 @@ pub async fn execute(
     embedded_opts: EmbeddedOptions,
     on_result: runner::OnResult<'_>,
 ) -> anyhow::Result<Report> {
+    execute_with(args, embedded_opts, None, on_result).await
+}
+
+/// [`execute`] with an exact selection of case ids instead of `--only` (the libtest
+/// integration selects cases by name).
+pub async fn execute_with(
+    args: &RunArgs,
+    embedded_opts: EmbeddedOptions,
+    ids: Option<std::collections::BTreeSet<String>>,
+    on_result: runner::OnResult<'_>,
+) -> anyhow::Result<Report> {
     let (scenarios, catalog) = load_corpus(args.suites.as_ref())?;
     if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
         anyhow::bail!("--timeout must be between 0 and 3600 seconds");
@@ -126,7 +137,13 @@ pub async fn execute(
     };
     let prepared = prepare(&args.target, &http_opts, embedded_opts).await?;
     let opts = RunOptions {
-        only: args.only.clone(),
+        select: if let Some(ids) = ids {
+            runner::Selection::Ids(ids)
+        } else if args.only.is_empty() {
+            runner::Selection::All
+        } else {
+            runner::Selection::Patterns(args.only.clone())
+        },
         jobs: args.jobs.unwrap_or_else(default_jobs),
     };
     let report = runner::run(
@@ -171,5 +188,23 @@ pub fn exit_code(report: &Report) -> i32 {
         1
     } else {
         0
+    }
+}
+
+impl RunArgs {
+    /// Parses `run` options with clap's defaults (tests and tools build RunArgs this way).
+    pub fn parse_from<I, T>(args: I) -> Result<RunArgs, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            run: RunArgs,
+        }
+        let argv = std::iter::once(std::ffi::OsString::from("run")).chain(args.into_iter().map(Into::into));
+        Wrapper::try_parse_from(argv).map(|w| w.run)
     }
 }

@@ -18,8 +18,29 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub struct RunOptions {
-    pub only: Vec<String>,
+    pub select: Selection,
     pub jobs: usize,
+}
+
+/// Which cases run.
+#[derive(Clone, Debug, Default)]
+pub enum Selection {
+    #[default]
+    All,
+    /// `--only`: globs or substrings (see [`cases::matches`]).
+    Patterns(Vec<String>),
+    /// Exact case ids (the libtest integration).
+    Ids(std::collections::BTreeSet<String>),
+}
+
+impl Selection {
+    pub fn accepts(&self, case: &Case) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Patterns(ps) => ps.iter().any(|p| cases::matches(p, case)),
+            Selection::Ids(ids) => ids.contains(&case.id()),
+        }
+    }
 }
 
 /// Called with each result as it is decided (progress bars, NDJSON streams).
@@ -38,7 +59,7 @@ pub async fn run(
     let all = cases::expand(scenarios);
     let selected: Vec<Case> = all
         .into_iter()
-        .filter(|c| opts.only.is_empty() || opts.only.iter().any(|p| cases::matches(p, c)))
+        .filter(|c| opts.select.accepts(c))
         .collect();
 
     // Positive controls first: every (mode, endpoint) a selected case leans on.

@@ -1,0 +1,301 @@
+//! Self-test: the suite against servers known to conform and known not to (DESIGN.md: prove
+//! every check can fail). One libtest trial per configuration:
+//! - `conforming/<config>`: the reference AS without faults, in several configurations
+//!   (challenges off/optional/required, DPoP nonces, one method only) → 0 fail, 0 error,
+//!   0 warning;
+//! - `fault/<name>`: the reference AS with one fault, configured as
+//!   `suites/self-test/faults.yaml` says → at least one `fail` or `warning` on a requirement
+//!   the fault breaks, and the conforming controls still accepted;
+//! - `rejects-everything`: a server that answers 401 to every request → no `pass` on any
+//!   request case, `fail` on the controls.
+use abca_conformance::cli::run::{execute, RunArgs};
+use abca_conformance::embedded::EmbeddedOptions;
+use abca_conformance::report::{Report, Verdict};
+use abca_conformance::scenario::load::parse_yaml;
+use abca_conformance::scenario::Role;
+use libtest_mimic::{Arguments, Failed, Trial};
+use reference_as::{AuthMethod, ChallengePolicy, DpopNoncePolicy, Fault};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+#[derive(Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+struct FaultCase {
+    fault: String,
+    requirements: Vec<String>,
+    #[serde(default)]
+    server: ServerCfg,
+    #[serde(default)]
+    target: TargetCfg,
+    /// Why, when the fault is caught only under a non-default configuration.
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct ServerCfg {
+    challenge: Option<String>,
+    dpop_nonce: Option<String>,
+    methods: Option<Vec<String>>,
+    #[serde(default)]
+    attestation_max_age: Option<u64>,
+}
+
+#[derive(Deserialize, Clone, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct TargetCfg {
+    challenge_required: Option<bool>,
+    dpop_nonce_required: Option<bool>,
+    challenge_single_use: Option<bool>,
+    #[serde(default)]
+    attestation_max_age: Option<u64>,
+}
+
+fn options(server: &ServerCfg, target: &TargetCfg) -> Result<EmbeddedOptions, String> {
+    let mut o = EmbeddedOptions::default();
+    if let Some(c) = &server.challenge {
+        o = o.with_challenge(match c.as_str() {
+            "off" => ChallengePolicy::Off,
+            "optional" => ChallengePolicy::Optional,
+            "required" => ChallengePolicy::Required,
+            x => return Err(format!("unknown challenge policy {x}")),
+        });
+    }
+    if let Some(n) = &server.dpop_nonce {
+        o = o.with_dpop_nonce(match n.as_str() {
+            "off" => DpopNoncePolicy::Off,
+            "required" => DpopNoncePolicy::Required,
+            x => return Err(format!("unknown dpop_nonce policy {x}")),
+        });
+    }
+    if let Some(ms) = &server.methods {
+        let methods: BTreeSet<AuthMethod> = ms
+            .iter()
+            .map(|m| AuthMethod::parse(m).ok_or(format!("unknown method {m}")))
+            .collect::<Result<_, _>>()?;
+        o.server.methods = methods.clone();
+        for c in &mut o.server.clients {
+            c.methods = methods.clone();
+        }
+    }
+    if server.attestation_max_age.is_some() {
+        o.server.windows.attestation_max_age = server.attestation_max_age;
+        o.policy.attestation_max_age = server.attestation_max_age;
+    }
+    if let Some(v) = target.challenge_required {
+        o.policy.challenge_required = v;
+    }
+    if let Some(v) = target.dpop_nonce_required {
+        o.policy.dpop_nonce_required = v;
+    }
+    if let Some(v) = target.challenge_single_use {
+        o.policy.challenge_single_use = v;
+    }
+    if target.attestation_max_age.is_some() {
+        o.policy.attestation_max_age = target.attestation_max_age;
+    }
+    Ok(o)
+}
+
+fn run(rt: &tokio::runtime::Runtime, opts: EmbeddedOptions) -> Result<Report, Failed> {
+    let args = RunArgs::parse_from(["--format", "json"]).map_err(|e| Failed::from(e.to_string()))?;
+    rt.block_on(execute(&args, opts, &|_| {}))
+        .map_err(|e| Failed::from(format!("the suite could not run: {e:#}")))
+}
+
+fn bad_lines(report: &Report, bad: &[Verdict]) -> Vec<String> {
+    report
+        .results
+        .iter()
+        .filter(|r| bad.contains(&r.verdict))
+        .map(|r| format!("{} {}: {}", r.verdict.as_str(), r.id, r.reason))
+        .collect()
+}
+
+fn conforming(rt: &tokio::runtime::Runtime, opts: EmbeddedOptions) -> Result<(), Failed> {
+    let report = run(rt, opts)?;
+    let bad = bad_lines(&report, &[Verdict::Fail, Verdict::Error, Verdict::Warning]);
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("a conforming server got {} bad verdicts:\n  {}", bad.len(), bad.join("\n  ")).into())
+    }
+}
+
+fn fault_trial(rt: &tokio::runtime::Runtime, case: &FaultCase) -> Result<(), Failed> {
+    let fault = Fault::from_name(&case.fault).ok_or(format!("unknown fault {}", case.fault))?;
+    let mut opts = options(&case.server, &case.target)?;
+    opts.server.faults.insert(fault);
+    let report = run(rt, opts)?;
+    let caught: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Warning))
+        .filter(|r| r.requirements.iter().any(|q| case.requirements.contains(q)))
+        .map(|r| r.id.clone())
+        .collect();
+    if caught.is_empty() {
+        let all = bad_lines(&report, &[Verdict::Fail, Verdict::Warning, Verdict::Error]);
+        return Err(format!(
+            "fault {} ({}) was not caught on {:?}; non-pass results:\n  {}",
+            case.fault,
+            fault.description(),
+            case.requirements,
+            all.join("\n  ")
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A server that publishes metadata and rejects every request.
+async fn rejecting_server() -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let server = wiremock::MockServer::start().await;
+    let issuer = server.uri();
+    let md = serde_json::json!({
+        "issuer": issuer,
+        "token_endpoint": format!("{issuer}/token"),
+        "pushed_authorization_request_endpoint": format!("{issuer}/par"),
+        "challenge_endpoint": format!("{issuer}/challenge"),
+        "token_endpoint_auth_methods_supported": ["attest_jwt_client_auth", "attest_jwt_client_auth_dpop"],
+        "client_attestation_signing_alg_values_supported": ["ES256"],
+        "client_attestation_pop_signing_alg_values_supported": ["ES256"],
+        "dpop_signing_alg_values_supported": ["ES256"],
+    });
+    Mock::given(method("GET"))
+        .and(path("/.well-known/oauth-authorization-server"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(md))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/challenge"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("cache-control", "no-store")
+                .set_body_json(serde_json::json!({"attestation_challenge": "c"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_client"})))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn rejects_everything(rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
+    let server = rt.block_on(rejecting_server());
+    let dir = tempdir();
+    let key = abca_conformance::keygen::keygen(&dir).map_err(|e| Failed::from(e.to_string()))?;
+    let args = RunArgs::parse_from([
+        "--issuer".to_string(),
+        server.uri(),
+        "--client-id".into(),
+        "c".into(),
+        "--attester-key".into(),
+        key.private_jwk.display().to_string(),
+    ])
+    .map_err(|e| Failed::from(e.to_string()))?;
+    let report = rt
+        .block_on(execute(&args, EmbeddedOptions::default(), &|_| {}))
+        .map_err(|e| Failed::from(format!("{e:#}")))?;
+    let scenarios = abca_conformance::scenario::load::embedded().map_err(|_| Failed::from("corpus"))?;
+    let controls: BTreeSet<&str> = scenarios
+        .iter()
+        .filter(|l| l.scenario.role == Role::Control)
+        .map(|l| l.scenario.id.as_str())
+        .collect();
+    let mut problems = Vec::new();
+    let mut request_cases = 0;
+    for r in &report.results {
+        let request_case = !matches!(
+            r.endpoint,
+            abca_conformance::scenario::Endpoint::Metadata | abca_conformance::scenario::Endpoint::Challenge
+        );
+        if !request_case || r.verdict == Verdict::NotApplicable {
+            continue;
+        }
+        request_cases += 1;
+        if controls.contains(r.scenario.as_str()) {
+            if r.verdict != Verdict::Fail {
+                problems.push(format!("control {} got {} ({})", r.id, r.verdict.as_str(), r.reason));
+            }
+        } else if r.verdict == Verdict::Pass {
+            problems.push(format!("{} passed against a server that rejects everything: {}", r.id, r.reason));
+        }
+    }
+    if request_cases == 0 {
+        problems.push("no request case ran".into());
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("abca-self-test-{}-{}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let rt = Arc::new(tokio::runtime::Runtime::new().expect("runtime"));
+    let text = abca_conformance::embedded_files::SUITES
+        .iter()
+        .find(|(p, _)| *p == "self-test/faults.yaml")
+        .map(|(_, t)| *t)
+        .unwrap_or_else(|| {
+            eprintln!("suites/self-test/faults.yaml is missing");
+            std::process::exit(2)
+        });
+    let cases: Vec<FaultCase> = parse_yaml("suites/self-test/faults.yaml", text).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
+    let mut trials = Vec::new();
+    let configs: Vec<(&str, ServerCfg)> = vec![
+        ("default", ServerCfg::default()),
+        ("challenge-off", ServerCfg { challenge: Some("off".into()), ..Default::default() }),
+        ("challenge-required", ServerCfg { challenge: Some("required".into()), ..Default::default() }),
+        ("dpop-nonce-required", ServerCfg { dpop_nonce: Some("required".into()), ..Default::default() }),
+        (
+            "normal-mode-only",
+            ServerCfg { methods: Some(vec!["attest_jwt_client_auth".into()]), ..Default::default() },
+        ),
+        (
+            "combined-mode-only",
+            ServerCfg { methods: Some(vec!["attest_jwt_client_auth_dpop".into()]), ..Default::default() },
+        ),
+    ];
+    for (name, cfg) in configs {
+        let rt = rt.clone();
+        trials.push(Trial::test(format!("conforming/{name}"), move || {
+            conforming(&rt, options(&cfg, &TargetCfg::default())?)
+        }));
+    }
+    // Every fault of the reference AS must have a row: a fault nothing catches is a missing
+    // scenario.
+    let listed: BTreeSet<&str> = cases.iter().map(|c| c.fault.as_str()).collect();
+    let missing: Vec<&str> = Fault::all().iter().map(|f| f.name()).filter(|n| !listed.contains(n)).collect();
+    trials.push(Trial::test("faults/every-fault-listed", move || {
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("faults without a self-test row: {missing:?}").into())
+        }
+    }));
+    for case in cases {
+        let rt = rt.clone();
+        trials.push(Trial::test(format!("fault/{}", case.fault), move || fault_trial(&rt, &case)));
+    }
+    let rt2 = rt.clone();
+    trials.push(Trial::test("rejects-everything", move || rejects_everything(&rt2)));
+    libtest_mimic::run(&args, trials).exit();
+}
