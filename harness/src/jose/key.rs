@@ -1050,4 +1050,25 @@ mod tests {
         let text = format!("Bag Attributes: test\n{pem}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
         assert_eq!(SigningKey::from_pem(&text).unwrap().alg(), "ES256");
     }
+
+    proptest::proptest! {
+        // Arbitrary member values never panic the loader.
+        #[test]
+        fn from_jwk_never_panics(
+            kty in proptest::sample::select(vec!["EC", "OKP", "RSA", "oct", "x"]),
+            crv in proptest::sample::select(vec!["P-256", "Ed25519", "P-384", ""]),
+            a in "[A-Za-z0-9_-]{0,50}",
+            b in "[A-Za-z0-9_-]{0,50}",
+            c in "[A-Za-z0-9_-]{0,50}",
+        ) {
+            let jwk = json!({"kty": kty, "crv": crv, "x": a, "y": b, "d": c,
+                "n": a, "e": b, "k": c});
+            let _ = SigningKey::from_jwk(&jwk);
+        }
+
+        #[test]
+        fn from_text_never_panics(text: String) {
+            let _ = SigningKey::from_text(&text);
+        }
+    }
 }
