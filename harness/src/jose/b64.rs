@@ -63,4 +63,16 @@ mod tests {
         }
         assert!(decode([0xff, 0xfe, 0x00]).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn round_trip(bytes: Vec<u8>) {
+            proptest::prop_assert_eq!(decode(encode(&bytes)).unwrap(), bytes);
+        }
+
+        #[test]
+        fn decode_never_panics(text: String) {
+            let _ = decode(&text);
+        }
+    }
 }

@@ -602,4 +602,31 @@ mod tests {
             Err(JwsError::HeaderNotObject)
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn decode_and_verify_never_panic(text: String) {
+            let _ = decode_unverified(&text);
+            let _ = verify(&text, &json!({"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}));
+        }
+
+        // Three segments of base64url-alphabet text: gets past the segment count and often
+        // past base64 decoding, into JSON parsing and verification.
+        #[test]
+        fn near_tokens_never_panic(
+            h in "[A-Za-z0-9_-]{0,40}",
+            p in "[A-Za-z0-9_-]{0,40}",
+            s in "[A-Za-z0-9_-]{0,100}",
+        ) {
+            let token = format!("{h}.{p}.{s}");
+            let _ = decode_unverified(&token);
+            for alg in ["ES256", "EdDSA", "RS256", "PS256", "HS256", "none", "x"] {
+                let token = format!("{}.{p}.{s}", b64::encode(format!(r#"{{"alg":"{alg}"}}"#)));
+                let _ = verify(&token, &json!({"kty": "EC", "crv": "P-256", "x": h, "y": p}));
+                let _ = verify(&token, &json!({"kty": "OKP", "crv": "Ed25519", "x": h}));
+                let _ = verify(&token, &json!({"kty": "RSA", "n": h, "e": p}));
+                let _ = verify(&token, &json!({"kty": "oct", "k": h}));
+            }
+        }
+    }
 }

@@ -113,7 +113,9 @@ impl KeyError {
 #[derive(Clone)]
 enum Inner {
     Es256(p256::ecdsa::SigningKey),
-    Ed25519(ed25519_dalek::SigningKey),
+    // Boxed: ed25519-dalek keeps the expanded secret inline, which would make every
+    // SigningKey (and every jws::Signer) hundreds of bytes.
+    Ed25519(Box<ed25519_dalek::SigningKey>),
     Rsa {
         key: Box<rsa::RsaPrivateKey>,
         pss: bool,
@@ -148,8 +150,8 @@ impl SigningKey {
 
     /// A fresh Ed25519 key (JWS alg `EdDSA`, RFC 8037).
     pub fn generate_ed25519() -> Self {
-        Self::new(Inner::Ed25519(ed25519_dalek::SigningKey::generate(
-            &mut OsRng,
+        Self::new(Inner::Ed25519(Box::new(
+            ed25519_dalek::SigningKey::generate(&mut OsRng),
         )))
     }
 
@@ -315,6 +317,15 @@ impl SigningKey {
             .find("-----BEGIN")
             .ok_or(KeyError::Pem("no \"-----BEGIN\" line".into()))?;
         let pem = &pem[start..];
+        // Cut after the first END line so that a following block (a certificate) does not
+        // confuse the decoder.
+        let pem = match pem.find("-----END ") {
+            Some(i) => match pem[i + 9..].find("-----") {
+                Some(j) => &pem[..i + 9 + j + 5],
+                None => pem,
+            },
+            None => pem,
+        };
         let label = pkcs8::der::pem::decode_label(pem.as_bytes())
             .map_err(|e| KeyError::Pem(format!("malformed PEM: {e}")))?;
         match label {
@@ -345,17 +356,6 @@ impl SigningKey {
                 )))
             }
         }
-        // Cut after the first END line so that a following certificate does not confuse
-        // the decoder.
-        let end_marker = "-----END PRIVATE KEY-----";
-        let pem = match pem.find(end_marker) {
-            Some(i) => &pem[..i + end_marker.len()],
-            None => {
-                return Err(KeyError::Pem(
-                    "no \"-----END PRIVATE KEY-----\" line".into(),
-                ))
-            }
-        };
         let (_, der) = pkcs8::der::pem::decode_vec(pem.as_bytes())
             .map_err(|e| KeyError::Pem(format!("malformed PEM: {e}")))?;
         let der = Zeroizing::new(der);
@@ -391,7 +391,7 @@ impl SigningKey {
                         reason: format!("PKCS#8 Ed25519 key rejected: {e}"),
                     }
                 })?;
-                Inner::Ed25519(sk)
+                Inner::Ed25519(Box::new(sk))
             }
             "1.3.101.113" | "1.3.101.110" | "1.3.101.111" => {
                 return Err(KeyError::WrongCurve {
@@ -747,7 +747,7 @@ fn okp_from_jwk(obj: &Map<String, Value>, alg: Option<&str>) -> Result<Inner, Ke
             reason: "x is not the public key of d".into(),
         });
     }
-    Ok(Inner::Ed25519(key))
+    Ok(Inner::Ed25519(Box::new(key)))
 }
 
 // RFC 7518 §6.3: n, e, d; p and q optional (the rsa crate recovers them from n, e, d).
@@ -994,5 +994,81 @@ mod tests {
         let ec = SigningKey::generate_es256();
         assert_eq!(ec.clone().with_alg("ES256").unwrap().alg(), "ES256");
         assert_eq!(ec.with_alg("RS256").unwrap_err().kind(), "alg_mismatch");
+    }
+
+    fn vector(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../vectors/keys")
+            .join(rel)
+    }
+
+    #[test]
+    fn pkcs8_pem_gives_the_same_key_as_the_jwk() {
+        // The PEM files were written by another implementation (Python cryptography) from
+        // the JWKs, so this also cross-checks both parsers.
+        for (pem, jwk) in [
+            ("pem/attester.es256.pkcs8.pem", "attester.es256.jwk.json"),
+            ("pem/attester.eddsa.pkcs8.pem", "attester.eddsa.jwk.json"),
+            ("pem/attester.rs256.pkcs8.pem", "attester.rs256.jwk.json"),
+        ] {
+            let from_pem = SigningKey::from_file(vector(pem)).unwrap();
+            let from_jwk = SigningKey::from_file(vector(jwk)).unwrap();
+            assert_eq!(from_pem.alg(), from_jwk.alg());
+            assert_eq!(from_pem.kid(), None, "PEM carries no kid");
+            assert_eq!(from_pem.thumbprint(), from_jwk.thumbprint(), "{pem}");
+            let mut private = from_jwk.private_jwk();
+            private.as_object_mut().unwrap().remove("kid");
+            assert_eq!(from_pem.private_jwk(), private, "{pem}");
+        }
+    }
+
+    #[test]
+    fn other_pem_kinds_get_a_precise_error() {
+        for (file, kind, says) in [
+            ("pem/attester.es256.sec1.pem", "pem", "openssl pkcs8"),
+            ("pem/attester.rs256.pkcs1.pem", "pem", "openssl pkcs8"),
+            (
+                "pem/attester.es256.public.pem",
+                "public_key_only",
+                "public key",
+            ),
+            ("pem/wrong-curve.p384.pkcs8.pem", "wrong_curve", "P-384"),
+            ("wrong-curve.p384.jwk.json", "wrong_curve", "P-384"),
+        ] {
+            let e = SigningKey::from_file(vector(file)).unwrap_err();
+            assert_eq!(e.kind(), kind, "{file}: {e}");
+            assert!(e.to_string().contains(says), "{file}: {e}");
+        }
+        let e = SigningKey::from_file(vector("no-such-file.json")).unwrap_err();
+        assert_eq!(e.kind(), "io");
+        assert!(e.to_string().contains("no-such-file.json"), "{e}");
+    }
+
+    #[test]
+    fn pem_with_surrounding_text_loads() {
+        let pem = std::fs::read_to_string(vector("pem/attester.es256.pkcs8.pem")).unwrap();
+        let text = format!("Bag Attributes: test\n{pem}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        assert_eq!(SigningKey::from_pem(&text).unwrap().alg(), "ES256");
+    }
+
+    proptest::proptest! {
+        // Arbitrary member values never panic the loader.
+        #[test]
+        fn from_jwk_never_panics(
+            kty in proptest::sample::select(vec!["EC", "OKP", "RSA", "oct", "x"]),
+            crv in proptest::sample::select(vec!["P-256", "Ed25519", "P-384", ""]),
+            a in "[A-Za-z0-9_-]{0,50}",
+            b in "[A-Za-z0-9_-]{0,50}",
+            c in "[A-Za-z0-9_-]{0,50}",
+        ) {
+            let jwk = json!({"kty": kty, "crv": crv, "x": a, "y": b, "d": c,
+                "n": a, "e": b, "k": c});
+            let _ = SigningKey::from_jwk(&jwk);
+        }
+
+        #[test]
+        fn from_text_never_panics(text: String) {
+            let _ = SigningKey::from_text(&text);
+        }
     }
 }

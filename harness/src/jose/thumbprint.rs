@@ -182,4 +182,34 @@ mod tests {
         ));
         assert!(thumbprint(&json!({"kty": 1})).is_err());
     }
+
+    proptest::proptest! {
+        // Extra members, in any order, never change the thumbprint (DESIGN "Stances":
+        // combined-mode key match ignores member order and extra members).
+        #[test]
+        fn extra_members_and_order_do_not_matter(
+            extra in proptest::collection::vec(("[a-z_]{1,8}", "[ -~]{0,12}"), 0..6),
+            reverse: bool,
+        ) {
+            let base = json!({"kty": "EC", "crv": "P-256",
+                "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"});
+            let mut members: Vec<(String, Value)> = base
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for (k, v) in extra {
+                if !["kty", "crv", "x", "y"].contains(&k.as_str()) {
+                    members.push((k, Value::String(v)));
+                }
+            }
+            if reverse {
+                members.reverse();
+            }
+            let other = Value::Object(members.into_iter().collect());
+            proptest::prop_assert_eq!(thumbprint(&other).unwrap(), thumbprint(&base).unwrap());
+        }
+    }
 }
