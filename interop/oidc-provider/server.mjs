@@ -118,6 +118,9 @@ const provider = new Provider(issuer, {
     grant_types: ['client_credentials', 'authorization_code'],
     response_types: ['code'],
     redirect_uris: [redirectUri],
+    // The provider's only signing key is ES256; the default (RS256) would make every client
+    // invalid_client_metadata.
+    id_token_signed_response_alg: 'ES256',
   })),
   // Only the two attestation methods: token_endpoint_auth_methods_supported then lists exactly
   // these (lib/actions/discovery.js).
