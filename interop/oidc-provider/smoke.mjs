@@ -498,6 +498,11 @@ const cases = [
     build: normal('token', { popOpts: { typ: 'application/oauth-client-attestation-pop+jwt' } }),
   },
   {
+    id: 'combined-token-dpop-iat-24h-old', mode: C, endpoint: 'token', expect: 'observe',
+    build: combined('token', { dpopOpts: { iat: now() - 86400 } }),
+    note: 'valid server nonce, stale DPoP iat: RFC 9449 §11.1 lets a nonce stand in for iat freshness',
+  },
+  {
     id: 'combined-token-attestation-challenge-as-nonce', mode: C, endpoint: 'token', expect: 'observe',
     opts: { follow: false }, build: combined('token', { nonceFrom: 'challenge' }),
     note: 'draft-10: a challenge from the challenge endpoint goes in the DPoP nonce claim',
