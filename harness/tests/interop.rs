@@ -87,7 +87,9 @@ fn install(dir: &Path) {
         return;
     }
     let out = run_with_timeout(
-        Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir),
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir),
         600,
         "npm ci",
     );
@@ -121,7 +123,11 @@ fn oidc_provider_matches_expectations() {
         30,
         "abca-conformance keygen",
     );
-    assert!(out.status.success(), "keygen: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "keygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Start oidc-provider on an ephemeral loopback port; --ttl makes it exit on its own even if
     // this test is killed before Drop runs.
@@ -145,10 +151,14 @@ fn oidc_provider_matches_expectations() {
     let ready = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("oidc-provider printed no ready line within 30 s");
-    let ready: serde_json::Value =
-        serde_json::from_str(ready.trim()).unwrap_or_else(|e| panic!("bad ready line {ready:?}: {e}"));
+    let ready: serde_json::Value = serde_json::from_str(ready.trim())
+        .unwrap_or_else(|e| panic!("bad ready line {ready:?}: {e}"));
     let issuer = ready["issuer"].as_str().expect("issuer").to_string();
-    assert_eq!(ready["oidc_provider_version"], exp.version.as_str(), "pinned version differs from the expectations");
+    assert_eq!(
+        ready["oidc_provider_version"],
+        exp.version.as_str(),
+        "pinned version differs from the expectations"
+    );
 
     // The target file a user would write for this server.
     let target = serde_json::json!({
@@ -161,7 +171,11 @@ fn oidc_provider_matches_expectations() {
         "policy": exp.policy,
     });
     // JSON is YAML: the target file parser reads it as it is.
-    std::fs::write(work.join("target.yaml"), serde_json::to_string_pretty(&target).unwrap()).unwrap();
+    std::fs::write(
+        work.join("target.yaml"),
+        serde_json::to_string_pretty(&target).unwrap(),
+    )
+    .unwrap();
     let out = run_with_timeout(
         Command::new(bin)
             .args(["run", "--format", "json", "--target"])
@@ -184,18 +198,35 @@ fn oidc_provider_matches_expectations() {
     )
     .unwrap();
 
-    let expected: BTreeMap<&str, &Expected> = exp.expected.iter().map(|e| (e.scenario.as_str(), e)).collect();
+    let expected: BTreeMap<&str, &Expected> = exp
+        .expected
+        .iter()
+        .map(|e| (e.scenario.as_str(), e))
+        .collect();
     let mut problems = Vec::new();
     let mut seen: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let results = report["results"].as_array().expect("results");
-    assert!(results.len() > 100, "only {} results: the suite did not really run", results.len());
+    assert!(
+        results.len() > 100,
+        "only {} results: the suite did not really run",
+        results.len()
+    );
     for r in results {
         let scenario = r["scenario"].as_str().unwrap();
         let verdict = r["verdict"].as_str().unwrap();
-        let want = expected.get(scenario).map(|e| e.verdict.as_str()).unwrap_or("pass");
-        seen.entry(scenario).or_default().insert(verdict.to_string());
+        let want = expected
+            .get(scenario)
+            .map(|e| e.verdict.as_str())
+            .unwrap_or("pass");
+        seen.entry(scenario)
+            .or_default()
+            .insert(verdict.to_string());
         if verdict != want {
-            problems.push(format!("{}: expected {want}, got {verdict}: {}", r["id"].as_str().unwrap(), r["reason"]));
+            problems.push(format!(
+                "{}: expected {want}, got {verdict}: {}",
+                r["id"].as_str().unwrap(),
+                r["reason"]
+            ));
         }
     }
     for e in &exp.expected {
@@ -203,7 +234,10 @@ fn oidc_provider_matches_expectations() {
             problems.push(format!("{}: an expectation needs its `why`", e.scenario));
         }
         if !seen.contains_key(e.scenario.as_str()) {
-            problems.push(format!("{}: listed in the expectations but no longer in the suite", e.scenario));
+            problems.push(format!(
+                "{}: listed in the expectations but no longer in the suite",
+                e.scenario
+            ));
         }
     }
     assert!(

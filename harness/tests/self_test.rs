@@ -100,7 +100,8 @@ fn options(server: &ServerCfg, target: &TargetCfg) -> Result<EmbeddedOptions, St
 }
 
 fn run(rt: &tokio::runtime::Runtime, opts: EmbeddedOptions) -> Result<Report, Failed> {
-    let args = RunArgs::parse_from(["--format", "json"]).map_err(|e| Failed::from(e.to_string()))?;
+    let args =
+        RunArgs::parse_from(["--format", "json"]).map_err(|e| Failed::from(e.to_string()))?;
     rt.block_on(execute(&args, opts, &|_| {}))
         .map_err(|e| Failed::from(format!("the suite could not run: {e:#}")))
 }
@@ -120,7 +121,12 @@ fn conforming(rt: &tokio::runtime::Runtime, opts: EmbeddedOptions) -> Result<(),
     if bad.is_empty() {
         Ok(())
     } else {
-        Err(format!("a conforming server got {} bad verdicts:\n  {}", bad.len(), bad.join("\n  ")).into())
+        Err(format!(
+            "a conforming server got {} bad verdicts:\n  {}",
+            bad.len(),
+            bad.join("\n  ")
+        )
+        .into())
     }
 }
 
@@ -139,10 +145,11 @@ fn fault_trial(rt: &tokio::runtime::Runtime, case: &FaultCase) -> Result<(), Fai
     if caught.is_empty() {
         let all = bad_lines(&report, &[Verdict::Fail, Verdict::Warning, Verdict::Error]);
         return Err(format!(
-            "fault {} ({}) was not caught on {:?}; non-pass results:\n  {}",
+            "fault {} ({}) was not caught on {:?}{}; non-pass results:\n  {}",
             case.fault,
             fault.description(),
             case.requirements,
+            case.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
             all.join("\n  ")
         )
         .into());
@@ -181,7 +188,10 @@ async fn rejecting_server() -> wiremock::MockServer {
         .mount(&server)
         .await;
     Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_client"})))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"error": "invalid_client"})),
+        )
         .mount(&server)
         .await;
     server
@@ -203,7 +213,8 @@ fn rejects_everything(rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
     let report = rt
         .block_on(execute(&args, EmbeddedOptions::default(), &|_| {}))
         .map_err(|e| Failed::from(format!("{e:#}")))?;
-    let scenarios = abca_conformance::scenario::load::embedded().map_err(|_| Failed::from("corpus"))?;
+    let scenarios =
+        abca_conformance::scenario::load::embedded().map_err(|_| Failed::from("corpus"))?;
     let controls: BTreeSet<&str> = scenarios
         .iter()
         .filter(|l| l.scenario.role == Role::Control)
@@ -214,7 +225,8 @@ fn rejects_everything(rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
     for r in &report.results {
         let request_case = !matches!(
             r.endpoint,
-            abca_conformance::scenario::Endpoint::Metadata | abca_conformance::scenario::Endpoint::Challenge
+            abca_conformance::scenario::Endpoint::Metadata
+                | abca_conformance::scenario::Endpoint::Challenge
         );
         if !request_case || r.verdict == Verdict::NotApplicable {
             continue;
@@ -222,10 +234,18 @@ fn rejects_everything(rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
         request_cases += 1;
         if controls.contains(r.scenario.as_str()) {
             if r.verdict != Verdict::Fail {
-                problems.push(format!("control {} got {} ({})", r.id, r.verdict.as_str(), r.reason));
+                problems.push(format!(
+                    "control {} got {} ({})",
+                    r.id,
+                    r.verdict.as_str(),
+                    r.reason
+                ));
             }
         } else if r.verdict == Verdict::Pass {
-            problems.push(format!("{} passed against a server that rejects everything: {}", r.id, r.reason));
+            problems.push(format!(
+                "{} passed against a server that rejects everything: {}",
+                r.id, r.reason
+            ));
         }
     }
     if request_cases == 0 {
@@ -239,7 +259,11 @@ fn rejects_everything(rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
 }
 
 fn tempdir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("abca-self-test-{}-{}", std::process::id(), rand::random::<u32>()));
+    let d = std::env::temp_dir().join(format!(
+        "abca-self-test-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
     std::fs::create_dir_all(&d).expect("temp dir");
     d
 }
@@ -255,23 +279,48 @@ fn main() {
             eprintln!("suites/self-test/faults.yaml is missing");
             std::process::exit(2)
         });
-    let cases: Vec<FaultCase> = parse_yaml("suites/self-test/faults.yaml", text).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
+    let cases: Vec<FaultCase> =
+        parse_yaml("suites/self-test/faults.yaml", text).unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(2)
+        });
     let mut trials = Vec::new();
     let configs: Vec<(&str, ServerCfg)> = vec![
         ("default", ServerCfg::default()),
-        ("challenge-off", ServerCfg { challenge: Some("off".into()), ..Default::default() }),
-        ("challenge-required", ServerCfg { challenge: Some("required".into()), ..Default::default() }),
-        ("dpop-nonce-required", ServerCfg { dpop_nonce: Some("required".into()), ..Default::default() }),
+        (
+            "challenge-off",
+            ServerCfg {
+                challenge: Some("off".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "challenge-required",
+            ServerCfg {
+                challenge: Some("required".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "dpop-nonce-required",
+            ServerCfg {
+                dpop_nonce: Some("required".into()),
+                ..Default::default()
+            },
+        ),
         (
             "normal-mode-only",
-            ServerCfg { methods: Some(vec!["attest_jwt_client_auth".into()]), ..Default::default() },
+            ServerCfg {
+                methods: Some(vec!["attest_jwt_client_auth".into()]),
+                ..Default::default()
+            },
         ),
         (
             "combined-mode-only",
-            ServerCfg { methods: Some(vec!["attest_jwt_client_auth_dpop".into()]), ..Default::default() },
+            ServerCfg {
+                methods: Some(vec!["attest_jwt_client_auth_dpop".into()]),
+                ..Default::default()
+            },
         ),
     ];
     for (name, cfg) in configs {
@@ -283,7 +332,11 @@ fn main() {
     // Every fault of the reference AS must have a row: a fault nothing catches is a missing
     // scenario.
     let listed: BTreeSet<&str> = cases.iter().map(|c| c.fault.as_str()).collect();
-    let missing: Vec<&str> = Fault::all().iter().map(|f| f.name()).filter(|n| !listed.contains(n)).collect();
+    let missing: Vec<&str> = Fault::all()
+        .iter()
+        .map(|f| f.name())
+        .filter(|n| !listed.contains(n))
+        .collect();
     trials.push(Trial::test("faults/every-fault-listed", move || {
         if missing.is_empty() {
             Ok(())
@@ -293,9 +346,13 @@ fn main() {
     }));
     for case in cases {
         let rt = rt.clone();
-        trials.push(Trial::test(format!("fault/{}", case.fault), move || fault_trial(&rt, &case)));
+        trials.push(Trial::test(format!("fault/{}", case.fault), move || {
+            fault_trial(&rt, &case)
+        }));
     }
     let rt2 = rt.clone();
-    trials.push(Trial::test("rejects-everything", move || rejects_everything(&rt2)));
+    trials.push(Trial::test("rejects-everything", move || {
+        rejects_everything(&rt2)
+    }));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -33,7 +33,12 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let run_args = RunArgs::parse_from(["--format", "json"]).expect("args");
     let report = rt
-        .block_on(execute_with(&run_args, EmbeddedOptions::default(), Some(wanted), &|_| {}))
+        .block_on(execute_with(
+            &run_args,
+            EmbeddedOptions::default(),
+            Some(wanted),
+            &|_| {},
+        ))
         .unwrap_or_else(|e| {
             eprintln!("the suite could not run: {e:#}");
             std::process::exit(2)
@@ -47,7 +52,9 @@ fn main() {
             match r.verdict {
                 Verdict::NotApplicable => {
                     not_applicable.push(format!("{}: {}", r.id, r.reason));
-                    Trial::test(name, || Ok(())).with_ignored_flag(true).with_kind("n/a")
+                    Trial::test(name, || Ok(()))
+                        .with_ignored_flag(true)
+                        .with_kind("n/a")
                 }
                 // The reference AS is strictly conforming: a warning is a bug too.
                 Verdict::Pass | Verdict::Info => Trial::test(name, || Ok(())),
@@ -66,7 +73,11 @@ fn main() {
                                 e.request.url,
                                 e.response
                                     .as_ref()
-                                    .map(|x| format!("{} {}", x.status, x.body.chars().take(200).collect::<String>()))
+                                    .map(|x| format!(
+                                        "{} {}",
+                                        x.status,
+                                        x.body.chars().take(200).collect::<String>()
+                                    ))
                                     .or(e.error.clone())
                                     .unwrap_or_default()
                             ))

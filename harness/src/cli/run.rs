@@ -204,7 +204,8 @@ impl RunArgs {
             #[command(flatten)]
             run: RunArgs,
         }
-        let argv = std::iter::once(std::ffi::OsString::from("run")).chain(args.into_iter().map(Into::into));
+        let argv = std::iter::once(std::ffi::OsString::from("run"))
+            .chain(args.into_iter().map(Into::into));
         Wrapper::try_parse_from(argv).map(|w| w.run)
     }
 }

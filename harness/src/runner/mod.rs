@@ -57,10 +57,7 @@ pub async fn run(
     let started = Instant::now();
     let started_at = rfc3339_now();
     let all = cases::expand(scenarios);
-    let selected: Vec<Case> = all
-        .into_iter()
-        .filter(|c| opts.select.accepts(c))
-        .collect();
+    let selected: Vec<Case> = all.into_iter().filter(|c| opts.select.accepts(c)).collect();
 
     // Positive controls first: every (mode, endpoint) a selected case leans on.
     let mut needed: Vec<(Mode, Endpoint)> = selected
