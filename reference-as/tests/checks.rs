@@ -65,6 +65,8 @@ fn expired_by(secs: i64) -> i64 {
 #[case::exp_string(|c: &mut Case| c.att().claims["exp"] = json!((now() + 3600).to_string()), INVALID_CLIENT)]
 #[case::exp_passed(|c: &mut Case| c.att().claims["exp"] = json!(expired_by(3600)), INVALID_CLIENT)]
 #[case::exp_passed_within_skew(|c: &mut Case| c.att().claims["exp"] = json!(expired_by(30)), OK)]
+#[case::aud_other_server(|c: &mut Case| c.att().claims["aud"] = json!("https://other-as.example.com"), INVALID_CLIENT)]
+#[case::aud_this_server(|c: &mut Case| { let i = c.issuer.clone(); c.att().claims["aud"] = json!([i]); }, OK)]
 #[case::nbf_future(|c: &mut Case| c.att().claims["nbf"] = json!(now() + 3600), INVALID_CLIENT)]
 #[case::cnf_missing(|c: &mut Case| { c.att().claims.as_object_mut().unwrap().remove("cnf"); }, INVALID_CLIENT)]
 #[case::cnf_not_object(|c: &mut Case| c.att().claims["cnf"] = json!("key"), INVALID_CLIENT)]
