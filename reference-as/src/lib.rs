@@ -6,6 +6,25 @@
 //!   [`ChallengePolicy`], [`DpopNoncePolicy`], [`TimeWindows`], [`Fault`].
 //! - [`start`] binds 127.0.0.1 and returns a [`RunningServer`].
 //! - [`router`] gives the axum `Router` for in-process use (fuzzing without sockets).
+//!
+//! Behaviour (draft-10, RFC 9449, RFC 9126):
+//! - Endpoints: metadata (RFC 8414), `POST /token` (client_credentials), `POST /par`, and
+//!   `POST /challenge` when challenges are on.
+//! - Dispatch: an `OAuth-Client-Attestation-PoP` field selects normal mode (a DPoP proof next
+//!   to it is validated on its own, its key need not be the cnf key); otherwise a `DPoP` field
+//!   selects combined mode (DPoP key = cnf key by RFC 7638 thumbprint, the challenge in the
+//!   `nonce` claim); neither is `invalid_client`.
+//! - Errors: attestation / PoP failures and key mismatch are 401 `invalid_client`; RFC 9449
+//!   proof failures are 400 `invalid_dpop_proof`; a missing or wrong challenge is 400
+//!   `use_attestation_challenge` with `OAuth-Client-Attestation-Challenge`; a required DPoP
+//!   nonce is 400 `use_dpop_nonce` with `DPoP-Nonce`; a stale attestation is 400
+//!   `use_fresh_attestation`. Every error is JSON with `Cache-Control: no-store` and an
+//!   `error_description` naming the failed check; malformed input never gets a 5xx.
+//! - Challenges and DPoP nonces come from one store and are single-use: every /token and /par
+//!   response carries a fresh value, the same one in both headers when both are on, so one
+//!   combined-mode `nonce` claim satisfies both demands.
+//! - Signatures are verified with `ring` (ES256, EdDSA/Ed25519, RS256, PS256; HS256 only for
+//!   attestations and only with a trusted `oct` key). JOSE parsing is hand-written (jose.rs).
 
 mod challenge;
 mod claims;

@@ -117,6 +117,14 @@ pub fn verify_attestation(
         }
     }
     check_nbf(claims, now, skew).map_err(fail)?;
+    // RFC 7519 §4.1.3 (draft-10 §Client Attestation JWT rule 3): an attestation normally has
+    // no aud, but one that carries it must name this server.
+    match claims.get("aud") {
+        None => {}
+        Some(Value::String(a)) if *a == st.issuer => {}
+        Some(Value::Array(list)) if list.iter().any(|a| a.as_str() == Some(&st.issuer)) => {}
+        Some(_) => return Err(fail("aud is present and does not name this server")),
+    }
 
     // iat: optional; if present a number, not in the future; freshness per local policy
     // (§Verification item 6, §Errors use_fresh_attestation).

@@ -1,0 +1,623 @@
+//! One probe per named fault: the conforming server behaves correctly on the probe, the server
+//! with the fault switched on does not, and the plain valid requests are still accepted with
+//! the fault on (so each fault bends its one rule, not the whole server).
+mod common;
+
+use common::*;
+use reference_as::{AuthMethod, ChallengePolicy, DpopNoncePolicy, Fault, ServerConfig};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+type Mutation = fn(&mut Case);
+type ConfigEdit = fn(&mut ServerConfig);
+
+enum Probe {
+    /// The mutated request is rejected (4xx) by a conforming server, accepted with the fault.
+    Lenient(Mode, Ep, Mutation),
+    /// The mutated request is valid: accepted by a conforming server, rejected with the fault.
+    Strict(Mode, Ep, Mutation),
+    /// A proof sent twice: the second use is rejected by a conforming server.
+    PopReplay,
+    DpopReplay,
+    /// A challenge used twice (fresh jtis): the second use is rejected.
+    ChallengeReuse,
+    /// Properties of responses other than accept / reject.
+    ChallengeEndpointNoStore,
+    MetadataHasDpopAlgs,
+    MetadataHasAttestationAlgs,
+    MalformedAttestationIs4xx,
+    ChallengeErrorCarriesHeader,
+    StaleAttestationGetsUseFresh,
+    TokenTypeDpop,
+}
+
+struct FaultCase {
+    fault: Fault,
+    config: ConfigEdit,
+    probe: Probe,
+}
+
+fn keep(_: &mut ServerConfig) {}
+fn challenge_optional(c: &mut ServerConfig) {
+    c.challenge = ChallengePolicy::Optional;
+}
+fn challenge_required(c: &mut ServerConfig) {
+    c.challenge = ChallengePolicy::Required;
+}
+fn nonce_required(c: &mut ServerConfig) {
+    c.dpop_nonce = DpopNoncePolicy::Required;
+}
+fn max_age(c: &mut ServerConfig) {
+    c.windows.attestation_max_age = Some(3600);
+}
+fn normal_only(c: &mut ServerConfig) {
+    c.methods = [AuthMethod::AttestJwtClientAuth].into();
+}
+
+fn remove(v: &mut serde_json::Value, k: &str) {
+    v.as_object_mut().unwrap().remove(k);
+}
+
+fn cases() -> Vec<FaultCase> {
+    use Ep::*;
+    use Fault as F;
+    use Mode::*;
+    use Probe::*;
+    let c = |fault, config: ConfigEdit, probe| FaultCase {
+        fault,
+        config,
+        probe,
+    };
+    vec![
+        // Attestation JWT.
+        c(
+            F::AttestationMultipleFieldsAccepted,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.header_edits
+                    .push(|h| duplicate_line(h, "OAuth-Client-Attestation"))
+            }),
+        ),
+        c(
+            F::AttestationToken68NotChecked,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.header_edits
+                    .push(|h| quote(h, "OAuth-Client-Attestation"))
+            }),
+        ),
+        c(
+            F::AttestationTypNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| c.att().header["typ"] = json!("JWT")),
+        ),
+        c(
+            F::AttestationAlgNoneAccepted,
+            keep,
+            Lenient(Normal, Token, |c| c.att().header["alg"] = json!("none")),
+        ),
+        c(
+            F::AttestationSignatureNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| c.att().corrupt_signature = true),
+        ),
+        c(
+            F::AttestationUntrustedSignerAccepted,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.att().key = &CLIENT;
+                remove(&mut c.att().header, "kid");
+            }),
+        ),
+        c(
+            F::AttestationSubNotRequired,
+            keep,
+            Lenient(Normal, Token, |c| {
+                remove(&mut c.att().claims, "sub");
+                c.set_form("client_id", CLIENT_ID);
+            }),
+        ),
+        c(
+            F::AttestationExpNotRequired,
+            keep,
+            Lenient(Normal, Token, |c| remove(&mut c.att().claims, "exp")),
+        ),
+        c(
+            F::AttestationExpNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.att().claims["exp"] = json!(now() - 3600)
+            }),
+        ),
+        c(
+            F::AttestationCnfPrivateKeyAccepted,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.att().claims["cnf"]["jwk"] = CLIENT.private_jwk.clone()
+            }),
+        ),
+        c(
+            F::AttestationClientIdMismatchAccepted,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.set_form("client_id", "https://someone-else.example.com")
+            }),
+        ),
+        c(
+            F::UseFreshAttestationNotUsed,
+            max_age,
+            StaleAttestationGetsUseFresh,
+        ),
+        c(
+            F::AttestationClaimTypesNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.att().claims["exp"] = json!((now() + 3600).to_string())
+            }),
+        ),
+        c(
+            F::AttestationUnknownClaimsRejected,
+            keep,
+            Strict(Normal, Token, |c| {
+                c.att().claims["x_vendor_claim"] = json!("ignored")
+            }),
+        ),
+        // PoP JWT.
+        c(
+            F::PopMultipleFieldsAccepted,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.header_edits
+                    .push(|h| duplicate_line(h, "OAuth-Client-Attestation-PoP"))
+            }),
+        ),
+        c(
+            F::PopTypNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| c.pop().header["typ"] = json!("jwt")),
+        ),
+        c(
+            F::PopAlgNoneAccepted,
+            keep,
+            Lenient(Normal, Token, |c| c.pop().header["alg"] = json!("none")),
+        ),
+        c(
+            F::PopHmacAccepted,
+            keep,
+            Lenient(Normal, Token, |c| c.pop().header["alg"] = json!("HS256")),
+        ),
+        c(
+            F::PopSignatureNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| c.pop().corrupt_signature = true),
+        ),
+        c(
+            F::PopNotBoundToCnf,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.pop().key = &OTHER;
+                c.pop().header["jwk"] = OTHER.public_jwk.clone();
+            }),
+        ),
+        c(
+            F::PopAudNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.pop().claims["aud"] = json!("https://elsewhere.example.com")
+            }),
+        ),
+        c(
+            F::PopAudTokenEndpointAccepted,
+            keep,
+            Lenient(Normal, Token, |c| {
+                let t = format!("{}/token", c.issuer);
+                c.pop().claims["aud"] = json!(t);
+            }),
+        ),
+        c(
+            F::PopJtiNotRequired,
+            keep,
+            Lenient(Normal, Token, |c| remove(&mut c.pop().claims, "jti")),
+        ),
+        c(F::PopJtiReplayNotDetected, keep, PopReplay),
+        c(
+            F::PopIatNotRequired,
+            keep,
+            Lenient(Normal, Token, |c| remove(&mut c.pop().claims, "iat")),
+        ),
+        c(
+            F::PopIatNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.pop().claims["iat"] = json!(now() - 86400)
+            }),
+        ),
+        c(
+            F::PopFutureIatAccepted,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.pop().claims["iat"] = json!(now() + 3600)
+            }),
+        ),
+        c(
+            F::PopChallengeNotChecked,
+            challenge_optional,
+            Lenient(Normal, Token, |c| {
+                c.pop().claims["challenge"] = json!("made-up")
+            }),
+        ),
+        c(
+            F::PopChallengeNotRequired,
+            challenge_required,
+            Lenient(Normal, Token, |c| remove(&mut c.pop().claims, "challenge")),
+        ),
+        c(F::ChallengeReusable, challenge_required, ChallengeReuse),
+        c(
+            F::UseAttestationChallengeWithoutHeader,
+            challenge_required,
+            ChallengeErrorCarriesHeader,
+        ),
+        // DPoP combined mode and RFC 9449 proof checks.
+        c(
+            F::StrayPopIgnored,
+            keep,
+            Lenient(Combined, Token, |c| {
+                let mut p = pop(&c.issuer.clone(), &OTHER);
+                p.corrupt_signature = true;
+                c.pop = Some(p);
+            }),
+        ),
+        c(
+            F::DpopKeyNotMatchedToCnf,
+            keep,
+            Lenient(Combined, Token, |c| {
+                c.dpop().key = &OTHER;
+                c.dpop().header["jwk"] = OTHER.public_jwk.clone();
+            }),
+        ),
+        c(
+            F::DpopKeyComparedAsJson,
+            keep,
+            Strict(Combined, Token, |c| {
+                let j = CLIENT.public_jwk.clone();
+                c.att().claims["cnf"]["jwk"] = json!({"use": "sig", "kid": "k1", "y": j["y"], "x": j["x"], "crv": "P-256", "kty": "EC"});
+            }),
+        ),
+        c(
+            F::DpopMultipleFieldsAccepted,
+            keep,
+            Lenient(Combined, Token, |c| {
+                c.header_edits.push(|h| duplicate_line(h, "DPoP"))
+            }),
+        ),
+        c(
+            F::DpopTypNotChecked,
+            keep,
+            Lenient(Combined, Token, |c| c.dpop().header["typ"] = json!("jwt")),
+        ),
+        c(
+            F::DpopAlgNoneAccepted,
+            keep,
+            Lenient(Combined, Token, |c| c.dpop().header["alg"] = json!("none")),
+        ),
+        c(
+            F::DpopSignatureNotChecked,
+            keep,
+            Lenient(Combined, Token, |c| c.dpop().corrupt_signature = true),
+        ),
+        c(
+            F::DpopJwkPrivateAccepted,
+            keep,
+            Lenient(Combined, Token, |c| {
+                c.dpop().header["jwk"] = CLIENT.private_jwk.clone()
+            }),
+        ),
+        c(
+            F::DpopHtmNotChecked,
+            keep,
+            Lenient(Combined, Token, |c| c.dpop().claims["htm"] = json!("PUT")),
+        ),
+        c(
+            F::DpopHtuNotChecked,
+            keep,
+            Lenient(Combined, Token, |c| {
+                c.dpop().claims["htu"] = json!("https://elsewhere.example.com/token")
+            }),
+        ),
+        c(
+            F::DpopIatNotChecked,
+            keep,
+            Lenient(Combined, Token, |c| {
+                c.dpop().claims["iat"] = json!(now() - 86400)
+            }),
+        ),
+        c(F::DpopJtiReplayNotDetected, keep, DpopReplay),
+        c(
+            F::DpopNonceNotChecked,
+            nonce_required,
+            Lenient(Combined, Token, |c| remove(&mut c.dpop().claims, "nonce")),
+        ),
+        c(
+            F::DpopChallengeClaimAccepted,
+            challenge_required,
+            Lenient(Combined, Token, |c| {
+                let v = c.dpop().claims["nonce"].clone();
+                remove(&mut c.dpop().claims, "nonce");
+                c.dpop().claims["challenge"] = v;
+            }),
+        ),
+        c(F::TokenTypeBearerWithDpop, keep, TokenTypeDpop),
+        c(
+            F::IndependentDpopBoundToCnf,
+            keep,
+            Strict(Normal, Token, |c| {
+                c.dpop = Some(dpop(&c.issuer.clone(), c.ep, &OTHER))
+            }),
+        ),
+        // Dispatch, endpoints, metadata, errors.
+        c(
+            F::MethodNotEnforced,
+            normal_only,
+            Lenient(Combined, Token, |_| {}),
+        ),
+        c(
+            F::AttestationAloneAccepted,
+            keep,
+            Lenient(Normal, Token, |c| c.pop = None),
+        ),
+        c(
+            F::ParSkipsClientAuth,
+            keep,
+            Lenient(Normal, Par, |c| {
+                c.att = None;
+                c.pop = None;
+            }),
+        ),
+        c(
+            F::ChallengeEndpointCacheable,
+            challenge_optional,
+            ChallengeEndpointNoStore,
+        ),
+        c(F::MetadataMissingDpopAlgs, keep, MetadataHasDpopAlgs),
+        c(
+            F::MetadataMissingAttestationAlgs,
+            keep,
+            MetadataHasAttestationAlgs,
+        ),
+        c(F::ServerErrorOnMalformed, keep, MalformedAttestationIs4xx),
+    ]
+}
+
+/// Runs the probe; Ok(true) when the server behaved conformingly.
+async fn probe(srv: &TestServer, p: &Probe) -> Result<bool, String> {
+    let rejected_4xx = |r: &Resp| -> Result<bool, String> {
+        if r.status >= 500 {
+            return Err(format!("server error {}", r.describe()));
+        }
+        Ok(!r.ok())
+    };
+    match p {
+        Probe::Lenient(mode, ep, m) | Probe::Strict(mode, ep, m) => {
+            let mut case = Case::valid(srv, *mode, *ep).await;
+            m(&mut case);
+            let r = srv.send(&case).await;
+            let rejected = rejected_4xx(&r)?;
+            Ok(if matches!(p, Probe::Lenient(..)) {
+                rejected
+            } else {
+                !rejected
+            })
+        }
+        Probe::PopReplay | Probe::DpopReplay => {
+            let mode = if matches!(p, Probe::PopReplay) {
+                Mode::Normal
+            } else {
+                Mode::Combined
+            };
+            let (headers, body) = Case::valid(srv, mode, Ep::Token).await.encode();
+            let first = srv.send_raw("/token", &headers, &body).await;
+            if !first.ok() {
+                return Err(format!("first use rejected: {}", first.describe()));
+            }
+            rejected_4xx(&srv.send_raw("/token", &headers, &body).await)
+        }
+        Probe::ChallengeReuse => {
+            let mut case = Case::valid(srv, Mode::Normal, Ep::Token).await;
+            let first = srv.send(&case).await;
+            if !first.ok() {
+                return Err(format!("first use rejected: {}", first.describe()));
+            }
+            case.pop().claims["jti"] = json!(random_id());
+            case.pop().claims["iat"] = json!(now());
+            rejected_4xx(&srv.send(&case).await)
+        }
+        Probe::ChallengeEndpointNoStore => {
+            let r = srv
+                .http
+                .post(srv.url("/challenge"))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(r.status() == 200
+                && r.headers()
+                    .get("cache-control")
+                    .is_some_and(|v| v.to_str().unwrap_or("").contains("no-store")))
+        }
+        Probe::MetadataHasDpopAlgs => {
+            Ok(srv.metadata().await["dpop_signing_alg_values_supported"].is_array())
+        }
+        Probe::MetadataHasAttestationAlgs => {
+            let md = srv.metadata().await;
+            Ok(
+                md["client_attestation_signing_alg_values_supported"].is_array()
+                    && md["client_attestation_pop_signing_alg_values_supported"].is_array(),
+            )
+        }
+        Probe::MalformedAttestationIs4xx => {
+            let mut case = Case::valid(srv, Mode::Normal, Ep::Token).await;
+            // token68-clean, so it reaches the decoder: the payload is base64url of "notjson".
+            case.att().raw = Some("e30.bm90anNvbg.AAAA".into());
+            let r = srv.send(&case).await;
+            Ok((400..500).contains(&r.status))
+        }
+        Probe::ChallengeErrorCarriesHeader => {
+            let mut case = Case::valid(srv, Mode::Normal, Ep::Token).await;
+            remove(&mut case.pop().claims, "challenge");
+            let r = srv.send(&case).await;
+            if r.error() != Some("use_attestation_challenge") {
+                return Err(format!(
+                    "expected use_attestation_challenge: {}",
+                    r.describe()
+                ));
+            }
+            Ok(r.header("oauth-client-attestation-challenge").is_some())
+        }
+        Probe::StaleAttestationGetsUseFresh => {
+            let mut case = Case::valid(srv, Mode::Normal, Ep::Token).await;
+            case.att().claims["iat"] = json!(now() - 7200);
+            let r = srv.send(&case).await;
+            if r.ok() {
+                return Err("stale attestation accepted".into());
+            }
+            Ok(r.error() == Some("use_fresh_attestation"))
+        }
+        Probe::TokenTypeDpop => {
+            let case = Case::valid(srv, Mode::Combined, Ep::Token).await;
+            let r = srv.send(&case).await;
+            if !r.ok() {
+                return Err(format!("combined request rejected: {}", r.describe()));
+            }
+            Ok(r.json["token_type"] == "DPoP")
+        }
+    }
+}
+
+async fn check_fault(fc: FaultCase) -> Result<(), String> {
+    let name = fc.fault.name();
+    let mut cfg = base_config();
+    (fc.config)(&mut cfg);
+
+    let conforming = TestServer::start(cfg.clone()).await;
+    let ok = probe(&conforming, &fc.probe).await;
+    conforming.stop().await;
+    match ok {
+        Ok(true) => {}
+        Ok(false) => return Err(format!("{name}: the conforming server fails the probe")),
+        Err(e) => return Err(format!("{name}: conforming server: {e}")),
+    }
+
+    let mut faulty_cfg = cfg.clone();
+    faulty_cfg.faults = [fc.fault].into();
+    let faulty = TestServer::start(faulty_cfg).await;
+    let result = async {
+        match probe(&faulty, &fc.probe).await {
+            Ok(false) => {}
+            Ok(true) => {
+                return Err(format!(
+                    "{name}: the fault does not change the probe's outcome"
+                ))
+            }
+            Err(e) => return Err(format!("{name}: faulty server: {e}")),
+        }
+        // The plain valid requests still pass: the fault bends one rule only.
+        for mode in [Mode::Normal, Mode::Combined] {
+            let method = match mode {
+                Mode::Normal => AuthMethod::AttestJwtClientAuth,
+                Mode::Combined => AuthMethod::AttestJwtClientAuthDpop,
+            };
+            if !cfg.methods.contains(&method) {
+                continue;
+            }
+            for ep in [Ep::Token, Ep::Par] {
+                let case = Case::valid(&faulty, mode, ep).await;
+                let r = faulty.send(&case).await;
+                if !r.ok() {
+                    return Err(format!(
+                        "{name}: valid {mode:?} request at {ep:?} rejected with the fault on: {}",
+                        r.describe()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    faulty.stop().await;
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_bends_its_rule() {
+    let mut set = tokio::task::JoinSet::new();
+    for fc in cases() {
+        set.spawn(tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            async move {
+                let name = fc.fault.name();
+                (name, check_fault(fc).await)
+            },
+        ));
+    }
+    let mut failures = vec![];
+    let mut passed = 0;
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(Ok((_, Ok(())))) => passed += 1,
+            Ok(Ok((_, Err(e)))) => failures.push(e),
+            Ok(Err(_)) => failures.push("a fault probe timed out".into()),
+            Err(e) => failures.push(format!("a fault probe panicked: {e}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fault probes failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(passed, Fault::all().len());
+}
+
+#[test]
+fn every_fault_has_a_probe() {
+    let probed: Vec<Fault> = cases().iter().map(|c| c.fault).collect();
+    let unique: BTreeSet<Fault> = probed.iter().copied().collect();
+    assert_eq!(unique.len(), probed.len(), "a fault has two probes");
+    let all: BTreeSet<Fault> = Fault::all().iter().copied().collect();
+    let missing: Vec<&str> = all.difference(&unique).map(|f| f.name()).collect();
+    assert!(missing.is_empty(), "faults without a probe: {missing:?}");
+}
+
+#[test]
+fn fault_names_are_stable_and_round_trip() {
+    let mut names = BTreeSet::new();
+    for f in Fault::all() {
+        let n = f.name();
+        assert!(names.insert(n), "duplicate name {n}");
+        assert!(
+            n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{n} is not kebab-case"
+        );
+        assert_eq!(Fault::from_name(n), Some(*f));
+        assert!(!f.description().is_empty());
+    }
+    assert_eq!(
+        Fault::all().len(),
+        54,
+        "the fixed list of COMMON.md has 54 faults"
+    );
+    assert_eq!(Fault::from_name("no-such-fault"), None);
+    let strict: Vec<&str> = Fault::all()
+        .iter()
+        .filter(|f| f.too_strict())
+        .map(|f| f.name())
+        .collect();
+    assert_eq!(
+        strict,
+        [
+            "attestation-unknown-claims-rejected",
+            "dpop-key-compared-as-json",
+            "independent-dpop-bound-to-cnf"
+        ]
+    );
+}
