@@ -109,6 +109,7 @@ pub async fn run(
         summary,
         results,
         requirements,
+        gate: None,
     }
 }
 
@@ -187,6 +188,7 @@ async fn run_case(
         expect: serde_json::to_value(&s.expect).unwrap_or_default(),
         exchanges,
         duration_ms: start.elapsed().as_millis() as u64,
+        baseline: None,
     }
 }
 
