@@ -48,7 +48,15 @@ struct RequirementView<'a> {
     verdict: &'static str,
     excluded: Option<&'a str>,
     counts: String,
-    results: Vec<&'a str>,
+    /// Results that are not a pass (shown at once) and all results (behind a toggle).
+    notable: Vec<ResultLink<'a>>,
+    results: Vec<ResultLink<'a>>,
+}
+
+#[derive(Serialize)]
+struct ResultLink<'a> {
+    id: &'a str,
+    verdict: &'static str,
 }
 
 #[derive(Serialize)]
@@ -228,11 +236,24 @@ fn view(report: &Report) -> View<'_> {
                         .map(|(k, n)| format!("{n} {k}"))
                         .collect::<Vec<_>>()
                         .join(", "),
+                    notable: report
+                        .results
+                        .iter()
+                        .filter(|r| r.requirements.contains(&q.id))
+                        .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::NotApplicable))
+                        .map(|r| ResultLink {
+                            id: &r.id,
+                            verdict: r.verdict.as_str(),
+                        })
+                        .collect(),
                     results: report
                         .results
                         .iter()
                         .filter(|r| r.requirements.contains(&q.id))
-                        .map(|r| r.id.as_str())
+                        .map(|r| ResultLink {
+                            id: &r.id,
+                            verdict: r.verdict.as_str(),
+                        })
                         .collect(),
                 })
                 .collect(),
