@@ -28,9 +28,26 @@ pub struct RunArgs {
     /// Where report files go.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub report_dir: PathBuf,
-    /// Report files to write: json, junit.
-    #[arg(long, value_name = "LIST", default_value = "json,junit")]
+    /// Reports to write, comma-separated: json (report.json), junit (junit.xml), html
+    /// (report.html, one self-contained page), md (summary.md, for a PR comment or
+    /// $GITHUB_STEP_SUMMARY), ndjson. ndjson is a stream, not a file: one JSON object per line
+    /// on stdout as each result is decided ({"type":"result", ...the report.json result
+    /// fields}), then one {"type":"summary", ...} line with the counts and the exit status;
+    /// the human summary then goes to stderr. Example: --format ndjson,json
+    #[arg(long, value_name = "LIST", default_value = "json,junit,html,md")]
     pub format: String,
+    /// Known non-pass results (YAML list of {case, verdict: fail|warning|error, reason}).
+    /// A listed result keeps its verdict in the reports but does not fail the run; an entry
+    /// whose case no longer gets that verdict, or names no case of this run, fails the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write a baseline of this run's fail / warning / error results to FILE, each with its
+    /// reason prefilled (edit them), for use with --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Warnings (broken SHOULDs) fail the run like fails (exit status 1).
+    #[arg(long)]
+    pub strict: bool,
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub timeout: f64,
@@ -168,18 +185,74 @@ pub async fn execute_with(
 }
 
 pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
+    use report::{baseline::Baseline, ndjson, progress::Progress};
     let formats = Format::parse_list(&args.format).map_err(anyhow::Error::msg)?;
-    let report = execute(&args, EmbeddedOptions::default(), &|_| {}).await?;
-    let style = report::terminal::Style::detect();
-    print!(
-        "{}",
-        report::terminal::render(&report, &style, args.verbose)
-    );
+    // Read before the run: a bad baseline is a usage error (exit 2), not a finding.
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let stream = formats.contains(&Format::Ndjson);
+    let progress = Progress::for_run(|| {
+        load_corpus(args.suites.as_ref())
+            .map(|(s, _)| {
+                let cases = crate::runner::cases::expand(&s);
+                let sel = |c: &&crate::runner::cases::Case| {
+                    args.only.is_empty()
+                        || args
+                            .only
+                            .iter()
+                            .any(|p| crate::runner::cases::matches(p, c))
+                };
+                cases.iter().filter(sel).count()
+            })
+            .unwrap_or(0)
+    });
+    let on_result = |r: &report::CaseResult| {
+        progress.tick(r);
+        if stream {
+            let line = match baseline.as_ref().and_then(|b| b.mark(r)) {
+                Some(mark) => ndjson::result_line(&report::CaseResult {
+                    baseline: Some(mark),
+                    ..r.clone()
+                }),
+                None => ndjson::result_line(r),
+            };
+            // A closed pipe must not stop the run: the report files are still written.
+            if let Ok(line) = line {
+                let _ = ndjson::emit(&mut std::io::stdout().lock(), &line);
+            }
+        }
+    };
+    let mut report = execute(&args, EmbeddedOptions::default(), &on_result).await?;
+    progress.finish();
+    let code = report::gate::decide(&mut report, args.strict, baseline.as_ref());
+    // With NDJSON on stdout, everything meant for people goes to stderr.
+    let say = |text: &str| {
+        if stream {
+            eprint!("{text}")
+        } else {
+            print!("{text}")
+        }
+    };
+    let style = if stream {
+        report::terminal::Style::detect_stderr()
+    } else {
+        report::terminal::Style::detect()
+    };
+    say(&report::terminal::render(&report, &style, args.verbose));
     let written = report::write_all(&report, &args.report_dir, &formats)?;
     for p in written {
-        println!("wrote {}", p.display());
+        say(&format!("wrote {}\n", p.display()));
     }
-    Ok(exit_code(&report))
+    if let Some(path) = &args.write_baseline {
+        let n = report::baseline::write(&report, path)?;
+        say(&format!("wrote {} ({n} entries)\n", path.display()));
+    }
+    if stream {
+        let _ = ndjson::emit(
+            &mut std::io::stdout().lock(),
+            &ndjson::summary_line(&report)?,
+        );
+    }
+    Ok(code)
 }
 
 /// DESIGN.md: 0 no `fail`; 1 at least one `fail`.

@@ -26,6 +26,17 @@ impl Verdict {
         Verdict::NotApplicable,
         Verdict::Error,
     ];
+    /// Order in which reports list results: what needs a look first.
+    pub fn report_rank(self) -> u8 {
+        match self {
+            Verdict::Fail => 0,
+            Verdict::Error => 1,
+            Verdict::Warning => 2,
+            Verdict::Info => 3,
+            Verdict::NotApplicable => 4,
+            Verdict::Pass => 5,
+        }
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
@@ -45,6 +56,10 @@ pub struct Report {
     pub summary: Summary,
     pub results: Vec<CaseResult>,
     pub requirements: Vec<RequirementResult>,
+    /// How the exit status was decided (`--strict`, `--baseline`); absent when nobody decided
+    /// it yet (a Report straight from the runner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Gate>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -126,6 +141,47 @@ pub struct CaseResult {
     pub expect: serde_json::Value,
     pub exchanges: Vec<Exchange>,
     pub duration_ms: u64,
+    /// Set when a `--baseline` entry expects this verdict: serialized as `"baselined": true`
+    /// and `"baseline_reason"` next to the other fields; the verdict itself is unchanged.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baselined>,
+}
+
+/// A result a baseline entry expected (the OpenID Foundation suite's "expected failure").
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Baselined {
+    /// Always `true`; a plain flag for consumers of report.json.
+    pub baselined: bool,
+    /// The entry's reason: why this verdict is known and accepted for now.
+    pub baseline_reason: String,
+}
+
+/// The decision on the run's exit status, and what went into it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Gate {
+    /// 0: nothing fails the run; 1: at least one result or baseline entry does.
+    pub exit_status: i32,
+    /// `--strict`: a warning (broken SHOULD) fails the run like a fail.
+    pub strict: bool,
+    /// The `--baseline` file, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+    /// Results a baseline entry matched.
+    pub baselined: usize,
+    /// Ids of the results that fail the run (not baselined).
+    pub failing: Vec<String>,
+    /// Baseline entries that no longer hold; each fails the run.
+    pub stale_baseline: Vec<StaleEntry>,
+}
+
+/// A baseline entry whose case did not get the expected verdict (XPASS), or names no case.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StaleEntry {
+    pub case: String,
+    pub verdict: Verdict,
+    pub reason: String,
+    /// What happened instead.
+    pub problem: String,
 }
 
 /// One HTTP request and its response, as sent and received.

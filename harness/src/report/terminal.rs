@@ -1,6 +1,7 @@
-//! The terminal summary: counts, then every result that is not a pass (most severe first),
-//! each with its reason and the command that replays it.
-use super::{Report, Verdict};
+//! The terminal summary: every result that is not a pass (most severe first), each with its
+//! reason and the command that replays it; then counts by draft section; then the totals and
+//! what decides the exit status (`--strict`, baseline).
+use super::{gate, sections, Report, Summary, Verdict};
 use std::fmt::Write;
 
 pub struct Style {
@@ -8,12 +9,19 @@ pub struct Style {
 }
 
 impl Style {
-    /// Colours only on a terminal, and never with NO_COLOR set (no-color.org).
+    /// For stdout: colours only on a terminal, and never with NO_COLOR set (no-color.org).
     pub fn detect() -> Style {
         use std::io::IsTerminal;
+        Style::for_stream(std::io::stdout().is_terminal())
+    }
+    /// For stderr (where the summary goes when stdout carries NDJSON).
+    pub fn detect_stderr() -> Style {
+        use std::io::IsTerminal;
+        Style::for_stream(std::io::stderr().is_terminal())
+    }
+    pub fn for_stream(is_terminal: bool) -> Style {
         Style {
-            color: std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         }
     }
     fn paint(&self, v: Verdict, s: &str) -> String {
@@ -42,18 +50,38 @@ pub fn render(report: &Report, style: &Style, verbose: bool) -> String {
     ];
     for v in order {
         for r in report.results.iter().filter(|r| r.verdict == v) {
+            // Under --strict a warning fails the run: show it as the failure it counts as.
+            let strict = gate::strict_failure(report, r);
+            let (shown, label) = if strict {
+                (Verdict::Fail, "FAIL".to_string())
+            } else {
+                (v, v.as_str().to_uppercase())
+            };
+            let note = match (&r.baseline, strict) {
+                (Some(_), _) => " (baselined)",
+                (None, true) => " (warning, --strict)",
+                _ => "",
+            };
             let _ = writeln!(
                 out,
-                "{} {}  [{}] {}\n      {}\n      replay: abca-conformance run{} --only '{}'",
-                style.paint(v, &format!("{:>7}", v.as_str().to_uppercase())),
+                "{} {}{}  [{}] {}\n      {}",
+                style.paint(shown, &format!("{label:>7}")),
                 r.id,
+                note,
                 r.requirements.join(", "),
                 r.title,
                 r.reason,
+            );
+            if let Some(b) = &r.baseline {
+                let _ = writeln!(out, "      baseline: {}", b.baseline_reason);
+            }
+            let _ = writeln!(
+                out,
+                "      replay: abca-conformance run{} --only '{}'",
                 if report.target.embedded {
-                    String::new()
+                    ""
                 } else {
-                    " <target options>".to_string()
+                    " <target options>"
                 },
                 r.id
             );
@@ -74,6 +102,7 @@ pub fn render(report: &Report, style: &Style, verbose: bool) -> String {
             );
         }
     }
+    section_table(&mut out, report, style);
     let s = &report.summary;
     let _ = writeln!(
         out,
@@ -89,5 +118,106 @@ pub fn render(report: &Report, style: &Style, verbose: bool) -> String {
         s.not_applicable,
         style.paint(Verdict::Error, &s.error.to_string()),
     );
+    gate_lines(&mut out, report, style);
     out
+}
+
+/// Result counts per draft section, aligned.
+fn section_table(out: &mut String, report: &Report, style: &Style) {
+    let rows = sections::result_counts(report);
+    if rows.is_empty() {
+        return;
+    }
+    let labels: Vec<String> = rows.iter().map(|r| sections::label(&r.section)).collect();
+    let width = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("section".len());
+    let _ = writeln!(
+        out,
+        "\n{:<width$}  {:>5} {:>5} {:>7} {:>5} {:>5} {:>5}",
+        "section", "pass", "fail", "warning", "info", "n/a", "error"
+    );
+    let cell = |v: Verdict, c: &Summary, w: usize| {
+        let n = c.get(v);
+        let text = format!("{n:>w$}");
+        // Colour only what needs a look: a zero stays plain.
+        if n == 0 || v == Verdict::NotApplicable {
+            text
+        } else {
+            style.paint(v, &text)
+        }
+    };
+    for (row, label) in rows.iter().zip(&labels) {
+        let pad = width - label.chars().count();
+        let c = &row.counts;
+        let _ = writeln!(
+            out,
+            "{label}{:pad$}  {} {} {} {} {} {}",
+            "",
+            cell(Verdict::Pass, c, 5),
+            cell(Verdict::Fail, c, 5),
+            cell(Verdict::Warning, c, 7),
+            cell(Verdict::Info, c, 5),
+            cell(Verdict::NotApplicable, c, 5),
+            cell(Verdict::Error, c, 5),
+        );
+    }
+}
+
+/// What decided the exit status: strict warnings, baselined results, stale entries.
+fn gate_lines(out: &mut String, report: &Report, style: &Style) {
+    let Some(g) = &report.gate else {
+        return;
+    };
+    let counted = report
+        .results
+        .iter()
+        .filter(|r| gate::strict_failure(report, r))
+        .count();
+    if counted > 0 {
+        let _ = writeln!(out, "--strict: {counted} warning(s) count as failures");
+    }
+    if let Some(path) = &g.baseline {
+        let _ = writeln!(
+            out,
+            "baseline {path}: {} result(s) baselined, {} stale entr{}",
+            g.baselined,
+            g.stale_baseline.len(),
+            if g.stale_baseline.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            }
+        );
+        for s in &g.stale_baseline {
+            let _ = writeln!(
+                out,
+                "{} baseline entry {} ({}): {}",
+                style.paint(Verdict::Fail, "  STALE"),
+                s.case,
+                s.verdict.as_str(),
+                s.problem
+            );
+        }
+    }
+    let verdict = if g.exit_status == 0 {
+        style.paint(Verdict::Pass, "PASSED")
+    } else {
+        style.paint(Verdict::Fail, "FAILED")
+    };
+    let _ = writeln!(
+        out,
+        "{verdict}: {} result(s) and {} baseline entr{} fail the run (exit {})",
+        g.failing.len(),
+        g.stale_baseline.len(),
+        if g.stale_baseline.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        },
+        g.exit_status
+    );
 }

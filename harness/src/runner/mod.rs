@@ -127,6 +127,7 @@ pub async fn run(
         summary,
         results,
         requirements,
+        gate: None,
     }
 }
 
@@ -205,6 +206,7 @@ async fn run_case(
         expect: serde_json::to_value(&s.expect).unwrap_or_default(),
         exchanges,
         duration_ms: start.elapsed().as_millis() as u64,
+        baseline: None,
     }
 }
 
