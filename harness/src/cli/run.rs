@@ -1,5 +1,5 @@
 //! `abca-conformance run`: target → scenarios → plan → exchange → verdict → report.
-use super::TargetArgs;
+use super::{NetArgs, TargetArgs};
 use crate::catalog::Catalog;
 use crate::embedded::{self, EmbeddedOptions};
 use crate::exchange::{Http, HttpOptions};
@@ -34,6 +34,8 @@ pub struct RunArgs {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub timeout: f64,
+    #[command(flatten)]
+    pub net: NetArgs,
     /// Also list not_applicable cases with their reasons.
     #[arg(long, short)]
     pub verbose: bool,
@@ -131,10 +133,9 @@ pub async fn execute_with(
     if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
         anyhow::bail!("--timeout must be between 0 and 3600 seconds");
     }
-    let http_opts = HttpOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        ..HttpOptions::default()
-    };
+    let http_opts = args
+        .net
+        .http_options(Duration::from_secs_f64(args.timeout))?;
     let prepared = prepare(&args.target, &http_opts, embedded_opts).await?;
     let opts = RunOptions {
         select: if let Some(ids) = ids {
@@ -179,13 +180,22 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
     for p in written {
         println!("wrote {}", p.display());
     }
-    Ok(exit_code(&report))
+    let code = exit_code(&report);
+    if code == 2 {
+        if let Some(why) = runner::limits::nothing_judged(&report) {
+            eprintln!("abca-conformance: error: {why}");
+        }
+    }
+    Ok(code)
 }
 
-/// DESIGN.md: 0 no `fail`; 1 at least one `fail`.
+/// DESIGN.md: 0 no `fail`; 1 at least one `fail`; 2 when no case could be judged (the
+/// target did not answer, or the run stopped before it could).
 pub fn exit_code(report: &Report) -> i32 {
     if report.results.iter().any(|r| r.verdict == Verdict::Fail) {
         1
+    } else if runner::limits::nothing_judged(report).is_some() {
+        2
     } else {
         0
     }
@@ -204,7 +214,8 @@ impl RunArgs {
             #[command(flatten)]
             run: RunArgs,
         }
-        let argv = std::iter::once(std::ffi::OsString::from("run")).chain(args.into_iter().map(Into::into));
+        let argv = std::iter::once(std::ffi::OsString::from("run"))
+            .chain(args.into_iter().map(Into::into));
         Wrapper::try_parse_from(argv).map(|w| w.run)
     }
 }

@@ -1,6 +1,7 @@
 //! The run: expand scenarios into cases, run the positive controls, then every case
 //! concurrently, judge each, and assemble the report.
 pub mod cases;
+pub mod limits;
 pub mod steps;
 
 use crate::catalog::Catalog;
@@ -57,10 +58,7 @@ pub async fn run(
     let started = Instant::now();
     let started_at = rfc3339_now();
     let all = cases::expand(scenarios);
-    let selected: Vec<Case> = all
-        .into_iter()
-        .filter(|c| opts.select.accepts(c))
-        .collect();
+    let selected: Vec<Case> = all.into_iter().filter(|c| opts.select.accepts(c)).collect();
 
     // Positive controls first: every (mode, endpoint) a selected case leans on.
     let mut needed: Vec<(Mode, Endpoint)> = selected
@@ -147,6 +145,20 @@ async fn run_case(
         (
             Judgement {
                 verdict: Verdict::NotApplicable,
+                reason: why,
+            },
+            Vec::new(),
+        )
+    } else if let Some(why) = http
+        .stopped()
+        .filter(|_| case.endpoint != Endpoint::Metadata)
+    {
+        // Circuit breaker tripped or deadline passed (runner/limits.rs): nothing more is
+        // sent. Metadata checks send nothing (they read the discovered document) and are
+        // still judged.
+        (
+            Judgement {
+                verdict: Verdict::Error,
                 reason: why,
             },
             Vec::new(),
