@@ -182,19 +182,19 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
     }
     let code = exit_code(&report);
     if code == 2 {
-        if let Some(why) = runner::limits::nothing_judged(&report) {
+        if let Some(why) = runner::limits::could_not_run(&report) {
             eprintln!("abca-conformance: error: {why}");
         }
     }
     Ok(code)
 }
 
-/// DESIGN.md: 0 no `fail`; 1 at least one `fail`; 2 when no case could be judged (the
-/// target did not answer, or the run stopped before it could).
+/// DESIGN.md: 0 no `fail`; 1 at least one `fail`; 2 when the suite could not run: no case
+/// could be judged, or the circuit breaker stopped the run (runner/limits.rs).
 pub fn exit_code(report: &Report) -> i32 {
     if report.results.iter().any(|r| r.verdict == Verdict::Fail) {
         1
-    } else if runner::limits::nothing_judged(report).is_some() {
+    } else if runner::limits::could_not_run(report).is_some() {
         2
     } else {
         0

@@ -13,6 +13,8 @@ use tokio::time::Instant;
 
 /// The reason given to cases that did not run because the deadline had passed.
 pub const DEADLINE_REACHED: &str = "run deadline reached";
+/// How the reason given to cases after the circuit breaker tripped begins.
+const BREAKER_PREFIX: &str = "stopped after ";
 
 /// What the user asked for (`--rate`, `--deadline`, `--max-consecutive-errors`).
 #[derive(Clone, Debug, PartialEq)]
@@ -170,7 +172,7 @@ impl Breaker {
         if self.max == 0 || n < self.max {
             return;
         }
-        let why = format!("stopped after {} consecutive errors: {error}", self.max);
+        let why = format!("{BREAKER_PREFIX}{} consecutive errors: {error}", self.max);
         if self.tripped.set(why.clone()).is_ok() {
             // Said at once on stderr: the user watching a run should know it has stopped
             // talking to the server, not find out from the report.
@@ -179,8 +181,22 @@ impl Breaker {
     }
 }
 
+/// Whether the suite could not really run (DESIGN.md exit status 2), and why: the circuit
+/// breaker stopped it (the target went away mid-run: the cases it skipped are unknown, so a
+/// clean exit would be a lie), or no case could be judged at all.
+pub fn could_not_run(report: &Report) -> Option<String> {
+    if let Some(r) = report
+        .results
+        .iter()
+        .find(|r| r.verdict == Verdict::Error && r.reason.starts_with(BREAKER_PREFIX))
+    {
+        return Some(format!("the run was cut short: {}", r.reason));
+    }
+    nothing_judged(report)
+}
+
 /// When no case could be judged (every result `error` or `not_applicable`, at least one
-/// `error`), the suite did not really run: DESIGN.md exit status 2. Returns why.
+/// `error`), the suite did not really run. Returns why.
 pub fn nothing_judged(report: &Report) -> Option<String> {
     let errors: Vec<_> = report
         .results
