@@ -830,3 +830,219 @@ async fn tls_insecure_works_with_a_warning() {
     })
     .await
 }
+
+// ---- key hygiene ----
+
+/// Every encoding of a secret the output must not contain.
+struct Secrets(Vec<(String, String)>);
+
+impl Secrets {
+    fn add(&mut self, what: &str, value: &str) {
+        // Short fragments would match by chance; every needle here is 20+ characters.
+        assert!(value.len() >= 20, "{what} is too short to scan for");
+        self.0.push((what.to_string(), value.to_string()));
+    }
+    /// The names of the secrets found in `text`.
+    fn found_in(&self, text: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(_, v)| text.contains(v.as_str()))
+            .map(|(w, _)| w.clone())
+            .collect()
+    }
+}
+
+/// Every file below `dir`, recursively, as (path, lossy text).
+fn files_below(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_below(&p));
+        } else {
+            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+            out.push((p, text));
+        }
+    }
+    out
+}
+
+/// `abca-conformance serve` as a child trusting `jwks`; returns it and its issuer.
+async fn serve(jwks: &std::path::Path) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
+        .args(["serve", "--port", "0", "--attester-jwks"])
+        .arg(jwks)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start serve");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("serve did not say it was ready")
+        .unwrap()
+        .expect("serve ended before it was ready");
+    // "reference AS ready: issuer http://127.0.0.1:PORT metadata ..."
+    let issuer = line
+        .split_whitespace()
+        .skip_while(|w| *w != "issuer")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no issuer in {line:?}"))
+        .to_string();
+    (child, issuer)
+}
+
+#[derive(Clone, Copy, Debug)]
+enum KeyForm {
+    Jwk,
+    Pem,
+}
+
+/// The attester's private key (its `d`, and the PEM body when a PEM is used) and a MAC key
+/// given in the target file appear nowhere: not in any report format, not on stdout, not
+/// on stderr. The harness does send the *instance* key's `d` in the cnf-with-private-key
+/// scenarios on purpose; that key is a throwaway made per run, not a user secret.
+async fn no_secret_in_output(form: KeyForm) {
+    use abca_conformance::jose::key::SigningKey;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut secrets = Secrets(Vec::new());
+    let key_path = match form {
+        KeyForm::Jwk => {
+            abca_conformance::keygen::keygen(&d.join("keys"))
+                .unwrap()
+                .private_jwk
+        }
+        KeyForm::Pem => {
+            // rcgen's default key: ECDSA P-256, PKCS#8 PEM.
+            let pem = rcgen::KeyPair::generate().unwrap().serialize_pem();
+            for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+                if line.len() >= 20 {
+                    secrets.add("a line of the PEM body", line);
+                }
+            }
+            let p = d.join("attester.pem");
+            std::fs::write(&p, pem).unwrap();
+            p
+        }
+    };
+    let attester = SigningKey::from_file(&key_path).unwrap();
+    let private = attester.private_jwk();
+    let d_b64 = private["d"].as_str().unwrap().to_string();
+    secrets.add("the attester's d", &d_b64);
+    let kid = attester.thumbprint();
+    let mut public = attester.public_jwk();
+    public["kid"] = kid.clone().into();
+    let jwks = d.join("attesters.jwks.json");
+    std::fs::write(&jwks, json!({ "keys": [public] }).to_string()).unwrap();
+
+    // A user secret of another kind: the attester MAC key named in the target file.
+    let mac: Vec<u8> = (0..32u8)
+        .map(|i| i.wrapping_mul(37).wrapping_add(11))
+        .collect();
+    use base64::Engine;
+    let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac);
+    secrets.add("the MAC key (base64url)", &k);
+    secrets.add(
+        "the MAC key (base64)",
+        &base64::engine::general_purpose::STANDARD.encode(&mac),
+    );
+    let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+    secrets.add("the MAC key (hex)", &hex);
+    std::fs::write(
+        d.join("mac.jwk.json"),
+        json!({"kty": "oct", "k": k}).to_string(),
+    )
+    .unwrap();
+
+    // The scan finds what it looks for (else a pass would mean nothing).
+    let key_text = std::fs::read_to_string(&key_path).unwrap();
+    assert!(!secrets.found_in(&key_text).is_empty());
+    assert!(secrets
+        .found_in(&private.to_string())
+        .contains(&"the attester's d".to_string()));
+
+    let (mut server, issuer) = serve(&jwks).await;
+    let target = d.join("target.yaml");
+    std::fs::write(
+        &target,
+        format!(
+            "issuer: {issuer}\nclient_id: https://client.example.com\nattester_key: {}\nattester_kid: {kid}\nattestation_mac_key: mac.jwk.json\n",
+            key_path.display()
+        ),
+    )
+    .unwrap();
+    // Every report format this build knows.
+    let formats: Vec<&str> = ["json", "junit", "html", "md"]
+        .into_iter()
+        .filter(|f| abca_conformance::report::Format::parse_list(f).is_ok())
+        .collect();
+    let reports = d.join("reports");
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_abca-conformance"));
+    cmd.args(["run", "--verbose", "--target"])
+        .arg(&target)
+        .arg("--report-dir")
+        .arg(&reports)
+        .args(["--format", &formats.join(",")])
+        .current_dir(d)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(Duration::from_secs(40), cmd.output())
+        .await
+        .expect("the run hung")
+        .unwrap();
+    let _ = server.kill().await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // The suite ran for real (0 or 1; the server does not trust the MAC key).
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "exit {:?}\n{stderr}",
+        out.status.code()
+    );
+    let written = files_below(&reports);
+    assert_eq!(written.len(), formats.len(), "{written:?}");
+    let report: Value = serde_json::from_str(
+        &written
+            .iter()
+            .find(|(p, _)| p.ends_with("report.json"))
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    assert!(report["results"].as_array().unwrap().len() > 100);
+    // The attester key was really used: the server accepted the valid request.
+    let control = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == CONTROL)
+        .unwrap();
+    assert_eq!(control["verdict"], "pass", "{control:#}");
+    let mut leaks = Vec::new();
+    for (name, text) in [("stdout", stdout.as_ref()), ("stderr", stderr.as_ref())] {
+        for s in secrets.found_in(text) {
+            leaks.push(format!("{s} in {name}"));
+        }
+    }
+    for (p, text) in &written {
+        for s in secrets.found_in(text) {
+            leaks.push(format!("{s} in {}", p.display()));
+        }
+    }
+    assert!(leaks.is_empty(), "secrets leaked ({form:?}): {leaks:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attester_jwk_and_mac_key_never_leak() {
+    limited(no_secret_in_output(KeyForm::Jwk)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attester_pem_and_mac_key_never_leak() {
+    limited(no_secret_in_output(KeyForm::Pem)).await
+}
