@@ -624,12 +624,13 @@ async fn rate_is_shared_across_concurrent_cases() {
         t.sort();
         assert!(t.len() >= 6, "too few requests to measure: {}", t.len());
         // A bucket of one token: any k+1 consecutive requests span at least k intervals
-        // (less a little for the network's jitter), although 8 cases ran at once.
+        // (less some slack for scheduling on a busy machine), although 8 cases ran at
+        // once. Without the limit, 5 requests arrive within a few tens of milliseconds.
         let interval = Duration::from_secs_f64(1.0 / rate);
         for w in t.windows(5) {
             let span = w[4] - w[0];
             assert!(
-                span + Duration::from_millis(30) >= interval * 4,
+                span + Duration::from_millis(80) >= interval * 4,
                 "5 requests within {span:?} at --rate {rate}"
             );
         }

@@ -92,6 +92,19 @@ pub struct NetArgs {
     pub insecure: bool,
 }
 
+/// The flags' defaults (for code that builds `RunArgs` by hand, e.g. tests).
+impl Default for NetArgs {
+    fn default() -> Self {
+        NetArgs {
+            rate: None,
+            deadline: None,
+            max_consecutive_errors: crate::runner::limits::DEFAULT_MAX_CONSECUTIVE_ERRORS,
+            ca_cert: None,
+            insecure: false,
+        }
+    }
+}
+
 impl NetArgs {
     /// HTTP options from these flags and the per-request timeout.
     pub fn http_options(

@@ -306,6 +306,17 @@ mod tests {
     }
 
     #[test]
+    fn net_args_default_matches_the_flags_defaults() {
+        let parsed = crate::cli::run::RunArgs::parse_from(Vec::<String>::new()).unwrap();
+        let d = crate::cli::NetArgs::default();
+        assert_eq!(parsed.net.max_consecutive_errors, d.max_consecutive_errors);
+        assert_eq!(parsed.net.rate, d.rate);
+        assert_eq!(parsed.net.deadline, d.deadline);
+        assert_eq!(parsed.net.insecure, d.insecure);
+        assert_eq!(parsed.net.ca_cert, d.ca_cert);
+    }
+
+    #[test]
     fn options_are_validated() {
         let bad = |rate, deadline| {
             LimitOptions {
