@@ -32,9 +32,16 @@ pub async fn run(
             metadata_check(check, target)
         }
     };
+    // No answer at all (timeout, reset, refused, run stopped) proves nothing about the rule:
+    // inconclusive, not broken (DESIGN.md "Verdicts": error).
+    let no_answer = exchanges.last().is_some_and(|x| x.response.is_none());
     let judgement = match result {
         Ok(reason) => Judgement {
             verdict: Verdict::Pass,
+            reason,
+        },
+        Err(reason) if no_answer => Judgement {
+            verdict: Verdict::Error,
             reason,
         },
         Err(reason) => Judgement {

@@ -2,8 +2,12 @@
 //!
 //! One client (one connection pool) per run; redirects are not followed (a redirect from a
 //! token endpoint is an answer to judge, not a place to go); every read is bounded in size
-//! and time so a misbehaving server cannot hang or exhaust the suite.
+//! and time so a misbehaving server cannot hang or exhaust the suite. Every request passes
+//! the run's [`Limits`] (rate, deadline, circuit breaker) first, so etiquette towards a live
+//! server holds for discovery, challenges and cases alike.
 use crate::report::{Exchange, HttpRequest, HttpResponse};
+use crate::runner::limits::{LimitOptions, Limits, DEADLINE_REACHED};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Bodies beyond this are not read further (the server is misbehaving).
@@ -59,6 +63,14 @@ impl Reply {
             let d: String = d.chars().take(160).collect();
             s.push_str(&format!(" ({d:?})"));
         }
+        if self.truncated {
+            // Said in the reason, not only in the recorded exchange: a body cut at the cap
+            // is why no JSON (and so no `error` member) was seen.
+            s.push_str(&format!(
+                " [body truncated: more than {} bytes, read no further]",
+                MAX_BODY
+            ));
+        }
         s
     }
 }
@@ -71,6 +83,9 @@ pub struct HttpOptions {
     pub ca_cert: Option<Vec<u8>>,
     /// Accept any certificate (only by name: `--insecure`).
     pub insecure: bool,
+    /// Rate, run deadline and circuit breaker (`--rate`, `--deadline`,
+    /// `--max-consecutive-errors`).
+    pub limits: LimitOptions,
 }
 
 impl Default for HttpOptions {
@@ -80,6 +95,7 @@ impl Default for HttpOptions {
             connect_timeout: Duration::from_secs(5),
             ca_cert: None,
             insecure: false,
+            limits: LimitOptions::default(),
         }
     }
 }
@@ -89,6 +105,7 @@ impl Default for HttpOptions {
 pub struct Http {
     client: reqwest::Client,
     timeout: Duration,
+    limits: Arc<Limits>,
 }
 
 impl Http {
@@ -105,12 +122,25 @@ impl Http {
             b = b.add_root_certificate(cert);
         }
         if opts.insecure {
+            // Loud, every time: a run without certificate checks must never pass unnoticed
+            // in a CI log.
+            eprintln!(
+                "abca-conformance: WARNING: --insecure: TLS certificates are NOT verified; \
+                 anyone on the path can impersonate the target. Use --ca-cert FILE instead."
+            );
             b = b.danger_accept_invalid_certs(true);
         }
+        opts.limits.validate()?;
         Ok(Http {
             client: b.build()?,
             timeout: opts.timeout,
+            limits: Arc::new(Limits::new(&opts.limits)),
         })
+    }
+
+    /// Why the run sends nothing more (circuit breaker tripped, deadline passed), if so.
+    pub fn stopped(&self) -> Option<String> {
+        self.limits.stopped()
     }
 
     /// Sends `req`; never panics; transport failures come back as `Err` with a reason.
@@ -128,6 +158,9 @@ impl Http {
         if !req.body.is_empty() || req.method == "POST" {
             rb = rb.body(req.body.clone());
         }
+        // Waits for the rate limit; refuses once the run has stopped. Not a transport
+        // failure: it must not feed the breaker.
+        self.limits.admit().await?;
         let fut = async {
             let mut resp = rb.send().await.map_err(describe)?;
             let status = resp.status().as_u16();
@@ -165,11 +198,23 @@ impl Http {
                 json,
             })
         };
-        // reqwest's timeout covers the whole exchange; this outer one guards the body loop too.
-        match tokio::time::timeout(self.timeout + Duration::from_secs(1), fut).await {
+        // reqwest's timeout covers the whole exchange; this outer one guards the body loop
+        // too, and cuts a request short at the run's deadline.
+        let budget = self.timeout + Duration::from_secs(1);
+        let (budget, at_deadline) = match self.limits.remaining() {
+            Some(left) if left < budget => (left, true),
+            _ => (budget, false),
+        };
+        let result = match tokio::time::timeout(budget, fut).await {
             Ok(r) => r,
+            Err(_) if at_deadline => return Err(DEADLINE_REACHED.to_string()),
             Err(_) => Err(format!("no complete answer within {:?}", self.timeout)),
+        };
+        match &result {
+            Ok(_) => self.limits.record_answer(),
+            Err(e) => self.limits.record_transport_failure(e),
         }
+        result
     }
 
     /// Sends and records.
@@ -203,6 +248,13 @@ fn describe(e: reqwest::Error) -> String {
     while let Some(s) = src {
         msg.push_str(&format!(": {s}"));
         src = s.source();
+    }
+    let lower = msg.to_ascii_lowercase();
+    if lower.contains("certificate") || lower.contains("unknownissuer") {
+        msg.push_str(
+            " (the server's TLS certificate is not trusted: give --ca-cert FILE with the CA \
+             that issued it, or, for a throwaway test server only, --insecure)",
+        );
     }
     msg
 }

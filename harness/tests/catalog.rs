@@ -15,18 +15,35 @@ fn corpus() -> (Vec<load::Loaded>, Catalog) {
 fn corpus_is_valid_against_the_catalog() {
     let (scenarios, catalog) = corpus();
     if let Err(errs) = load::validate(&scenarios, &catalog) {
-        panic!("{}", errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"));
+        panic!(
+            "{}",
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
     }
 }
 
 #[test]
 fn every_requirement_is_covered_or_excluded_with_a_reason() {
     let (scenarios, catalog) = corpus();
-    let uncovered: Vec<&str> = catalog.uncovered(&scenarios).iter().map(|r| r.id.as_str()).collect();
-    assert!(uncovered.is_empty(), "requirements with neither scenarios nor `excluded:`: {uncovered:?}");
+    let uncovered: Vec<&str> = catalog
+        .uncovered(&scenarios)
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        uncovered.is_empty(),
+        "requirements with neither scenarios nor `excluded:`: {uncovered:?}"
+    );
     for r in &catalog.requirements {
         if let Some(why) = &r.excluded {
-            assert!(why.split_whitespace().count() >= 5, "{}: the exclusion reason is too thin: {why:?}", r.id);
+            assert!(
+                why.split_whitespace().count() >= 5,
+                "{}: the exclusion reason is too thin: {why:?}",
+                r.id
+            );
         }
     }
 }
@@ -51,15 +68,22 @@ fn stable_ids_do_not_disappear() {
         .find(|(p, _)| *p == "stable-ids.txt")
         .map(|(_, t)| *t)
         .unwrap_or_else(|| {
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../suites/stable-ids.txt"))
-                .expect("suites/stable-ids.txt")
-                .leak()
+            std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../suites/stable-ids.txt"
+            ))
+            .expect("suites/stable-ids.txt")
+            .leak()
         });
     let scenario_ids: BTreeSet<&str> = scenarios.iter().map(|l| l.scenario.id.as_str()).collect();
-    let requirement_ids: BTreeSet<&str> = catalog.requirements.iter().map(|r| r.id.as_str()).collect();
+    let requirement_ids: BTreeSet<&str> =
+        catalog.requirements.iter().map(|r| r.id.as_str()).collect();
     let mut gone = Vec::new();
     let mut listed = BTreeSet::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let (kind, id) = line.split_once(' ').unwrap_or(("", line));
         listed.insert(id);
         let present = match kind {
@@ -71,7 +95,18 @@ fn stable_ids_do_not_disappear() {
             gone.push(line.to_string());
         }
     }
-    assert!(gone.is_empty(), "stable ids that disappeared (ids must not be renamed or removed): {gone:?}");
-    let new: Vec<&str> = scenario_ids.iter().chain(requirement_ids.iter()).filter(|i| !listed.contains(*i)).copied().collect();
-    assert!(new.is_empty(), "new ids missing from suites/stable-ids.txt (append them): {new:?}");
+    assert!(
+        gone.is_empty(),
+        "stable ids that disappeared (ids must not be renamed or removed): {gone:?}"
+    );
+    let new: Vec<&str> = scenario_ids
+        .iter()
+        .chain(requirement_ids.iter())
+        .filter(|i| !listed.contains(*i))
+        .copied()
+        .collect();
+    assert!(
+        new.is_empty(),
+        "new ids missing from suites/stable-ids.txt (append them): {new:?}"
+    );
 }

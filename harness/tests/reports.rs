@@ -118,7 +118,7 @@ fn run_args(extra: &[&str]) -> RunArgs {
     let mut argv = vec!["abca-conformance", "run"];
     argv.extend_from_slice(extra);
     match Cli::try_parse_from(argv).expect("valid arguments").command {
-        Command::Run(a) => a,
+        Command::Run(a) => *a,
         other => panic!("not a run command: {other:?}"),
     }
 }

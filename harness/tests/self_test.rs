@@ -149,7 +149,10 @@ fn fault_trial(rt: &tokio::runtime::Runtime, case: &FaultCase) -> Result<(), Fai
             case.fault,
             fault.description(),
             case.requirements,
-            case.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
+            case.note
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
             all.join("\n  ")
         )
         .into());

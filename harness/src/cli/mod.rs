@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the suite against a target (default: the embedded reference AS).
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Start the reference authorization server.
     Serve(serve::ServeArgs),
     /// List scenarios, or the requirement catalog with coverage.
@@ -71,6 +71,83 @@ impl TargetArgs {
     }
 }
 
+/// How the suite behaves towards a live server, and which TLS certificates it trusts
+/// (shared by `run` and `fuzz`; the logic is in runner/limits.rs and exchange.rs).
+#[derive(Args, Debug, Clone)]
+pub struct NetArgs {
+    /// At most R requests per second, all concurrent cases together.
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Stop the whole run after SECONDS; cases not finished by then are `error`.
+    #[arg(long, value_name = "SECONDS")]
+    pub deadline: Option<f64>,
+    /// Stop sending after N consecutive requests got no answer at all (0: never stop).
+    #[arg(long, value_name = "N", default_value_t = crate::runner::limits::DEFAULT_MAX_CONSECUTIVE_ERRORS)]
+    pub max_consecutive_errors: usize,
+    /// Also trust this CA certificate (PEM) for the target's TLS.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify TLS certificates at all (throwaway test servers only; warns loudly).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// The flags' defaults (for code that builds `RunArgs` by hand, e.g. tests).
+impl Default for NetArgs {
+    fn default() -> Self {
+        NetArgs {
+            rate: None,
+            deadline: None,
+            max_consecutive_errors: crate::runner::limits::DEFAULT_MAX_CONSECUTIVE_ERRORS,
+            ca_cert: None,
+            insecure: false,
+        }
+    }
+}
+
+impl NetArgs {
+    /// HTTP options from these flags and the per-request timeout.
+    pub fn http_options(
+        &self,
+        timeout: std::time::Duration,
+    ) -> anyhow::Result<crate::exchange::HttpOptions> {
+        use anyhow::Context;
+        let deadline = match self.deadline {
+            Some(d) if d.is_finite() && d > 0.0 && d <= 1e7 => {
+                Some(std::time::Duration::from_secs_f64(d))
+            }
+            Some(d) => anyhow::bail!("--deadline must be a number of seconds above 0 (got {d})"),
+            None => None,
+        };
+        let ca_cert = match &self.ca_cert {
+            Some(p) => {
+                let pem = std::fs::read(p)
+                    .with_context(|| format!("cannot read --ca-cert {}", p.display()))?;
+                // reqwest takes a file without any certificate silently; the user meant one.
+                if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                    anyhow::bail!(
+                        "--ca-cert {}: no PEM certificate (\"-----BEGIN CERTIFICATE-----\") in it",
+                        p.display()
+                    );
+                }
+                Some(pem)
+            }
+            None => None,
+        };
+        Ok(crate::exchange::HttpOptions {
+            timeout,
+            ca_cert,
+            insecure: self.insecure,
+            limits: crate::runner::limits::LimitOptions {
+                rate: self.rate,
+                deadline,
+                max_consecutive_errors: self.max_consecutive_errors,
+            },
+            ..crate::exchange::HttpOptions::default()
+        })
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct KeygenArgs {
     /// Folder to write attester.private.jwk.json and attester.jwks.json into.
@@ -84,7 +161,7 @@ pub struct KeygenArgs {
 /// Runs a parsed command line; returns the process exit status.
 pub async fn main(cli: Cli) -> i32 {
     let result = match cli.command {
-        Command::Run(a) => run::main(a).await,
+        Command::Run(a) => run::main(*a).await,
         Command::Serve(a) => serve::main(a).await,
         Command::List(a) => list::list(a),
         Command::Explain(a) => list::explain(a),

@@ -1,9 +1,9 @@
 //! `abca-conformance run`: target → scenarios → plan → exchange → verdict → report.
-use super::TargetArgs;
+use super::{NetArgs, TargetArgs};
 use crate::catalog::Catalog;
 use crate::embedded::{self, EmbeddedOptions};
 use crate::exchange::{Http, HttpOptions};
-use crate::report::{self, Format, Report, Verdict};
+use crate::report::{self, Format, Report};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{load, Loaded};
 use crate::target::{discovery, Target};
@@ -51,6 +51,8 @@ pub struct RunArgs {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub timeout: f64,
+    #[command(flatten)]
+    pub net: NetArgs,
     /// Also list not_applicable cases with their reasons.
     #[arg(long, short)]
     pub verbose: bool,
@@ -148,10 +150,9 @@ pub async fn execute_with(
     if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
         anyhow::bail!("--timeout must be between 0 and 3600 seconds");
     }
-    let http_opts = HttpOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        ..HttpOptions::default()
-    };
+    let http_opts = args
+        .net
+        .http_options(Duration::from_secs_f64(args.timeout))?;
     let prepared = prepare(&args.target, &http_opts, embedded_opts).await?;
     let opts = RunOptions {
         select: if let Some(ids) = ids {
@@ -223,7 +224,16 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
     };
     let mut report = execute(&args, EmbeddedOptions::default(), &on_result).await?;
     progress.finish();
-    let code = report::gate::decide(&mut report, args.strict, baseline.as_ref());
+    let mut code = report::gate::decide(&mut report, args.strict, baseline.as_ref());
+    // Nothing failed, but nothing could be judged either (or the circuit breaker stopped the
+    // run): that is "the suite could not run", exit 2 (DESIGN.md), not a green run.
+    let could_not_run = runner::limits::could_not_run(&report);
+    if code == 0 && could_not_run.is_some() {
+        code = 2;
+        if let Some(g) = report.gate.as_mut() {
+            g.exit_status = 2;
+        }
+    }
     // With NDJSON on stdout, everything meant for people goes to stderr.
     let say = |text: &str| {
         if stream {
@@ -252,16 +262,12 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
             &ndjson::summary_line(&report)?,
         );
     }
-    Ok(code)
-}
-
-/// DESIGN.md: 0 no `fail`; 1 at least one `fail`.
-pub fn exit_code(report: &Report) -> i32 {
-    if report.results.iter().any(|r| r.verdict == Verdict::Fail) {
-        1
-    } else {
-        0
+    if code == 2 {
+        if let Some(why) = &could_not_run {
+            eprintln!("abca-conformance: error: {why}");
+        }
     }
+    Ok(code)
 }
 
 impl RunArgs {

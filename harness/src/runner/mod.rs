@@ -1,6 +1,7 @@
 //! The run: expand scenarios into cases, run the positive controls, then every case
 //! concurrently, judge each, and assemble the report.
 pub mod cases;
+pub mod limits;
 pub mod steps;
 
 use crate::catalog::Catalog;
@@ -145,6 +146,20 @@ async fn run_case(
         (
             Judgement {
                 verdict: Verdict::NotApplicable,
+                reason: why,
+            },
+            Vec::new(),
+        )
+    } else if let Some(why) = http
+        .stopped()
+        .filter(|_| case.endpoint != Endpoint::Metadata)
+    {
+        // Circuit breaker tripped or deadline passed (runner/limits.rs): nothing more is
+        // sent. Metadata checks send nothing (they read the discovered document) and are
+        // still judged.
+        (
+            Judgement {
+                verdict: Verdict::Error,
                 reason: why,
             },
             Vec::new(),
