@@ -32,7 +32,8 @@ pub const MIN_HS256_SECRET_BYTES: usize = 32;
 /// Why a key could not be loaded or made. No variant carries private key material.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot read key file {}: {source}", path.display())]
+    // The source is printed by the error chain (anyhow {:#}), not repeated here.
+    #[error("cannot read key file {}", path.display())]
     Io {
         path: PathBuf,
         #[source]

@@ -13,6 +13,23 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// Display path (relative to the suites folder, or `<embedded>/...`).
     pub path: String,
+    /// The file's text, so cross-file checks can point at a line.
+    pub text: std::sync::Arc<str>,
+}
+
+impl Loaded {
+    /// An error at the first line where `needle` appears after `key:` (or anywhere), so
+    /// cross-file problems get a file:line:column too.
+    fn error_at(&self, key: &str, needle: &str, message: String) -> InputError {
+        let mut e = InputError::new(&self.path, message);
+        let after_key = self.text.find(&format!("{key}:")).unwrap_or(0);
+        if let Some(off) = self.text[after_key..].find(needle).map(|o| o + after_key) {
+            let before = &self.text[..off];
+            e.line = Some(before.matches('\n').count() as u64 + 1);
+            e.column = Some(before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1);
+        }
+        e
+    }
 }
 
 /// A problem with one input file; `line`/`column` are 1-based when known.
@@ -105,6 +122,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Loaded>, Vec<InputError>> {
                 Ok(scenario) => out.push(Loaded {
                     scenario,
                     path: display,
+                    text: text.into(),
                 }),
                 Err(e) => errors.push(e),
             },
@@ -159,6 +177,7 @@ pub fn embedded() -> Result<Vec<Loaded>, Vec<InputError>> {
             Ok(scenario) => out.push(Loaded {
                 scenario,
                 path: display,
+                text: (*text).into(),
             }),
             Err(e) => errors.push(e),
         }
@@ -208,9 +227,11 @@ pub fn validate(
         }
         for r in &s.requirements {
             if catalog.get(r).is_none() {
-                errors.push(err(format!(
-                    "unknown requirement id `{r}` (not in suites/requirements.yaml)"
-                )));
+                errors.push(l.error_at(
+                    "requirements",
+                    r,
+                    format!("unknown requirement id `{r}` (not in suites/requirements.yaml)"),
+                ));
             }
         }
         if s.modes.is_empty() || s.endpoints.is_empty() {
