@@ -24,7 +24,7 @@ impl KeySet {
     ) -> anyhow::Result<KeySet> {
         use anyhow::Context;
         let attester = SigningKey::from_file(attester)
-            .context("cannot load the attester key (--attester-key)")?;
+            .with_context(|| format!("cannot load the attester key {}", attester.display()))?;
         let attester_mac = match mac {
             Some(p) => Some(load_mac(p)?),
             None => None,
