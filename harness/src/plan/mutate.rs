@@ -323,11 +323,10 @@ fn change_cnf(t: &mut TokenDraft, change: &CnfChange, target: &Target) -> Result
 
 /// A fixed RSA private key from the vectors (generating one per run would be slow).
 fn rsa_private_jwk() -> Result<Value, String> {
-    crate::embedded_files::VECTORS
-        .iter()
-        .find(|(p, _)| p.starts_with("keys/") && p.contains("rs256"))
-        .and_then(|(_, text)| serde_json::from_str(text).ok())
-        .ok_or_else(|| "no RSA test key in vectors/keys".to_string())
+    use crate::jose::fixtures::{key, FixedKey};
+    key(FixedKey::InstanceRs256)
+        .map(|k| k.private_jwk())
+        .map_err(|e| format!("the RSA test key: {e}"))
 }
 
 /// Placeholder values for this request.
