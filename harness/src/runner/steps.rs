@@ -35,6 +35,22 @@ fn steps_of(mutations: &[Mutation]) -> Steps {
     Steps::Single
 }
 
+/// One case being executed: where it goes, what it changes, and what it has exchanged.
+struct CaseRun<'a> {
+    target: &'a Target,
+    http: &'a Http,
+    mode: Mode,
+    endpoint: Endpoint,
+    exchanges: Vec<Exchange>,
+}
+
+/// The last attempt of a request: its draft, the challenge it used, and the reply.
+struct Sent {
+    draft: RequestDraft,
+    challenge: Option<String>,
+    reply: Result<Reply, String>,
+}
+
 pub async fn execute(
     target: &Target,
     http: &Http,
@@ -42,121 +58,135 @@ pub async fn execute(
     endpoint: Endpoint,
     mutations: &[Mutation],
 ) -> Executed {
-    let mut ex = Vec::new();
-    let outcome = match run(target, http, mode, endpoint, mutations, &mut ex).await {
-        Ok(o) => o,
-        Err(e) => Outcome::Inconclusive(e),
+    let mut run = CaseRun {
+        target,
+        http,
+        mode,
+        endpoint,
+        exchanges: Vec::new(),
     };
+    let outcome = run
+        .steps(mutations)
+        .await
+        .unwrap_or_else(Outcome::Inconclusive);
     Executed {
         outcome,
-        exchanges: ex,
+        exchanges: run.exchanges,
     }
 }
 
-async fn run(
-    target: &Target,
-    http: &Http,
-    mode: Mode,
-    endpoint: Endpoint,
-    mutations: &[Mutation],
-    ex: &mut Vec<Exchange>,
-) -> Result<Outcome, String> {
-    let fresh = new_fresh(target, http, ex).await?;
-    match steps_of(mutations) {
-        Steps::Single => {
-            send(
-                target,
-                http,
-                mode,
-                endpoint,
-                mutations,
-                fresh,
-                "request",
-                ex,
-                |_| {},
-            )
-            .await
+impl CaseRun<'_> {
+    async fn steps(&mut self, mutations: &[Mutation]) -> Result<Outcome, String> {
+        let fresh = self.fresh().await?;
+        match steps_of(mutations) {
+            Steps::Single => Ok(to_outcome(
+                self.send(mutations, fresh, "request", |_| {}).await?.reply,
+            )),
+            Steps::Replay => {
+                let first = self.send(mutations, fresh, "first request", |_| {}).await?;
+                require_accepted(&first.reply, "first request of the replay")?;
+                let wire = first.draft.render(&self.target.keys);
+                Ok(to_outcome(self.exchange("replayed request", &wire).await))
+            }
+            Steps::ReplayJti(kind) => {
+                let first = self.send(mutations, fresh, "first request", |_| {}).await?;
+                require_accepted(&first.reply, "first request (the jti's first use)")?;
+                let jti = plan::jti_of(&first.draft, kind)
+                    .ok_or("the first request carries no jti to replay")?;
+                // A fresh challenge, so a single-use challenge cannot hide a missing jti check.
+                let fresh2 = self.fresh().await?;
+                let second = self
+                    .send(mutations, fresh2, "request reusing the jti", |d| {
+                        if let Some(t) = d.token_mut(kind) {
+                            t.claims.insert("jti".into(), jti.clone().into());
+                        }
+                    })
+                    .await?;
+                Ok(to_outcome(second.reply))
+            }
+            Steps::ReusedChallenge => {
+                let first = self.send(&[], fresh, "first request", |_| {}).await?;
+                require_accepted(&first.reply, "first request (the challenge's first use)")?;
+                let used = first
+                    .challenge
+                    .or_else(|| first_challenge(&first.draft, self.mode))
+                    .ok_or("the server gave no challenge to reuse (no challenge endpoint, no challenge header)")?;
+                let mut again = Fresh::new(client::now(), None);
+                again.with_challenge(used);
+                // No retries: a fresh challenge from the server would replace the reused one.
+                let draft = plan::build(self.target, self.mode, self.endpoint, mutations, &again)?;
+                let wire = draft.render(&self.target.keys);
+                Ok(to_outcome(
+                    self.exchange("request reusing the challenge", &wire).await,
+                ))
+            }
         }
-        Steps::Replay => {
-            let (first, _, reply) = send_planned(
-                target,
-                http,
-                mode,
-                endpoint,
-                mutations,
-                fresh,
-                "first request",
-                ex,
-                |_| {},
-            )
-            .await?;
-            require_accepted(&reply, "first request of the replay")?;
-            let wire = first.render(&target.keys);
-            let (e, r) = http.exchange("replayed request", &wire).await;
-            ex.push(e);
-            Ok(to_outcome(r))
-        }
-        Steps::ReplayJti(kind) => {
-            let (first, _, reply) = send_planned(
-                target,
-                http,
-                mode,
-                endpoint,
-                mutations,
-                fresh,
-                "first request",
-                ex,
-                |_| {},
-            )
-            .await?;
-            require_accepted(&reply, "first request (the jti's first use)")?;
-            let jti =
-                plan::jti_of(&first, kind).ok_or("the first request carries no jti to replay")?;
-            // A fresh challenge, so a single-use challenge cannot hide a missing jti check.
-            let fresh2 = new_fresh(target, http, ex).await?;
-            send(
-                target,
-                http,
-                mode,
-                endpoint,
-                mutations,
-                fresh2,
-                "request reusing the jti",
-                ex,
-                |d| {
-                    if let Some(t) = d.token_mut(kind) {
-                        t.claims.insert("jti".into(), jti.clone().into());
-                    }
-                },
-            )
-            .await
-        }
-        Steps::ReusedChallenge => {
-            let (first, used, reply) = send_planned(
-                target,
-                http,
-                mode,
-                endpoint,
-                &[],
-                fresh,
-                "first request",
-                ex,
-                |_| {},
-            )
-            .await?;
-            require_accepted(&reply, "first request (the challenge's first use)")?;
-            let used = used.or_else(|| first_challenge(&first, mode)).ok_or(
-                "the server gave no challenge to reuse (no challenge endpoint, no challenge header)",
-            )?;
-            let mut again = Fresh::new(client::now(), None);
-            again.with_challenge(used);
-            // No retries: a fresh challenge from the server would replace the reused one.
-            let draft = plan::build(target, mode, endpoint, mutations, &again)?;
-            let (e, r) = http
-                .exchange("request reusing the challenge", &draft.render(&target.keys))
+    }
+
+    async fn fresh(&mut self) -> Result<Fresh, String> {
+        let challenge = checks::get_challenge(self.target, self.http, &mut self.exchanges).await?;
+        Ok(Fresh::new(client::now(), challenge))
+    }
+
+    async fn exchange(
+        &mut self,
+        purpose: &str,
+        wire: &crate::exchange::WireRequest,
+    ) -> Result<Reply, String> {
+        let (e, r) = self.http.exchange(purpose, wire).await;
+        self.exchanges.push(e);
+        r
+    }
+
+    /// Plans and sends, following the server's retry signals once each (draft-10 §Errors:
+    /// `use_attestation_challenge` comes with the challenge header; RFC 9449 §8:
+    /// `use_dpop_nonce` with `DPoP-Nonce`). The scenario's mutations are applied to every
+    /// attempt, so a wrong challenge stays wrong.
+    async fn send(
+        &mut self,
+        mutations: &[Mutation],
+        mut fresh: Fresh,
+        purpose: &str,
+        tweak: impl Fn(&mut RequestDraft),
+    ) -> Result<Sent, String> {
+        let mut challenge_retry = true;
+        let mut nonce_retry = true;
+        let mut label = purpose.to_string();
+        loop {
+            let mut draft = plan::build(self.target, self.mode, self.endpoint, mutations, &fresh)?;
+            tweak(&mut draft);
+            let reply = self
+                .exchange(&label, &draft.render(&self.target.keys))
                 .await;
-            ex.push(e);
-            Ok(to_outcome(r))
+            let retry = match &reply {
+                Ok(r) if !r.is_success() => match r.error_code() {
+                    Some("use_attestation_challenge") if challenge_retry => r
+                        .header("oauth-client-attestation-challenge")
+                        .map(|c| (true, c.to_string())),
+                    Some("use_dpop_nonce") if nonce_retry => {
+                        r.header("dpop-nonce").map(|n| (false, n.to_string()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some((is_challenge, value)) = retry else {
+                return Ok(Sent {
+                    draft,
+                    challenge: fresh.challenge.clone(),
+                    reply,
+                });
+            };
+            fresh.now = client::now();
+            if is_challenge {
+                challenge_retry = false;
+                fresh.with_challenge(value);
+                label = format!("{purpose}, retried after use_attestation_challenge");
+            } else {
+                nonce_retry = false;
+                fresh.with_dpop_nonce(value);
+                label = format!("{purpose}, retried after use_dpop_nonce");
+            }
         }
     }
 }
@@ -174,11 +204,6 @@ fn first_challenge(d: &RequestDraft, mode: Mode) -> Option<String> {
     }
 }
 
-async fn new_fresh(target: &Target, http: &Http, ex: &mut Vec<Exchange>) -> Result<Fresh, String> {
-    let challenge = checks::get_challenge(target, http, ex).await?;
-    Ok(Fresh::new(client::now(), challenge))
-}
-
 fn require_accepted(r: &Result<Reply, String>, what: &str) -> Result<(), String> {
     match r {
         Ok(r) if r.is_success() => Ok(()),
@@ -194,83 +219,5 @@ fn to_outcome(r: Result<Reply, String>) -> Outcome {
     match r {
         Ok(r) => Outcome::Reply(r),
         Err(e) => Outcome::Transport(e),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn send(
-    target: &Target,
-    http: &Http,
-    mode: Mode,
-    endpoint: Endpoint,
-    mutations: &[Mutation],
-    fresh: Fresh,
-    purpose: &str,
-    ex: &mut Vec<Exchange>,
-    tweak: impl Fn(&mut RequestDraft),
-) -> Result<Outcome, String> {
-    let (_, _, r) = send_planned(
-        target, http, mode, endpoint, mutations, fresh, purpose, ex, tweak,
-    )
-    .await?;
-    Ok(to_outcome(r))
-}
-
-/// Plans and sends, following the server's retry signals once each (draft-10 §Errors:
-/// `use_attestation_challenge` comes with the challenge header; RFC 9449 §8: `use_dpop_nonce`
-/// with `DPoP-Nonce`). The scenario's mutations are applied to every attempt, so a wrong
-/// challenge stays wrong. Returns the last draft, the challenge it used, and the reply.
-#[allow(clippy::too_many_arguments)]
-async fn send_planned(
-    target: &Target,
-    http: &Http,
-    mode: Mode,
-    endpoint: Endpoint,
-    mutations: &[Mutation],
-    mut fresh: Fresh,
-    purpose: &str,
-    ex: &mut Vec<Exchange>,
-    tweak: impl Fn(&mut RequestDraft),
-) -> Result<(RequestDraft, Option<String>, Result<Reply, String>), String> {
-    let mut challenge_retry = true;
-    let mut nonce_retry = true;
-    let mut label = purpose.to_string();
-    loop {
-        let mut draft = plan::build(target, mode, endpoint, mutations, &fresh)?;
-        tweak(&mut draft);
-        let (e, r) = http.exchange(&label, &draft.render(&target.keys)).await;
-        ex.push(e);
-        if let Ok(reply) = &r {
-            if !reply.is_success() {
-                let code = reply.error_code();
-                if code == Some("use_attestation_challenge") && challenge_retry {
-                    if let Some(c) = reply.header("oauth-client-attestation-challenge") {
-                        challenge_retry = false;
-                        let c = c.to_string();
-                        fresh = Fresh {
-                            now: client::now(),
-                            ..fresh
-                        };
-                        fresh.with_challenge(c);
-                        label = format!("{purpose}, retried after use_attestation_challenge");
-                        continue;
-                    }
-                }
-                if code == Some("use_dpop_nonce") && nonce_retry {
-                    if let Some(n) = reply.header("dpop-nonce") {
-                        nonce_retry = false;
-                        let n = n.to_string();
-                        fresh = Fresh {
-                            now: client::now(),
-                            ..fresh
-                        };
-                        fresh.with_dpop_nonce(n);
-                        label = format!("{purpose}, retried after use_dpop_nonce");
-                        continue;
-                    }
-                }
-            }
-        }
-        return Ok((draft, fresh.challenge.clone(), r));
     }
 }
