@@ -16,6 +16,9 @@ pub enum Outcome {
     Transport(String),
     /// The harness could not run the case (e.g. a first step of a replay was rejected).
     Inconclusive(String),
+    /// The server did not offer what the case needs (found out while running it, e.g. no
+    /// challenge header on a response).
+    NotApplicable(String),
 }
 
 /// The state of the positive control this case leans on.
@@ -60,6 +63,7 @@ pub fn judge(
         Outcome::Transport(e) => {
             return j(Verdict::Error, format!("no answer from the server: {e}"))
         }
+        Outcome::NotApplicable(why) => return j(Verdict::NotApplicable, why.clone()),
         Outcome::Inconclusive(e) => return j(Verdict::Error, e.clone()),
     };
     match expect {
@@ -137,6 +141,33 @@ fn judge_reject(spec: &RejectSpec, level: Level, r: &Reply) -> Judgement {
             format!("expected a rejection; the server answered {}", r.summary()),
         );
     }
+    let mut problems = mismatches(spec, r);
+    if !spec.any_of.is_empty() {
+        let alternatives: Vec<Vec<String>> =
+            spec.any_of.iter().map(|alt| mismatches(alt, r)).collect();
+        if alternatives.iter().all(|p| !p.is_empty()) {
+            let why: Vec<String> = alternatives.iter().map(|p| p.join(", ")).collect();
+            problems.push(format!(
+                "it matches none of the allowed answers ({})",
+                why.join(" | ")
+            ));
+        }
+    }
+    if problems.is_empty() {
+        j(
+            Verdict::Pass,
+            format!("rejected as required ({})", r.summary()),
+        )
+    } else {
+        j(
+            broken(level),
+            format!("rejected ({}), but {}", r.summary(), problems.join("; ")),
+        )
+    }
+}
+
+/// How a rejection differs from one spec (empty: it matches).
+fn mismatches(spec: &RejectSpec, r: &Reply) -> Vec<String> {
     let statuses: &[u16] = if spec.status.is_empty() {
         &[400, 401]
     } else {
@@ -161,17 +192,7 @@ fn judge_reject(spec: &RejectSpec, level: Level, r: &Reply) -> Judgement {
             problems.push(format!("the {h} header is missing"));
         }
     }
-    if problems.is_empty() {
-        j(
-            Verdict::Pass,
-            format!("rejected as required ({})", r.summary()),
-        )
-    } else {
-        j(
-            broken(level),
-            format!("rejected ({}), but {}", r.summary(), problems.join("; ")),
-        )
-    }
+    problems
 }
 
 #[cfg(test)]
@@ -196,8 +217,27 @@ mod tests {
             status: status.to_vec(),
             error: error.iter().map(|s| s.to_string()).collect(),
             headers: headers.iter().map(|s| s.to_string()).collect(),
+            any_of: Vec::new(),
         })
     }
+    fn retry_signal() -> Expectation {
+        let alt = |e: &str, h: &str| RejectSpec {
+            error: vec![e.to_string()],
+            headers: vec![h.to_string()],
+            ..Default::default()
+        };
+        Expectation::Reject(RejectSpec {
+            any_of: vec![
+                alt(
+                    "use_attestation_challenge",
+                    "OAuth-Client-Attestation-Challenge",
+                ),
+                alt("use_dpop_nonce", "DPoP-Nonce"),
+            ],
+            ..Default::default()
+        })
+    }
+    const NONCE: &str = r#"{"error":"use_dpop_nonce"}"#;
     const ERR: &str = r#"{"error":"invalid_client"}"#;
     const CHAL: &str = r#"{"error":"use_attestation_challenge"}"#;
 
@@ -217,6 +257,11 @@ mod tests {
     #[case::token_type_wrong(Expectation::Accept(AcceptSpec{token_type: Some("DPoP".into())}), Level::MUST, reply(200, r#"{"token_type":"Bearer"}"#, &[]), Control::NotNeeded, Verdict::Fail)]
     #[case::token_type_case(Expectation::Accept(AcceptSpec{token_type: Some("DPoP".into())}), Level::MUST, reply(200, r#"{"token_type":"dpop"}"#, &[]), Control::NotNeeded, Verdict::Pass)]
     #[case::observe(Expectation::Observe, Level::MAY, reply(200, "{}", &[]), Control::Accepted, Verdict::Info)]
+    #[case::either_first(retry_signal(), Level::MUST, reply(400, CHAL, &[("OAuth-Client-Attestation-Challenge", "c")]), Control::Accepted, Verdict::Pass)]
+    #[case::either_second(retry_signal(), Level::MUST, reply(400, NONCE, &[("DPoP-Nonce", "n")]), Control::Accepted, Verdict::Pass)]
+    #[case::either_wrong_header(retry_signal(), Level::MUST, reply(400, NONCE, &[("OAuth-Client-Attestation-Challenge", "c")]), Control::Accepted, Verdict::Fail)]
+    #[case::either_neither(retry_signal(), Level::MUST, reply(401, ERR, &[]), Control::Accepted, Verdict::Fail)]
+    #[case::not_applicable(Expectation::Observe, Level::MAY, Outcome::NotApplicable("no header".into()), Control::Accepted, Verdict::NotApplicable)]
     #[case::transport(reject(&[], &[], &[]), Level::MUST, Outcome::Transport("reset".into()), Control::Accepted, Verdict::Error)]
     fn verdicts(
         #[case] expect: Expectation,

@@ -254,8 +254,8 @@ fn challenge(draft: &mut RequestDraft, use_: ChallengeUse) -> Result<(), String>
             )?;
             t.claims.insert(other.into(), v);
         }
-        // The runner supplies the already-used challenge as the fresh one.
-        ChallengeUse::Reused => {}
+        // The runner supplies the already-used (or the response's) challenge as the fresh one.
+        ChallengeUse::Reused | ChallengeUse::FromResponse => {}
     }
     Ok(())
 }

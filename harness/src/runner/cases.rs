@@ -139,6 +139,9 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
             }
             Precondition::DpopNonceRequired => (!p.dpop_nonce_required)
                 .then_some("the target is not declared to require DPoP nonces"),
+            Precondition::DpopNonceNotRequired => p.dpop_nonce_required.then_some(
+                "the target requires DPoP nonces, which may stand in for iat freshness (RFC 9449 §11.1)",
+            ),
             Precondition::ChallengeSingleUse => (!p.challenge_single_use)
                 .then_some("the target is declared to accept a challenge more than once"),
         };

@@ -84,9 +84,9 @@ pub async fn run(
         let state = match &e.outcome {
             verdict::Outcome::Reply(r) if r.is_success() => Control::Accepted,
             verdict::Outcome::Reply(r) => Control::NotAccepted(r.summary()),
-            verdict::Outcome::Transport(t) | verdict::Outcome::Inconclusive(t) => {
-                Control::NotAccepted(t.clone())
-            }
+            verdict::Outcome::Transport(t)
+            | verdict::Outcome::Inconclusive(t)
+            | verdict::Outcome::NotApplicable(t) => Control::NotAccepted(t.clone()),
         };
         controls.insert(key, (state, e));
     }

@@ -21,6 +21,7 @@ enum Steps {
     Replay,
     ReplayJti(TokenKind),
     ReusedChallenge,
+    ChallengeFromResponse,
 }
 
 fn steps_of(mutations: &[Mutation]) -> Steps {
@@ -29,6 +30,7 @@ fn steps_of(mutations: &[Mutation]) -> Steps {
             Mutation::Replay => return Steps::Replay,
             Mutation::ReplayJti { token } => return Steps::ReplayJti(*token),
             Mutation::Challenge(ChallengeUse::Reused) => return Steps::ReusedChallenge,
+            Mutation::Challenge(ChallengeUse::FromResponse) => return Steps::ChallengeFromResponse,
             _ => {}
         }
     }
@@ -111,16 +113,46 @@ impl CaseRun<'_> {
                     .challenge
                     .or_else(|| first_challenge(&first.draft, self.mode))
                     .ok_or("the server gave no challenge to reuse (no challenge endpoint, no challenge header)")?;
-                let mut again = Fresh::new(client::now(), None);
-                again.with_challenge(used);
                 // No retries: a fresh challenge from the server would replace the reused one.
-                let draft = plan::build(self.target, self.mode, self.endpoint, mutations, &again)?;
-                let wire = draft.render(&self.target.keys);
-                Ok(to_outcome(
-                    self.exchange("request reusing the challenge", &wire).await,
-                ))
+                self.send_once(mutations, used, "request reusing the challenge")
+                    .await
+            }
+            Steps::ChallengeFromResponse => {
+                let first = self.send(&[], fresh, "first request", |_| {}).await?;
+                require_accepted(&first.reply, "first request")?;
+                let header = first
+                    .reply
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| r.header("oauth-client-attestation-challenge"));
+                let Some(c) = header.map(String::from) else {
+                    // Sending a challenge on responses is a MAY (draft-10 §Challenges).
+                    return Ok(Outcome::NotApplicable(
+                        "the server sent no OAuth-Client-Attestation-Challenge header on an accepted response".into(),
+                    ));
+                };
+                self.send_once(
+                    mutations,
+                    c,
+                    "request with the challenge from the previous response",
+                )
+                .await
             }
         }
+    }
+
+    /// One attempt with `challenge` as the server's challenge, no retries.
+    async fn send_once(
+        &mut self,
+        mutations: &[Mutation],
+        challenge: String,
+        purpose: &str,
+    ) -> Result<Outcome, String> {
+        let mut fresh = Fresh::new(client::now(), None);
+        fresh.with_challenge(challenge);
+        let draft = plan::build(self.target, self.mode, self.endpoint, mutations, &fresh)?;
+        let wire = draft.render(&self.target.keys);
+        Ok(to_outcome(self.exchange(purpose, &wire).await))
     }
 
     async fn fresh(&mut self) -> Result<Fresh, String> {

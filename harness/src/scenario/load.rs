@@ -268,12 +268,13 @@ pub fn validate(
                     Mutation::Replay
                         | Mutation::ReplayJti { .. }
                         | Mutation::Challenge(super::ChallengeUse::Reused)
+                        | Mutation::Challenge(super::ChallengeUse::FromResponse)
                 )
             })
             .count();
         if steps > 1 {
             errors.push(err(
-                "at most one of replay, replay_jti, challenge: reused per scenario".into(),
+                "at most one of replay, replay_jti, challenge: reused, challenge: from_response per scenario".into(),
             ));
         }
     }

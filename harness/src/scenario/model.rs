@@ -109,6 +109,9 @@ pub enum Precondition {
     MacAttestation,
     /// The target is declared to demand DPoP nonces (target config `dpop_nonce_required`).
     DpopNonceRequired,
+    /// The target is NOT declared to demand DPoP nonces: a combined-mode case without a nonce
+    /// would otherwise be refused for the missing nonce, for the wrong reason.
+    DpopNonceNotRequired,
     /// The target is declared to treat challenges as single-use (`challenge_single_use`).
     ChallengeSingleUse,
 }
@@ -196,6 +199,10 @@ pub enum ChallengeUse {
     Wrong,
     /// Include a challenge that an earlier accepted request already used.
     Reused,
+    /// A first valid request is sent; the challenge the server put in its response's
+    /// `OAuth-Client-Attestation-Challenge` header is used, as is, in the second request,
+    /// which is judged (draft-10 §Challenges: the client uses it for the next PoP).
+    FromResponse,
     /// Put the (valid) challenge in another claim: `challenge` in a DPoP proof, or `nonce`
     /// in a PoP, instead of the one the draft names.
     WrongClaim,
@@ -329,6 +336,10 @@ pub struct RejectSpec {
     /// with `use_attestation_challenge`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<String>,
+    /// Alternatives: the rejection must also match at least one of these (e.g.
+    /// `use_attestation_challenge` with its header, or `use_dpop_nonce` with `DPoP-Nonce`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub any_of: Vec<RejectSpec>,
 }
 
 /// Checks that are not "send a request, expect accept/reject".
