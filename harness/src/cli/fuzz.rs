@@ -44,7 +44,9 @@ pub fn parse_rate(s: &str) -> anyhow::Result<f64> {
     let n = s.trim().strip_suffix("/s").unwrap_or(s.trim());
     match n.parse::<f64>() {
         Ok(r) if r > 0.0 && r.is_finite() => Ok(r),
-        _ => anyhow::bail!("--rate {s:?}: expected a positive number of cases per second, e.g. 50/s"),
+        _ => {
+            anyhow::bail!("--rate {s:?}: expected a positive number of cases per second, e.g. 50/s")
+        }
     }
 }
 
@@ -151,11 +153,18 @@ pub async fn main(args: FuzzArgs) -> anyhow::Result<i32> {
             println!(
                 "  shrunk to {} mutation(s){}; written to {}",
                 f.case.mutations.len(),
-                if f.confirmed { "" } else { " (did NOT reproduce when re-sent)" },
+                if f.confirmed {
+                    ""
+                } else {
+                    " (did NOT reproduce when re-sent)"
+                },
                 path.display()
             );
             if let Some(dir) = path.parent() {
-                println!("  replay: abca-conformance run --suites {} <same target options>", dir.display());
+                println!(
+                    "  replay: abca-conformance run --suites {} <same target options>",
+                    dir.display()
+                );
             }
         }
         _ => println!("fuzz: no mismatch"),

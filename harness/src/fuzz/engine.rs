@@ -51,7 +51,10 @@ pub struct Summary {
 
 impl Summary {
     pub fn sent(&self) -> u64 {
-        self.passed + self.inconclusive + self.warnings.len() as u64 + u64::from(self.finding.is_some())
+        self.passed
+            + self.inconclusive
+            + self.warnings.len() as u64
+            + u64::from(self.finding.is_some())
     }
 }
 
@@ -97,7 +100,9 @@ pub fn pairs(t: &Target) -> Vec<(Mode, Endpoint)> {
 /// The oracle's expectation as the scenario language says it, and its level.
 pub fn expectation(e: &Expected) -> Option<(Expectation, Level)> {
     match e {
-        Expected::Accept { level, .. } => Some((Expectation::Accept(AcceptSpec::default()), *level)),
+        Expected::Accept { level, .. } => {
+            Some((Expectation::Accept(AcceptSpec::default()), *level))
+        }
         Expected::Reject {
             errors,
             headers,
@@ -219,7 +224,11 @@ impl Fuzzer {
 
     /// Runs `opts.cases` cases; stops launching new ones at the first mismatch, then shrinks
     /// the lowest-numbered mismatching case.
-    pub async fn run(&self, opts: &Options, on_case: &(dyn Fn(&Summary) + Sync)) -> anyhow::Result<Summary> {
+    pub async fn run(
+        &self,
+        opts: &Options,
+        on_case: &(dyn Fn(&Summary) + Sync),
+    ) -> anyhow::Result<Summary> {
         let start = Instant::now();
         let mut summary = Summary::default();
         let mut tasks = tokio::task::JoinSet::new();
@@ -244,8 +253,9 @@ impl Fuzzer {
                 let (target, http) = (self.target.clone(), self.http.clone());
                 let index = n;
                 tasks.spawn(async move {
-                    let e = steps::execute(&target, &http, case.mode, case.endpoint, &case.mutations)
-                        .await;
+                    let e =
+                        steps::execute(&target, &http, case.mode, case.endpoint, &case.mutations)
+                            .await;
                     (index, case, expected, e.outcome)
                 });
                 n += 1;

@@ -145,10 +145,12 @@ fn token_mutation(kind: TokenKind) -> BoxedStrategy<Mutation> {
             value,
         }
     });
-    let remove_header = prop_oneof![Just("typ"), Just("alg"), Just("kid"), Just("jwk")]
-        .prop_map(move |n| Mutation::RemoveJoseHeader {
-            token: kind,
-            name: n.into(),
+    let remove_header =
+        prop_oneof![Just("typ"), Just("alg"), Just("kid"), Just("jwk")].prop_map(move |n| {
+            Mutation::RemoveJoseHeader {
+                token: kind,
+                name: n.into(),
+            }
         });
     let set_claim = claim_name(kind)
         .prop_flat_map(move |name| {
@@ -159,19 +161,19 @@ fn token_mutation(kind: TokenKind) -> BoxedStrategy<Mutation> {
             })
         })
         .boxed();
-    let remove_claim = proptest::sample::select(known_claims(kind)).prop_map(move |n| {
-        Mutation::RemoveClaim {
+    let remove_claim =
+        proptest::sample::select(known_claims(kind)).prop_map(move |n| Mutation::RemoveClaim {
             token: kind,
             name: n.into(),
-        }
-    });
-    let time = (proptest::sample::select(time_claims(kind)), offset()).prop_map(
-        move |(n, offset)| Mutation::TimeClaim {
-            token: kind,
-            name: n.into(),
-            offset,
-        },
-    );
+        });
+    let time =
+        (proptest::sample::select(time_claims(kind)), offset()).prop_map(move |(n, offset)| {
+            Mutation::TimeClaim {
+                token: kind,
+                name: n.into(),
+                offset,
+            }
+        });
     let sign = prop_oneof![
         Just(KeyRef::Attester),
         Just(KeyRef::Instance),

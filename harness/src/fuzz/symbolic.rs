@@ -214,14 +214,20 @@ impl Request {
             }
         }
         let mut out = Vec::new();
-        for f in self.fields.iter().filter(|f| f.name.eq_ignore_ascii_case(name)) {
+        for f in self
+            .fields
+            .iter()
+            .filter(|f| f.name.eq_ignore_ascii_case(name))
+        {
             flat(&f.value, &mut out);
         }
         out
     }
 
     pub fn has_field(&self, name: &str) -> bool {
-        self.fields.iter().any(|f| f.name.eq_ignore_ascii_case(name))
+        self.fields
+            .iter()
+            .any(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// Applies one mutation. `Err` = the harness cannot build this request (the case is not
@@ -291,12 +297,10 @@ impl Request {
                 change_cnf(t, change)?;
             }
             Mutation::Challenge(u) => self.challenge(*u)?,
-            Mutation::Form { name, value } => {
-                match self.form.iter_mut().find(|(n, _)| n == name) {
-                    Some(slot) => slot.1 = value.clone(),
-                    None => self.form.push((name.clone(), value.clone())),
-                }
-            }
+            Mutation::Form { name, value } => match self.form.iter_mut().find(|(n, _)| n == name) {
+                Some(slot) => slot.1 = value.clone(),
+                None => self.form.push((name.clone(), value.clone())),
+            },
             Mutation::HttpMethod(method) => self.method = method.clone(),
             Mutation::Replay | Mutation::ReplayJti { .. } => {
                 if self.step.is_some() {
