@@ -177,8 +177,11 @@ impl Judge {
                 }
             }
             // A code is mandated only when every broken rule mandates one: the server may
-            // report any of the problems (draft-10 §Errors names codes for some only).
-            let all_coded = self.broken.iter().all(|b| !b.errors.is_empty());
+            // report any of the problems (draft-10 §Errors names codes for some only). An
+            // open point may be a reason to refuse too (e.g. a kid naming no key), so it
+            // lifts the mandate as well.
+            let all_coded =
+                self.open.is_empty() && self.broken.iter().all(|b| !b.errors.is_empty());
             let mut errors: Vec<&'static str> = Vec::new();
             let mut headers: Vec<&'static str> = Vec::new();
             if all_coded {
@@ -1206,6 +1209,7 @@ mod tests {
     // Several broken rules: any code.
     #[case::two_codes(N, vec![Mutation::Challenge(ChallengeUse::Wrong), time(A, "iat", -200_000)], caps(), Want::RejectWith("POP-CHALLENGE-MATCH", &["use_attestation_challenge", "use_fresh_attestation"]))]
     #[case::coded_and_not(N, vec![Mutation::Challenge(ChallengeUse::Wrong), hdr(P, "typ", json!("x"))], caps(), Want::RejectWith("POP-TYP", &[]))]
+    #[case::open_lifts_the_code(N, vec![hdr(A, "kid", json!("x")), Mutation::Challenge(ChallengeUse::Wrong)], caps(), Want::RejectWith("POP-CHALLENGE-MATCH", &[]))]
     #[case::break_beats_open(N, vec![claim(P, "aud", json!(["${issuer}"])), hdr(A, "typ", json!("x"))], caps(), Want::Reject("ATT-TYP"))]
     // SHOULD: replay detection is a warning.
     #[case::replay(N, vec![Mutation::Replay], caps(), Want::Warn("REPLAY-DETECT"))]
