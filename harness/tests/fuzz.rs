@@ -199,3 +199,34 @@ async fn finds_attestation_exp_not_checked() {
     })
     .await;
 }
+
+/// A server that refuses the valid request must stop the fuzzer (exit 2), not feed it
+/// "findings" that are its own brokenness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_control_stops_the_run() {
+    let d = dir("control");
+    let mut opts = server(&[]);
+    // PAR refuses the harness's redirect_uri: the valid PAR request is rejected.
+    opts.server.clients[0].redirect_uris = vec!["https://elsewhere.example/cb".into()];
+    let args = FuzzArgs {
+        target: TargetArgs::default(),
+        cases: 50,
+        seed: Some(1),
+        jobs: Some(2),
+        rate: None,
+        report_dir: d.clone(),
+        timeout: 10.0,
+        max_shrink_iters: 10,
+    };
+    let err = tokio::time::timeout(LIMIT, execute(&args, opts, &|_| {}))
+        .await
+        .expect("timed out")
+        .err()
+        .expect("the run must not proceed");
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("was not accepted") && msg.contains("par"),
+        "{msg}"
+    );
+    assert!(!d.join("fuzz").exists());
+}
