@@ -15,6 +15,7 @@ pub mod cli;
 pub mod client;
 pub mod embedded;
 pub mod exchange;
+pub mod fuzz;
 pub mod jose;
 pub mod keygen;
 pub mod plan;

@@ -1,4 +1,5 @@
 //! The command line (DESIGN.md "CLI contract"; keep it, or extend it compatibly).
+pub mod fuzz;
 pub mod list;
 pub mod run;
 pub mod serve;
@@ -29,6 +30,8 @@ pub enum Command {
     Explain(list::ExplainArgs),
     /// Write an attester key pair (private JWK) and its public JWKS.
     Keygen(KeygenArgs),
+    /// Fuzz the target with random mutation sets judged by the spec oracle.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 /// Options that describe the target (shared by `run` and `fuzz`).
@@ -166,6 +169,7 @@ pub async fn main(cli: Cli) -> i32 {
         Command::List(a) => list::list(a),
         Command::Explain(a) => list::explain(a),
         Command::Keygen(a) => keygen(a),
+        Command::Fuzz(a) => fuzz::main(a).await,
     };
     match result {
         Ok(code) => code,

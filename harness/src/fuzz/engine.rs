@@ -1,0 +1,339 @@
+//! The fuzz run: the positive controls, then each generated case fired at the target through
+//! runner::steps (challenge handling and retries included) and judged against the oracle with
+//! the suite's own verdict rules; on a mismatch, proptest's shrinking (the case's ValueTree,
+//! simplified and complicated as proptest's TestRunner does) against the live server, and a
+//! re-check of the shrunk case.
+//!
+//! Case `n` of seed `S` is drawn from its own RNG seeded by (S, n), so the same seed gives the
+//! same cases whatever `--jobs` is, and a finding can be regenerated (and shrunk) alone.
+use super::finding::Finding;
+use super::oracle::{Capabilities, Expected};
+use super::{strategy, FuzzCase};
+use crate::exchange::Http;
+use crate::report::Verdict;
+use crate::runner::steps;
+use crate::scenario::{AcceptSpec, Endpoint, Expectation, Level, Mode, RejectSpec};
+use crate::target::Target;
+use crate::verdict::{self, Control, Outcome};
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub cases: u64,
+    pub seed: u64,
+    /// Requests in flight at once.
+    pub jobs: usize,
+    /// Cases started per second at most.
+    pub rate: Option<f64>,
+    /// Bound on shrinking steps (each is one or more requests).
+    pub max_shrink_iters: u32,
+}
+
+/// What the run saw.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Cases generated.
+    pub generated: u64,
+    /// Sent and judged pass.
+    pub passed: u64,
+    /// Not sent: the oracle says the draft does not decide.
+    pub skipped: u64,
+    /// Sent, but no meaningful answer (transport error, unbuildable request).
+    pub inconclusive: u64,
+    /// SHOULD / MAY-level mismatches (reported, not findings).
+    pub warnings: Vec<String>,
+    pub finding: Option<Finding>,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    pub fn sent(&self) -> u64 {
+        self.passed
+            + self.inconclusive
+            + self.warnings.len() as u64
+            + u64::from(self.finding.is_some())
+    }
+}
+
+/// The oracle's view of a discovered target.
+pub fn capabilities(t: &Target) -> Capabilities {
+    let p = t.policy();
+    Capabilities {
+        advertised: t
+            .advertised
+            .iter()
+            .copied()
+            .filter(|m| *m != Mode::None)
+            .collect(),
+        challenge_endpoint: t.challenge_endpoint.is_some(),
+        challenge_required: p.challenge_required,
+        dpop_nonce_required: p.dpop_nonce_required,
+        challenge_single_use: p.challenge_single_use,
+        attestation_max_age: p.attestation_max_age,
+        attester_alg: t.keys.attester.alg().to_string(),
+        attester_kid: t.keys.attester_kid.is_some(),
+        attester_mac: t.keys.attester_mac.is_some(),
+        same_client_both_modes: t.client_id(Mode::AttestationPopJwt)
+            == t.client_id(Mode::DpopCombined),
+    }
+}
+
+/// The (mode, endpoint) pairs the target offers: advertised modes at the token endpoint and,
+/// when advertised, the PAR endpoint.
+pub fn pairs(t: &Target) -> Vec<(Mode, Endpoint)> {
+    let mut out = Vec::new();
+    for &mode in &[Mode::AttestationPopJwt, Mode::DpopCombined] {
+        if !t.advertised.contains(&mode) {
+            continue;
+        }
+        out.push((mode, Endpoint::Token));
+        if t.par_endpoint.is_some() {
+            out.push((mode, Endpoint::Par));
+        }
+    }
+    out
+}
+
+/// The oracle's expectation as the scenario language says it, and its level.
+pub fn expectation(e: &Expected) -> Option<(Expectation, Level)> {
+    match e {
+        Expected::Accept { level, .. } => {
+            Some((Expectation::Accept(AcceptSpec::default()), *level))
+        }
+        Expected::Reject {
+            errors,
+            headers,
+            level,
+            ..
+        } => Some((
+            Expectation::Reject(RejectSpec {
+                status: vec![],
+                error: errors.iter().map(|s| s.to_string()).collect(),
+                headers: headers.iter().map(|s| s.to_string()).collect(),
+                any_of: vec![],
+            }),
+            *level,
+        )),
+        Expected::Skip { .. } => None,
+    }
+}
+
+/// How one sent case came out.
+#[derive(Debug)]
+pub enum Judged {
+    Pass,
+    /// A MUST-level mismatch: the reason, as the verdict rules word it.
+    Mismatch(String),
+    /// A SHOULD / MAY-level mismatch.
+    Warning(String),
+    Inconclusive(String),
+}
+
+/// Judges with the same rules `run` applies (verdict::judge), so a finding replays to the
+/// same verdict. The controls were accepted before any case is sent.
+pub fn judge(expected: &Expected, outcome: &Outcome) -> Option<Judged> {
+    let (expect, level) = expectation(expected)?;
+    let j = verdict::judge(&expect, level, outcome, &Control::Accepted);
+    Some(match j.verdict {
+        Verdict::Pass => Judged::Pass,
+        Verdict::Fail => Judged::Mismatch(j.reason),
+        Verdict::Warning | Verdict::Info => Judged::Warning(j.reason),
+        Verdict::Error | Verdict::NotApplicable => Judged::Inconclusive(j.reason),
+    })
+}
+
+pub struct Fuzzer {
+    pub target: Arc<Target>,
+    pub http: Http,
+    pub caps: Capabilities,
+    pub pairs: Vec<(Mode, Endpoint)>,
+    strategy: BoxedStrategy<FuzzCase>,
+}
+
+impl Fuzzer {
+    pub fn new(target: Arc<Target>, http: Http) -> anyhow::Result<Fuzzer> {
+        let caps = capabilities(&target);
+        let pairs = pairs(&target);
+        if pairs.is_empty() {
+            anyhow::bail!(
+                "the target advertises neither attest_jwt_client_auth nor attest_jwt_client_auth_dpop: nothing to fuzz"
+            );
+        }
+        Ok(Fuzzer {
+            strategy: strategy::cases(pairs.clone()),
+            target,
+            http,
+            caps,
+            pairs,
+        })
+    }
+
+    /// The ValueTree of case `n` of `seed`.
+    pub fn tree(&self, seed: u64, n: u64) -> anyhow::Result<Box<dyn ValueTree<Value = FuzzCase>>> {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        bytes[8..16].copy_from_slice(&n.to_le_bytes());
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+        let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+        self.strategy
+            .new_tree(&mut runner)
+            .map_err(|e| anyhow::anyhow!("cannot generate case {n}: {e}"))
+    }
+
+    pub fn case(&self, seed: u64, n: u64) -> anyhow::Result<FuzzCase> {
+        Ok(self.tree(seed, n)?.current())
+    }
+
+    /// draft-10 needs the valid request accepted before any rejection means something
+    /// (DESIGN.md, Verdicts): every pair's valid request, or the reason it failed.
+    pub async fn controls(&self) -> Result<(), String> {
+        for &(mode, endpoint) in &self.pairs {
+            let e = steps::execute(&self.target, &self.http, mode, endpoint, &[]).await;
+            let why = match &e.outcome {
+                Outcome::Reply(r) if r.is_success() => continue,
+                Outcome::Reply(r) => r.summary(),
+                Outcome::Transport(t) | Outcome::Inconclusive(t) | Outcome::NotApplicable(t) => {
+                    t.clone()
+                }
+            };
+            return Err(format!(
+                "the valid {} request at the {} endpoint was not accepted ({why}); fuzzing a server that refuses valid requests would only find its own brokenness",
+                crate::runner::cases::method_name(mode),
+                crate::runner::cases::endpoint_str(endpoint),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends one case and judges it (None: the oracle does not decide, nothing sent).
+    pub async fn check(&self, case: &FuzzCase) -> Option<Judged> {
+        let expected = case.expected(&self.caps);
+        if let Expected::Skip { .. } = expected {
+            return None;
+        }
+        let e = steps::execute(
+            &self.target,
+            &self.http,
+            case.mode,
+            case.endpoint,
+            &case.mutations,
+        )
+        .await;
+        judge(&expected, &e.outcome)
+    }
+
+    /// Runs `opts.cases` cases; stops launching new ones at the first mismatch, then shrinks
+    /// the lowest-numbered mismatching case.
+    pub async fn run(
+        &self,
+        opts: &Options,
+        on_case: &(dyn Fn(&Summary) + Sync),
+    ) -> anyhow::Result<Summary> {
+        let start = Instant::now();
+        let mut summary = Summary::default();
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut mismatches: Vec<(u64, FuzzCase, String)> = Vec::new();
+        let jobs = opts.jobs.max(1);
+        let mut n = 0u64;
+        loop {
+            // Launch while there is room, no mismatch yet, and cases left.
+            while mismatches.is_empty() && n < opts.cases && tasks.len() < jobs {
+                let case = self.case(opts.seed, n)?;
+                summary.generated += 1;
+                let expected = case.expected(&self.caps);
+                if let Expected::Skip { .. } = expected {
+                    summary.skipped += 1;
+                    n += 1;
+                    continue;
+                }
+                if let Some(rate) = opts.rate {
+                    let due = start + Duration::from_secs_f64(n as f64 / rate);
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                let (target, http) = (self.target.clone(), self.http.clone());
+                let index = n;
+                tasks.spawn(async move {
+                    let e =
+                        steps::execute(&target, &http, case.mode, case.endpoint, &case.mutations)
+                            .await;
+                    (index, case, expected, e.outcome)
+                });
+                n += 1;
+            }
+            let Some(done) = tasks.join_next().await else {
+                break;
+            };
+            let (index, case, expected, outcome) =
+                done.map_err(|e| anyhow::anyhow!("a fuzz task failed: {e}"))?;
+            match judge(&expected, &outcome) {
+                Some(Judged::Pass) => summary.passed += 1,
+                Some(Judged::Mismatch(why)) => mismatches.push((index, case, why)),
+                Some(Judged::Warning(why)) => summary.warnings.push(format!("case {index}: {why}")),
+                Some(Judged::Inconclusive(_)) | None => summary.inconclusive += 1,
+            }
+            on_case(&summary);
+        }
+        summary.elapsed = start.elapsed();
+        if let Some((index, original, reason)) = mismatches.into_iter().min_by_key(|m| m.0) {
+            summary.finding = Some(self.shrink(opts, index, original, reason).await?);
+        }
+        Ok(summary)
+    }
+
+    /// proptest's shrinking loop (simplify while it still fails, complicate when it stops
+    /// failing), each step asked of the live server; then the result is checked once more.
+    async fn shrink(
+        &self,
+        opts: &Options,
+        index: u64,
+        original: FuzzCase,
+        reason: String,
+    ) -> anyhow::Result<Finding> {
+        let mut tree = self.tree(opts.seed, index)?;
+        let mut best = (original.clone(), reason.clone());
+        let mut steps = 0u32;
+        if tree.simplify() {
+            while steps < opts.max_shrink_iters {
+                steps += 1;
+                let candidate = tree.current();
+                match self.check(&candidate).await {
+                    Some(Judged::Mismatch(why)) => {
+                        best = (candidate, why);
+                        if !tree.simplify() {
+                            break;
+                        }
+                    }
+                    _ => {
+                        if !tree.complicate() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        // The shrunk case must fail again; else fall back to the case as found.
+        let mut confirmed = false;
+        for candidate in [best.0.clone(), original.clone()] {
+            if let Some(Judged::Mismatch(why)) = self.check(&candidate).await {
+                best = (candidate, why);
+                confirmed = true;
+                break;
+            }
+        }
+        let expected = best.0.expected(&self.caps);
+        Ok(Finding {
+            seed: opts.seed,
+            index,
+            case: best.0,
+            original,
+            expected,
+            reason: best.1,
+            shrink_steps: steps,
+            confirmed,
+            caps: self.caps.clone(),
+        })
+    }
+}

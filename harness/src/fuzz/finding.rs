@@ -1,0 +1,128 @@
+//! A confirmed mismatch as a ready-to-run scenario: `<dir>/fuzz-<seed>-<n>.yaml`, plus
+//! `<dir>/requirements.yaml` holding the oracle's rules, so that
+//! `abca-conformance run --suites <dir>` replays it (to `fail` on the same server).
+use super::oracle::{Capabilities, Expected};
+use super::{rules, FuzzCase};
+use crate::catalog::Catalog;
+use crate::report::DRAFT;
+use crate::runner::cases::{endpoint_str, mode_str};
+use crate::scenario::{Precondition, Scenario};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub seed: u64,
+    /// The case number within the seed.
+    pub index: u64,
+    /// The shrunk case.
+    pub case: FuzzCase,
+    /// The case as generated.
+    pub original: FuzzCase,
+    pub expected: Expected,
+    /// What the verdict rules said about the server's answer.
+    pub reason: String,
+    pub shrink_steps: u32,
+    /// The written case failed again when re-sent after shrinking.
+    pub confirmed: bool,
+    pub caps: Capabilities,
+}
+
+impl Finding {
+    pub fn id(&self) -> String {
+        format!("fuzz-{}-{}", self.seed, self.index)
+    }
+
+    /// The scenario that replays this finding.
+    pub fn scenario(&self) -> anyhow::Result<Scenario> {
+        let (expect, level) = super::engine::expectation(&self.expected)
+            .ok_or_else(|| anyhow::anyhow!("the oracle does not decide this case"))?;
+        let rules = self.expected.rules();
+        let cited: Vec<String> = rules
+            .iter()
+            .map(|r| format!("{} (§{}{}: {})", r.id, r.section, item(r.item), r.summary))
+            .collect();
+        let verb = match self.expected {
+            Expected::Accept { .. } => "accept",
+            _ => "reject",
+        };
+        Ok(Scenario {
+            id: self.id(),
+            title: format!(
+                "fuzz finding: {} mutation(s) at the {} endpoint in {}; a conforming server would {verb}",
+                self.case.mutations.len(),
+                endpoint_str(self.case.endpoint),
+                mode_str(self.case.mode),
+            ),
+            requirements: rules.iter().map(|r| r.id.to_string()).collect(),
+            modes: vec![self.case.mode],
+            endpoints: vec![self.case.endpoint],
+            requires: preconditions(&self.caps),
+            role: Default::default(),
+            level: Some(level),
+            mutations: self.case.mutations.clone(),
+            expect,
+            rationale: Some(format!(
+                "Found by `abca-conformance fuzz --seed {}` (case {}; shrunk from {} to {} mutation(s) in {} step(s){}). The oracle cites {}. The server: {}",
+                self.seed,
+                self.index,
+                self.original.mutations.len(),
+                self.case.mutations.len(),
+                self.shrink_steps,
+                if self.confirmed { "" } else { "; NOT reproduced when re-sent" },
+                cited.join("; "),
+                self.reason,
+            )),
+        })
+    }
+
+    /// Writes the scenario and the rule catalog into `dir`; returns the scenario's path.
+    pub fn write(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+        use anyhow::Context;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let scenario = self.scenario()?;
+        let text = serde_saphyr::to_string(&scenario)
+            .map_err(|e| anyhow::anyhow!("cannot serialize the finding: {e}"))?;
+        // What is written must read back to the same scenario (strings of any kind travel
+        // through YAML here).
+        let back = crate::scenario::load::parse_scenario("finding", &text)
+            .map_err(|e| anyhow::anyhow!("the written finding does not parse back: {e}"))?;
+        if back != scenario {
+            anyhow::bail!("the written finding reads back differently:\n{text}");
+        }
+        let path = dir.join(format!("{}.yaml", scenario.id));
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        let catalog = Catalog {
+            draft: DRAFT.into(),
+            requirements: rules::all().iter().map(|r| r.requirement()).collect(),
+        };
+        let text = serde_saphyr::to_string(&catalog)
+            .map_err(|e| anyhow::anyhow!("cannot serialize the rule catalog: {e}"))?;
+        let cat = dir.join("requirements.yaml");
+        std::fs::write(&cat, text).with_context(|| format!("cannot write {}", cat.display()))?;
+        Ok(path)
+    }
+}
+
+fn item(i: Option<u32>) -> String {
+    i.map(|i| format!(" item {i}")).unwrap_or_default()
+}
+
+/// The target properties the oracle's answer leaned on: a target without them gets
+/// `not_applicable` instead of a verdict the oracle never gave.
+fn preconditions(c: &Capabilities) -> Vec<Precondition> {
+    let mut out = vec![if c.challenge_required {
+        Precondition::ChallengeRequired
+    } else {
+        Precondition::ChallengeNotRequired
+    }];
+    if c.challenge_endpoint {
+        out.push(Precondition::ChallengeEndpoint);
+    }
+    if c.attestation_max_age.is_some() {
+        out.push(Precondition::AttestationFreshness);
+    }
+    if c.dpop_nonce_required {
+        out.push(Precondition::DpopNonceRequired);
+    }
+    out
+}

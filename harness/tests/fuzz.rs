@@ -1,0 +1,221 @@
+//! The fuzzer against the embedded reference AS: silent on the conforming server; on a
+//! faulty one it finds a mismatch, shrinks it to the mutation the fault is about, and writes
+//! a scenario that `run --suites` replays to `fail` there and to no `fail` on the conforming
+//! server. Fixed seeds; every test bounded in time.
+use abca_conformance::cli::fuzz::{execute, FuzzArgs, FuzzOutcome};
+use abca_conformance::cli::run::{self, RunArgs};
+use abca_conformance::cli::TargetArgs;
+use abca_conformance::embedded::EmbeddedOptions;
+use abca_conformance::report::Verdict;
+use abca_conformance::scenario::{CnfChange, KeyRef, Mutation, TokenKind};
+use reference_as::Fault;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(50);
+
+fn server(faults: &[Fault]) -> EmbeddedOptions {
+    let mut o = EmbeddedOptions::default();
+    o.server.faults = faults.iter().copied().collect();
+    o
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("abca-fuzz-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+async fn fuzz(faults: &[Fault], cases: u64, seed: u64, report_dir: &Path) -> FuzzOutcome {
+    let args = FuzzArgs {
+        target: TargetArgs::default(),
+        cases,
+        seed: Some(seed),
+        jobs: Some(4),
+        rate: None,
+        report_dir: report_dir.to_path_buf(),
+        timeout: 10.0,
+        max_shrink_iters: 300,
+    };
+    tokio::time::timeout(LIMIT, execute(&args, server(faults), &|_| {}))
+        .await
+        .expect("fuzz run timed out")
+        .expect("fuzz run could not run")
+}
+
+/// `run --suites DIR` against a server with `faults`; the verdicts of the DIR's scenarios.
+async fn replay(suites: &Path, faults: &[Fault]) -> Vec<Verdict> {
+    let mut args = RunArgs::parse_from(["--format", "json", "--jobs", "2"]).expect("args");
+    args.suites = Some(suites.to_path_buf());
+    args.report_dir = suites.join("report");
+    let report = tokio::time::timeout(LIMIT, run::execute(&args, server(faults), &|_| {}))
+        .await
+        .expect("replay timed out")
+        .expect("replay could not run");
+    report.results.iter().map(|r| r.verdict).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conforming_server_gives_no_finding() {
+    let d = dir("conforming");
+    let out = fuzz(&[], 300, 20_260_101, &d).await;
+    let s = &out.summary;
+    assert!(
+        s.finding.is_none(),
+        "finding on the reference AS: {:?}",
+        s.finding
+    );
+    assert_eq!(out.exit_code(), 0);
+    assert_eq!(s.generated, 300);
+    // The cases really were sent and judged, most of them.
+    assert!(s.passed >= 200, "{s:?}");
+    assert_eq!(s.inconclusive, 0, "{s:?}");
+    assert!(!d.join("fuzz").exists());
+}
+
+/// Fuzzes a server with `fault` until the first mismatch; checks the shrunk case with
+/// `names_it`, then replays the written folder against the faulty and the conforming server.
+async fn finds(fault: Fault, seed: u64, names_it: fn(&Mutation) -> bool) {
+    let d = dir(fault.name());
+    let out = fuzz(&[fault], 2_000, seed, &d).await;
+    let f = out
+        .summary
+        .finding
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}: no mismatch found in 2000 cases", fault.name()));
+    assert_eq!(out.exit_code(), 1);
+    assert!(f.confirmed, "the shrunk case did not fail again: {f:?}");
+    assert!(
+        f.case.mutations.iter().any(names_it),
+        "{}: the shrunk case does not name the fault's mutation: {:?}",
+        fault.name(),
+        f.case.mutations
+    );
+    assert!(
+        f.case.mutations.len() <= f.original.mutations.len(),
+        "shrinking grew the case"
+    );
+    let written = out.written.as_ref().expect("the finding was written");
+    assert!(written.starts_with(d.join("fuzz")));
+    let suites = d.join("fuzz");
+    let faulty = replay(&suites, &[fault]).await;
+    assert_eq!(
+        faulty,
+        vec![Verdict::Fail],
+        "replay against the faulty server"
+    );
+    let conforming = replay(&suites, &[]).await;
+    assert!(
+        !conforming.contains(&Verdict::Fail) && !conforming.is_empty(),
+        "replay against the conforming server: {conforming:?}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_pop_aud_not_checked() {
+    finds(
+        Fault::PopAudNotChecked,
+        11,
+        |m| matches!(m, Mutation::SetClaim { token: TokenKind::Pop, name, .. } if name == "aud"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_attestation_typ_not_checked() {
+    finds(Fault::AttestationTypNotChecked, 12, |m| match m {
+        Mutation::SetJoseHeader {
+            token: TokenKind::Attestation,
+            name,
+            ..
+        }
+        | Mutation::RemoveJoseHeader {
+            token: TokenKind::Attestation,
+            name,
+        } => name == "typ",
+        _ => false,
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_pop_typ_not_checked() {
+    finds(Fault::PopTypNotChecked, 13, |m| match m {
+        Mutation::SetJoseHeader {
+            token: TokenKind::Pop,
+            name,
+            ..
+        }
+        | Mutation::RemoveJoseHeader {
+            token: TokenKind::Pop,
+            name,
+        } => name == "typ",
+        _ => false,
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_dpop_key_not_matched_to_cnf() {
+    finds(Fault::DpopKeyNotMatchedToCnf, 14, |m| {
+        matches!(
+            m,
+            Mutation::Cnf(CnfChange::OtherKey)
+                | Mutation::SignWith {
+                    token: TokenKind::Dpop,
+                    key: KeyRef::Other | KeyRef::Attester
+                }
+        ) || matches!(m, Mutation::SetClaim { token: TokenKind::Attestation, name, .. } if name == "cnf")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_attestation_exp_not_checked() {
+    finds(Fault::AttestationExpNotChecked, 15, |m| match m {
+        Mutation::TimeClaim {
+            token: TokenKind::Attestation,
+            name,
+            offset,
+        } => name == "exp" && *offset <= -600,
+        Mutation::SetClaim {
+            token: TokenKind::Attestation,
+            name,
+            ..
+        } => name == "exp",
+        _ => false,
+    })
+    .await;
+}
+
+/// A server that refuses the valid request must stop the fuzzer (exit 2), not feed it
+/// "findings" that are its own brokenness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_control_stops_the_run() {
+    let d = dir("control");
+    let mut opts = server(&[]);
+    // PAR refuses the harness's redirect_uri: the valid PAR request is rejected.
+    opts.server.clients[0].redirect_uris = vec!["https://elsewhere.example/cb".into()];
+    let args = FuzzArgs {
+        target: TargetArgs::default(),
+        cases: 50,
+        seed: Some(1),
+        jobs: Some(2),
+        rate: None,
+        report_dir: d.clone(),
+        timeout: 10.0,
+        max_shrink_iters: 10,
+    };
+    let err = tokio::time::timeout(LIMIT, execute(&args, opts, &|_| {}))
+        .await
+        .expect("timed out")
+        .err()
+        .expect("the run must not proceed");
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("was not accepted") && msg.contains("par"),
+        "{msg}"
+    );
+    assert!(!d.join("fuzz").exists());
+}
