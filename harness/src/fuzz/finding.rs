@@ -1,10 +1,8 @@
-//! A confirmed mismatch as a ready-to-run scenario: `<dir>/fuzz-<seed>-<n>.yaml`, plus
-//! `<dir>/requirements.yaml` holding the oracle's rules, so that
-//! `abca-conformance run --suites <dir>` replays it (to `fail` on the same server).
+//! A confirmed mismatch as a ready-to-run scenario: `<dir>/fuzz-<seed>-<n>.yaml`, citing
+//! requirements of the embedded catalog, so that `abca-conformance run --suites <dir>` replays
+//! it (to `fail` on the same server).
 use super::oracle::{Capabilities, Expected};
-use super::{rules, FuzzCase};
-use crate::catalog::Catalog;
-use crate::report::DRAFT;
+use super::FuzzCase;
 use crate::runner::cases::{endpoint_str, mode_str};
 use crate::scenario::{Precondition, Scenario};
 use std::path::{Path, PathBuf};
@@ -39,6 +37,7 @@ impl Finding {
         let rules = self.expected.rules();
         let cited: Vec<String> = rules
             .iter()
+            .map(|r| r.requirement())
             .map(|r| format!("{} (§{}{}: {})", r.id, r.section, item(r.item), r.summary))
             .collect();
         let verb = match self.expected {
@@ -91,14 +90,6 @@ impl Finding {
         }
         let path = dir.join(format!("{}.yaml", scenario.id));
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-        let catalog = Catalog {
-            draft: DRAFT.into(),
-            requirements: rules::all().iter().map(|r| r.requirement()).collect(),
-        };
-        let text = serde_saphyr::to_string(&catalog)
-            .map_err(|e| anyhow::anyhow!("cannot serialize the rule catalog: {e}"))?;
-        let cat = dir.join("requirements.yaml");
-        std::fs::write(&cat, text).with_context(|| format!("cannot write {}", cat.display()))?;
         Ok(path)
     }
 }

@@ -222,7 +222,7 @@ impl Judge {
             self.harmless
         };
         // Declaration order MUST < SHOULD < MAY: the weakest rule is the greatest.
-        let level = rules.iter().map(|r| r.level).max().unwrap_or(Level::MUST);
+        let level = rules.iter().map(|r| r.level()).max().unwrap_or(Level::MUST);
         Expected::Accept { rules, level }
     }
 }
