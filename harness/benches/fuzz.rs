@@ -15,75 +15,11 @@ use abca_conformance::cli::TargetArgs;
 use abca_conformance::embedded::EmbeddedOptions;
 use abca_conformance::exchange::HttpOptions;
 use abca_conformance::fuzz::engine::{Fuzzer, Options, Summary};
-use abca_conformance::jose::key::SigningKey;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// CPU seconds (user + system) of this process.
-fn process_cpu() -> f64 {
-    let mut u = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
-    let u = unsafe {
-        libc::getrusage(libc::RUSAGE_SELF, u.as_mut_ptr());
-        u.assume_init()
-    };
-    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    t(u.ru_utime) + t(u.ru_stime)
-}
-
-/// CPU seconds of another process, from /proc/<pid>/stat (utime + stime).
-fn child_cpu(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    Some(ticks / hz)
-}
-
-struct Floor {
-    sign: Duration,
-    verify: Duration,
-}
-
-/// Per-operation cost of ES256 signing (the harness's keys) and p256 verification, over
-/// signing inputs the size of a real attestation and proof.
-fn floor() -> Floor {
-    use p256::ecdsa::signature::Verifier;
-    let key = SigningKey::generate_es256();
-    let input = vec![b'e'; 600];
-    let n = 2_000;
-    let t = Instant::now();
-    let mut sig = Vec::new();
-    for i in 0..n {
-        let mut m = input.clone();
-        m[0] = i as u8;
-        sig = key.sign(&m);
-    }
-    let sign = t.elapsed() / n;
-    let sk = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
-    let vk = p256::ecdsa::VerifyingKey::from(&sk);
-    let s: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&sk, &input);
-    assert_eq!(sig.len(), 64);
-    let t = Instant::now();
-    for _ in 0..n {
-        vk.verify(&input, &s)
-            .expect("the bench's own signature verifies");
-    }
-    let verify = t.elapsed() / n;
-    Floor { sign, verify }
-}
+mod common;
+use common::{child_cpu, env, floor, process_cpu, us, Server};
 
 async fn fuzz(fuzzer: &Fuzzer, cases: u64, jobs: usize) -> Summary {
     fuzzer
@@ -119,14 +55,6 @@ fn line(label: &str, s: &Summary, wall: f64) {
     );
 }
 
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn main() -> anyhow::Result<()> {
     let cases = env("FUZZ_BENCH_CASES", 4_000);
     let jobs = env("FUZZ_BENCH_JOBS", 32) as usize;
@@ -138,11 +66,12 @@ fn main() -> anyhow::Result<()> {
     println!("fuzz bench: {cases} cases, --jobs {jobs}, {cores} cores");
 
     let f = floor();
-    let per_case = 2 * f.sign + 2 * f.verify;
+    let per_case = 2 * f.sign + 2 * f.verify_p256;
     println!(
-        "crypto floor: ES256 sign {:.1} µs, p256 verify {:.1} µs; one case signs 2 JWTs and the server verifies 2: {:.1} µs CPU/case → {:.0} cases/s per core",
-        f.sign.as_secs_f64() * 1e6,
-        f.verify.as_secs_f64() * 1e6,
+        "crypto floor: ES256 sign {:.1} µs, p256 verify {:.1} µs (ring {:.1} µs); one case signs 2 JWTs and the server verifies 2: {:.1} µs CPU/case → {:.0} cases/s per core",
+        us(f.sign),
+        us(f.verify_p256),
+        us(f.verify_ring),
         per_case.as_secs_f64() * 1e6,
         1.0 / per_case.as_secs_f64()
     );
@@ -174,32 +103,13 @@ fn main() -> anyhow::Result<()> {
     })?;
 
     // 2. The AS as its own process: the harness's CPU alone.
-    let dir = std::env::temp_dir().join(format!("abca-fuzz-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let keys = abca_conformance::keygen::keygen_with(&dir, Default::default())?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
-        .args(["serve", "--port", "0", "--attester-jwks"])
-        .arg(&keys.public_jwks)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().expect("piped stdout");
-    let server = Server(child);
-    let mut issuer = None;
-    for l in BufReader::new(stdout).lines() {
-        let l = l?;
-        if let Some(rest) = l.split("issuer ").nth(1) {
-            issuer = rest.split_whitespace().next().map(String::from);
-            break;
-        }
-    }
-    let issuer = issuer.ok_or_else(|| anyhow::anyhow!("`serve` did not print its issuer"))?;
-    let pid = server.0.id();
+    let server = Server::start(&[])?;
+    let pid = server.pid();
     rt.block_on(async {
         let args = TargetArgs {
-            issuer: Some(issuer),
+            issuer: Some(server.issuer.clone()),
             client_id: Some(abca_conformance::embedded::CLIENT_ID.into()),
-            attester_key: Some(keys.private_jwk.clone()),
+            attester_key: Some(server.attester_key.clone()),
             ..TargetArgs::default()
         };
         let p = prepare(&args, &HttpOptions::default(), EmbeddedOptions::default()).await?;
@@ -224,6 +134,5 @@ fn main() -> anyhow::Result<()> {
         anyhow::Ok(())
     })?;
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

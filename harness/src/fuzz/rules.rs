@@ -215,7 +215,11 @@ mod tests {
         for r in super::all() {
             let req = catalog.get(r.id);
             assert!(req.is_some(), "{} is not in suites/requirements.yaml", r.id);
-            assert!(req.unwrap().excluded.is_none(), "{} is excluded in the catalog", r.id);
+            assert!(
+                req.unwrap().excluded.is_none(),
+                "{} is excluded in the catalog",
+                r.id
+            );
         }
     }
 }
