@@ -47,6 +47,37 @@ impl KeySet {
     }
 }
 
+/// The Client Instance Key's algorithm: one the server accepts for every proof it may see.
+/// A normal-mode PoP needs an alg of `client_attestation_pop_signing_alg_values_supported`,
+/// a combined-mode DPoP proof one of `dpop_signing_alg_values_supported` (draft-10
+/// §Metadata), and one instance key serves both (its public key is in `cnf`). ES256 first,
+/// then EdDSA (the algorithms the harness signs proofs with); lists the server does not
+/// publish do not constrain.
+pub fn instance_alg(pop_algs: Option<&[&str]>, dpop_algs: Option<&[&str]>) -> &'static str {
+    let allowed = |alg: &str| {
+        [pop_algs, dpop_algs].into_iter().flatten().all(|list| {
+            list.iter()
+                .any(|a| *a == alg || (alg == "EdDSA" && *a == "Ed25519"))
+        })
+    };
+    ["ES256", "EdDSA"]
+        .into_iter()
+        .find(|a| allowed(a))
+        .unwrap_or("ES256")
+}
+
+impl KeySet {
+    /// Replaces the instance key with a fresh one of `alg` (ES256 or EdDSA).
+    pub fn use_instance_alg(&mut self, alg: &str) {
+        if alg != self.instance.alg() {
+            self.instance = match alg {
+                "EdDSA" => SigningKey::generate_ed25519(),
+                _ => SigningKey::generate_es256(),
+            };
+        }
+    }
+}
+
 /// An oct JWK file → its secret bytes.
 fn load_mac(path: &Path) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context;
@@ -63,4 +94,25 @@ fn load_mac(path: &Path) -> anyhow::Result<Vec<u8>> {
         .with_context(|| format!("MAC key {} has no \"k\"", path.display()))?;
     crate::jose::b64::decode(k)
         .map_err(|_| anyhow::anyhow!("MAC key {}: \"k\" is not base64url", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instance_alg;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::unpublished(None, None, "ES256")]
+    #[case::both_es256(Some(&["ES256", "EdDSA"][..]), Some(&["ES256"][..]), "ES256")]
+    #[case::eddsa_only(Some(&["EdDSA"][..]), Some(&["EdDSA", "PS256"][..]), "EdDSA")]
+    #[case::ed25519_name(Some(&["Ed25519"][..]), None, "EdDSA")]
+    #[case::pop_eddsa_dpop_unpublished(Some(&["EdDSA"][..]), None, "EdDSA")]
+    #[case::no_common(Some(&["PS256"][..]), Some(&["RS256"][..]), "ES256")]
+    fn picks_an_alg_every_list_accepts(
+        #[case] pop: Option<&[&str]>,
+        #[case] dpop: Option<&[&str]>,
+        #[case] want: &str,
+    ) {
+        assert_eq!(instance_alg(pop, dpop), want);
+    }
 }

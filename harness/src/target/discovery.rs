@@ -101,6 +101,20 @@ pub async fn discover(
     if methods.iter().any(|m| m == "attest_jwt_client_auth_dpop") {
         advertised.insert(Mode::DpopCombined);
     }
+    // The instance key must be one the server accepts in proofs (draft-10 §Metadata lists).
+    let mut keys = keys;
+    let list = |name: &str| -> Option<Vec<&str>> {
+        metadata
+            .get(name)?
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+    };
+    let pop_algs = list("client_attestation_pop_signing_alg_values_supported");
+    let dpop_algs = list("dpop_signing_alg_values_supported");
+    keys.use_instance_alg(crate::client::keys::instance_alg(
+        pop_algs.as_deref(),
+        dpop_algs.as_deref(),
+    ));
     Ok(Target {
         spec,
         metadata,
