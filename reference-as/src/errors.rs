@@ -93,9 +93,11 @@ impl IntoResponse for OAuthError {
     }
 }
 
-/// RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
+/// RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E. The check
+/// messages cite sections with `§`, spelt out here so the citation survives.
 fn sanitize_description(s: &str) -> String {
-    s.chars()
+    s.replace('§', "section ")
+        .chars()
         .map(|c| match c {
             '"' | '\\' => '\'',
             ' '..='~' => c,
