@@ -8,6 +8,8 @@ use reference_as::{ChallengePolicy, DpopNoncePolicy, RunningServer, ServerConfig
 use std::collections::BTreeMap;
 
 pub const CLIENT_ID: &str = "https://client.example.com";
+/// kid of the embedded server's shared MAC key for HS256 attestations.
+pub const MAC_KID: &str = "abca-mac-attester";
 /// The embedded server's freshness limit for attestations, told to the suite as policy so
 /// the `use_fresh_attestation` scenarios run (draft-10 §Errors).
 pub const ATTESTATION_MAX_AGE: u64 = 86_400;
@@ -60,7 +62,13 @@ pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
     let mut jwk = attester.public_jwk();
     jwk["kid"] = kid.clone().into();
     let mut server_config = opts.server;
-    server_config.attester_jwks = serde_json::json!({ "keys": [jwk] });
+    // A shared MAC key too, so the MAC-attestation scenarios run (draft-10 §Client Attestation
+    // JWT rule 2 allows a MAC; the reference AS then advertises HS256 for attestations).
+    let mac: [u8; 32] = rand::random();
+    let mac_jwk = serde_json::json!({
+        "kty": "oct", "kid": MAC_KID, "alg": "HS256", "k": crate::jose::b64::encode(mac),
+    });
+    server_config.attester_jwks = serde_json::json!({ "keys": [jwk, mac_jwk] });
     let client_ids: BTreeMap<Mode, String> = server_config
         .clients
         .first()
@@ -85,6 +93,9 @@ pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
     Ok(Embedded {
         server,
         spec,
-        keys: KeySet::with_attester(attester, Some(kid), None),
+        keys: KeySet {
+            attester_mac_kid: Some(MAC_KID.into()),
+            ..KeySet::with_attester(attester, Some(kid), Some(mac.to_vec()))
+        },
     })
 }

@@ -13,6 +13,8 @@ pub struct KeySet {
     pub other: SigningKey,
     /// HS256 attester secret, when the target trusts MAC attestations.
     pub attester_mac: Option<Vec<u8>>,
+    /// The MAC key's `kid`, put in the header of MAC-protected attestations.
+    pub attester_mac_kid: Option<String>,
 }
 
 impl KeySet {
@@ -25,11 +27,16 @@ impl KeySet {
         use anyhow::Context;
         let attester = SigningKey::from_file(attester)
             .with_context(|| format!("cannot load the attester key {}", attester.display()))?;
-        let attester_mac = match mac {
-            Some(p) => Some(load_mac(p)?),
-            None => None,
+        let (attester_mac, mac_kid) = match mac {
+            Some(p) => {
+                let (secret, kid) = load_mac(p)?;
+                (Some(secret), kid)
+            }
+            None => (None, None),
         };
-        Ok(KeySet::with_attester(attester, kid, attester_mac))
+        let mut keys = KeySet::with_attester(attester, kid, attester_mac);
+        keys.attester_mac_kid = mac_kid;
+        Ok(keys)
     }
 
     pub fn with_attester(
@@ -43,6 +50,7 @@ impl KeySet {
             instance: SigningKey::generate_es256(),
             other: SigningKey::generate_es256(),
             attester_mac,
+            attester_mac_kid: None,
         }
     }
 }
@@ -78,8 +86,8 @@ impl KeySet {
     }
 }
 
-/// An oct JWK file → its secret bytes.
-fn load_mac(path: &Path) -> anyhow::Result<Vec<u8>> {
+/// An oct JWK file → its secret bytes and kid.
+fn load_mac(path: &Path) -> anyhow::Result<(Vec<u8>, Option<String>)> {
     use anyhow::Context;
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read MAC key {}", path.display()))?;
@@ -92,8 +100,10 @@ fn load_mac(path: &Path) -> anyhow::Result<Vec<u8>> {
         .get("k")
         .and_then(|v| v.as_str())
         .with_context(|| format!("MAC key {} has no \"k\"", path.display()))?;
-    crate::jose::b64::decode(k)
-        .map_err(|_| anyhow::anyhow!("MAC key {}: \"k\" is not base64url", path.display()))
+    let secret = crate::jose::b64::decode(k)
+        .map_err(|_| anyhow::anyhow!("MAC key {}: \"k\" is not base64url", path.display()))?;
+    let kid = jwk.get("kid").and_then(|v| v.as_str()).map(String::from);
+    Ok((secret, kid))
 }
 
 #[cfg(test)]

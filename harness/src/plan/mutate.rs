@@ -160,6 +160,24 @@ fn apply_to_token(
                 t.header
                     .insert("jwk".into(), public_jwk_for(*key, &target.keys));
             }
+            // An attestation names its attester key by kid: a MAC-protected one names the MAC
+            // key (or none), so a server that selects keys by kid finds it.
+            if t.kind == TokenKind::Attestation {
+                let kid = match key {
+                    KeyRef::HmacAttester => Some(target.keys.attester_mac_kid.clone()),
+                    KeyRef::Attester => Some(target.keys.attester_kid.clone()),
+                    _ => None,
+                };
+                match kid {
+                    Some(Some(k)) => {
+                        t.header.insert("kid".into(), json!(k));
+                    }
+                    Some(None) => {
+                        t.header.remove("kid");
+                    }
+                    None => {}
+                }
+            }
         }
         Mutation::DamageSignature { damage, .. } => t.damage.push(*damage),
         other => return Err(format!("{other:?} cannot be applied to a single token")),
