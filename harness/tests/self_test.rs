@@ -16,7 +16,7 @@ use abca_conformance::scenario::Role;
 use libtest_mimic::{Arguments, Failed, Trial};
 use reference_as::{AuthMethod, ChallengePolicy, DpopNoncePolicy, Fault};
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 #[derive(Deserialize, Clone, Debug)]
@@ -130,11 +130,20 @@ fn conforming(rt: &tokio::runtime::Runtime, opts: EmbeddedOptions) -> Result<(),
     }
 }
 
-fn fault_trial(rt: &tokio::runtime::Runtime, case: &FaultCase) -> Result<(), Failed> {
+/// The suite against the reference AS with one fault, configured as its row says.
+async fn fault_report(case: &FaultCase) -> Result<Report, String> {
     let fault = Fault::from_name(&case.fault).ok_or(format!("unknown fault {}", case.fault))?;
     let mut opts = options(&case.server, &case.target)?;
     opts.server.faults.insert(fault);
-    let report = run(rt, opts)?;
+    let args = RunArgs::parse_from(["--format", "json"]).map_err(|e| e.to_string())?;
+    execute(&args, opts, &|_| {})
+        .await
+        .map_err(|e| format!("the suite could not run: {e:#}"))
+}
+
+fn fault_trial(case: &FaultCase, report: &Result<Report, String>) -> Result<(), Failed> {
+    let fault = Fault::from_name(&case.fault).ok_or(format!("unknown fault {}", case.fault))?;
+    let report = report.as_ref().map_err(|e| Failed::from(e.clone()))?;
     let caught: Vec<String> = report
         .results
         .iter()
@@ -143,7 +152,7 @@ fn fault_trial(rt: &tokio::runtime::Runtime, case: &FaultCase) -> Result<(), Fai
         .map(|r| r.id.clone())
         .collect();
     if caught.is_empty() {
-        let all = bad_lines(&report, &[Verdict::Fail, Verdict::Warning, Verdict::Error]);
+        let all = bad_lines(report, &[Verdict::Fail, Verdict::Warning, Verdict::Error]);
         return Err(format!(
             "fault {} ({}) was not caught on {:?}{}; non-pass results:\n  {}",
             case.fault,
@@ -261,6 +270,46 @@ fn rejects_everything(rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
     }
 }
 
+fn wanted(args: &Arguments, name: &str) -> bool {
+    let filtered = match &args.filter {
+        None => true,
+        Some(f) if args.exact => name == f,
+        Some(f) => name.contains(f.as_str()),
+    };
+    filtered && !args.skip.iter().any(|s| name.contains(s.as_str()))
+}
+
+fn uncaught_negatives(reports: &BTreeMap<String, Result<Report, String>>) -> Result<(), Failed> {
+    let scenarios =
+        abca_conformance::scenario::load::embedded().map_err(|_| Failed::from("corpus"))?;
+    let caught: BTreeSet<&str> = reports
+        .values()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|r| r.results.iter())
+        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Warning))
+        .map(|r| r.scenario.as_str())
+        .collect();
+    let uncaught: Vec<&str> = scenarios
+        .iter()
+        .filter(|l| {
+            matches!(
+                l.scenario.expect,
+                abca_conformance::scenario::Expectation::Reject(_)
+            )
+        })
+        .map(|l| l.scenario.id.as_str())
+        .filter(|id| !caught.contains(id))
+        .collect();
+    if uncaught.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "negative scenarios that no fault of the reference AS makes fail (add a fault, or question the scenario): {uncaught:?}"
+        )
+        .into())
+    }
+}
+
 fn tempdir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!(
         "abca-self-test-{}-{}",
@@ -347,12 +396,44 @@ fn main() {
             Err(format!("faults without a self-test row: {missing:?}").into())
         }
     }));
+    // The fault runs happen here, two at a time, so that one trial can look across all of
+    // them; only the selected ones run unless the cross-fault trial is selected.
+    const COVERAGE: &str = "faults/every-negative-scenario-catches-a-fault";
+    let coverage_wanted = wanted(&args, COVERAGE);
+    let runs: Vec<FaultCase> = cases
+        .iter()
+        .filter(|c| coverage_wanted || wanted(&args, &format!("fault/{}", c.fault)))
+        .cloned()
+        .collect();
+    let reports: Vec<Result<Report, String>> = rt.block_on(async {
+        let sem = Arc::new(tokio::sync::Semaphore::new(2));
+        futures::future::join_all(runs.iter().map(|c| {
+            let sem = sem.clone();
+            async move {
+                let _permit = sem.acquire().await;
+                fault_report(c).await
+            }
+        }))
+        .await
+    });
+    let reports: Arc<BTreeMap<String, Result<Report, String>>> =
+        Arc::new(runs.iter().map(|c| c.fault.clone()).zip(reports).collect());
     for case in cases {
-        let rt = rt.clone();
-        trials.push(Trial::test(format!("fault/{}", case.fault), move || {
-            fault_trial(&rt, &case)
-        }));
+        let reports = reports.clone();
+        trials.push(Trial::test(
+            format!("fault/{}", case.fault),
+            move || match reports.get(&case.fault) {
+                Some(r) => fault_trial(&case, r),
+                None => Err("not run".into()),
+            },
+        ));
     }
+    // Issue 4: "a scenario that catches nothing is suspect": every negative scenario must
+    // give a fail or warning under at least one fault of the reference AS.
+    let all_reports = reports.clone();
+    trials.push(Trial::test(COVERAGE, move || {
+        uncaught_negatives(&all_reports)
+    }));
     let rt2 = rt.clone();
     trials.push(Trial::test("rejects-everything", move || {
         rejects_everything(&rt2)
