@@ -52,6 +52,13 @@ impl Reply {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
+    /// The request was accepted: a 2xx that issued something, an access token (RFC 6749
+    /// §5.1) or a pushed request (RFC 9126 §2.2). Controls, two-step cases and verdicts all
+    /// use this one rule.
+    pub fn accepted(&self) -> bool {
+        self.is_success()
+            && (self.json_str("access_token").is_some() || self.json_str("request_uri").is_some())
+    }
     /// One line for reasons: `401 invalid_client ("PoP aud mismatch")`.
     pub fn summary(&self) -> String {
         let mut s = self.status.to_string();

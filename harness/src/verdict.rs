@@ -82,7 +82,7 @@ pub fn judge(
             Verdict::Info,
             format!(
                 "the draft leaves this open; the server {} ({})",
-                if reply.is_success() { "accepted" } else { "rejected" },
+                if reply.accepted() { "accepted" } else if reply.is_success() { "answered 2xx without issuing anything" } else { "rejected" },
                 reply.summary()
             ),
         ),
@@ -97,6 +97,17 @@ fn judge_accept(spec: &AcceptSpec, level: Level, r: &Reply) -> Judgement {
             format!(
                 "expected the request to be accepted; the server answered {}",
                 r.summary()
+            ),
+        );
+    }
+    // A success is an issued token (RFC 6749 §5.1: access_token) or a pushed request
+    // (RFC 9126 §2.2: request_uri); a 2xx without either issued nothing.
+    if r.json_str("access_token").is_none() && r.json_str("request_uri").is_none() {
+        return j(
+            broken(level),
+            format!(
+                "the server answered {} but issued nothing: no access_token (RFC 6749 §5.1) or request_uri (RFC 9126 §2.2) in the body",
+                r.status
             ),
         );
     }
@@ -238,6 +249,7 @@ mod tests {
         })
     }
     const NONCE: &str = r#"{"error":"use_dpop_nonce"}"#;
+    const TOKEN: &str = r#"{"access_token":"a","token_type":"Bearer"}"#;
     const ERR: &str = r#"{"error":"invalid_client"}"#;
     const CHAL: &str = r#"{"error":"use_attestation_challenge"}"#;
 
@@ -252,10 +264,12 @@ mod tests {
     #[case::wrong_error(reject(&[], &["use_attestation_challenge"], &[]), Level::MUST, reply(401, ERR, &[]), Control::Accepted, Verdict::Fail)]
     #[case::missing_header(reject(&[], &["use_attestation_challenge"], &["OAuth-Client-Attestation-Challenge"]), Level::MUST, reply(400, CHAL, &[]), Control::Accepted, Verdict::Fail)]
     #[case::header_present(reject(&[], &["use_attestation_challenge"], &["OAuth-Client-Attestation-Challenge"]), Level::MUST, reply(400, CHAL, &[("oauth-client-attestation-challenge", "x")]), Control::Accepted, Verdict::Pass)]
-    #[case::control_accepted(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(200, "{}", &[]), Control::NotNeeded, Verdict::Pass)]
+    #[case::control_accepted(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(200, TOKEN, &[]), Control::NotNeeded, Verdict::Pass)]
+    #[case::par_accepted(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(201, r#"{"request_uri":"urn:x"}"#, &[]), Control::NotNeeded, Verdict::Pass)]
+    #[case::accepted_but_empty(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(200, "{}", &[]), Control::NotNeeded, Verdict::Fail)]
     #[case::control_rejected(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(401, ERR, &[]), Control::NotNeeded, Verdict::Fail)]
-    #[case::token_type_wrong(Expectation::Accept(AcceptSpec{token_type: Some("DPoP".into())}), Level::MUST, reply(200, r#"{"token_type":"Bearer"}"#, &[]), Control::NotNeeded, Verdict::Fail)]
-    #[case::token_type_case(Expectation::Accept(AcceptSpec{token_type: Some("DPoP".into())}), Level::MUST, reply(200, r#"{"token_type":"dpop"}"#, &[]), Control::NotNeeded, Verdict::Pass)]
+    #[case::token_type_wrong(Expectation::Accept(AcceptSpec{token_type: Some("DPoP".into())}), Level::MUST, reply(200, r#"{"access_token":"a","token_type":"Bearer"}"#, &[]), Control::NotNeeded, Verdict::Fail)]
+    #[case::token_type_case(Expectation::Accept(AcceptSpec{token_type: Some("DPoP".into())}), Level::MUST, reply(200, r#"{"access_token":"a","token_type":"dpop"}"#, &[]), Control::NotNeeded, Verdict::Pass)]
     #[case::observe(Expectation::Observe, Level::MAY, reply(200, "{}", &[]), Control::Accepted, Verdict::Info)]
     #[case::either_first(retry_signal(), Level::MUST, reply(400, CHAL, &[("OAuth-Client-Attestation-Challenge", "c")]), Control::Accepted, Verdict::Pass)]
     #[case::either_second(retry_signal(), Level::MUST, reply(400, NONCE, &[("DPoP-Nonce", "n")]), Control::Accepted, Verdict::Pass)]

@@ -193,7 +193,7 @@ impl Fuzzer {
         for &(mode, endpoint) in &self.pairs {
             let e = steps::execute(&self.target, &self.http, mode, endpoint, &[]).await;
             let why = match &e.outcome {
-                Outcome::Reply(r) if r.is_success() => continue,
+                Outcome::Reply(r) if r.accepted() => continue,
                 Outcome::Reply(r) => r.summary(),
                 Outcome::Transport(t) | Outcome::Inconclusive(t) | Outcome::NotApplicable(t) => {
                     t.clone()

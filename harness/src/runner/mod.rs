@@ -82,7 +82,7 @@ pub async fn run(
     let mut controls: BTreeMap<(Mode, Endpoint), (Control, steps::Executed)> = BTreeMap::new();
     for (key, e) in control_runs {
         let state = match &e.outcome {
-            verdict::Outcome::Reply(r) if r.is_success() => Control::Accepted,
+            verdict::Outcome::Reply(r) if r.accepted() => Control::Accepted,
             verdict::Outcome::Reply(r) => Control::NotAccepted(r.summary()),
             verdict::Outcome::Transport(t)
             | verdict::Outcome::Inconclusive(t)

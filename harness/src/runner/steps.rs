@@ -238,7 +238,7 @@ fn first_challenge(d: &RequestDraft, mode: Mode) -> Option<String> {
 
 fn require_accepted(r: &Result<Reply, String>, what: &str) -> Result<(), String> {
     match r {
-        Ok(r) if r.is_success() => Ok(()),
+        Ok(r) if r.accepted() => Ok(()),
         Ok(r) => Err(format!(
             "inconclusive: the {what} was not accepted ({}), so the second one proves nothing",
             r.summary()
