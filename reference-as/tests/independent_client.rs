@@ -186,10 +186,13 @@ async fn run_client(config: ServerConfig) {
 #[tokio::test]
 async fn jose_client_against_reference_as() {
     npm_ci().await;
-    // Without challenges, then with challenges required (the client follows the advertised
-    // challenge endpoint: `challenge` claim in the PoP, `nonce` claim in a combined DPoP proof).
+    // Without challenges, then with challenges optional and required (the client follows the
+    // advertised challenge endpoint: `challenge` claim in the PoP, `nonce` claim in a combined
+    // DPoP proof).
     run_client(base_config()).await;
-    let mut c = base_config();
-    c.challenge = ChallengePolicy::Required;
-    run_client(c).await;
+    for policy in [ChallengePolicy::Optional, ChallengePolicy::Required] {
+        let mut c = base_config();
+        c.challenge = policy;
+        run_client(c).await;
+    }
 }
