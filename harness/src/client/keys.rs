@@ -15,6 +15,8 @@ pub struct KeySet {
     pub attester_mac: Option<Vec<u8>>,
     /// The MAC key's `kid`, put in the header of MAC-protected attestations.
     pub attester_mac_kid: Option<String>,
+    /// The valid attestations issued in this run (signed once, reused).
+    pub issued: super::attestation::Issued,
 }
 
 impl KeySet {
@@ -51,6 +53,7 @@ impl KeySet {
             other: SigningKey::generate_es256(),
             attester_mac,
             attester_mac_kid: None,
+            issued: Default::default(),
         }
     }
 }
@@ -82,6 +85,8 @@ impl KeySet {
                 "EdDSA" => SigningKey::generate_ed25519(),
                 _ => SigningKey::generate_es256(),
             };
+            // Issued attestations name the old key in cnf.
+            self.issued = Default::default();
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::jose::jws::{JwsBuilder, Signer};
 use crate::scenario::{KeyRef, SignatureDamage, TokenKind};
 use serde_json::{Map, Value};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TokenDraft {
     pub kind: TokenKind,
     pub header: Map<String, Value>,
@@ -35,6 +35,16 @@ impl TokenDraft {
     /// signed, and an HMAC key the target does not have becomes a throwaway secret, which
     /// the server must reject anyway.
     pub fn render(&self, keys: &KeySet) -> String {
+        if self.kind == TokenKind::Attestation {
+            if let Some(s) = keys.issued.signed(self) {
+                return s;
+            }
+        }
+        self.sign(keys)
+    }
+
+    /// Signs and serialises, always (see [`render`](Self::render)).
+    pub fn sign(&self, keys: &KeySet) -> String {
         let mut b = JwsBuilder::new(
             self.header.clone(),
             self.claims.clone(),

@@ -25,8 +25,9 @@ pub fn valid_request(
         .to_string();
     let keys = &target.keys;
     let client_id = target.client_id(mode).to_string();
-    let attestation =
-        client::attestation::valid(keys, &client_id, &target.spec.attestation_claims, fresh.now);
+    let attestation = keys
+        .issued
+        .get(keys, &client_id, &target.spec.attestation_claims, fresh.now);
     let mut fields = vec![Field {
         name: request::ATTESTATION.into(),
         value: FieldValue::Token(attestation),

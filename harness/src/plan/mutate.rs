@@ -194,12 +194,18 @@ fn fresh_token(
 ) -> Result<TokenDraft, String> {
     let keys = &target.keys;
     Ok(match kind {
-        TokenKind::Attestation => client::attestation::valid(
-            keys,
-            target.client_id(draft.mode),
-            &target.spec.attestation_claims,
-            fresh.now,
-        ),
+        TokenKind::Attestation => {
+            let mut t = client::attestation::valid(
+                keys,
+                target.client_id(draft.mode),
+                &target.spec.attestation_claims,
+                fresh.now,
+            );
+            // Independent of the reused one (client/attestation.rs): a claim of its own, which
+            // a server must ignore (draft-10 §Client Attestation JWT rule 1), keeps it distinct.
+            t.claims.insert("jti".into(), json!(fresh_id()));
+            t
+        }
         TokenKind::Pop => {
             client::pop::valid(keys, target.issuer(), fresh.challenge.as_deref(), fresh.now)
         }
