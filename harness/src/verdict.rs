@@ -78,14 +78,31 @@ pub fn judge(
             ),
             _ => judge_reject(spec, level, reply),
         },
-        Expectation::Observe => j(
-            Verdict::Info,
-            format!(
-                "the draft leaves this open; the server {} ({})",
-                if reply.accepted() { "accepted" } else if reply.is_success() { "answered 2xx without issuing anything" } else { "rejected" },
-                reply.summary()
+        // What the server did with an open point says something only if it accepts the valid
+        // request: a rejection by a server that rejects the control is just that again.
+        Expectation::Observe => match control {
+            Control::NotAccepted(why) if !reply.accepted() => j(
+                Verdict::Error,
+                format!(
+                    "inconclusive: the valid request for this mode and endpoint was not accepted ({why}), so this rejection says nothing about the open point (server answered {})",
+                    reply.summary()
+                ),
             ),
-        ),
+            _ => j(
+                Verdict::Info,
+                format!(
+                    "the draft leaves this open; the server {} ({})",
+                    if reply.accepted() {
+                        "accepted"
+                    } else if reply.is_success() {
+                        "answered 2xx without issuing anything"
+                    } else {
+                        "rejected"
+                    },
+                    reply.summary()
+                ),
+            ),
+        },
         Expectation::Check(_) => j(Verdict::Error, "built-in checks are judged by checks.rs"),
     }
 }
@@ -276,6 +293,8 @@ mod tests {
     #[case::either_wrong_header(retry_signal(), Level::MUST, reply(400, NONCE, &[("OAuth-Client-Attestation-Challenge", "c")]), Control::Accepted, Verdict::Fail)]
     #[case::either_neither(retry_signal(), Level::MUST, reply(401, ERR, &[]), Control::Accepted, Verdict::Fail)]
     #[case::not_applicable(Expectation::Observe, Level::MAY, Outcome::NotApplicable("no header".into()), Control::Accepted, Verdict::NotApplicable)]
+    #[case::observe_without_control(Expectation::Observe, Level::MAY, reply(401, ERR, &[]), Control::NotAccepted("401".into()), Verdict::Error)]
+    #[case::observe_accepted_without_control(Expectation::Observe, Level::MAY, reply(200, TOKEN, &[]), Control::NotAccepted("401".into()), Verdict::Info)]
     #[case::transport(reject(&[], &[], &[]), Level::MUST, Outcome::Transport("reset".into()), Control::Accepted, Verdict::Error)]
     fn verdicts(
         #[case] expect: Expectation,
