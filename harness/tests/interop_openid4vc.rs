@@ -1,0 +1,68 @@
+//! Interop: the whole suite against Animo's `@openid4vc/oauth2` (npm, pinned in
+//! interop/openid4vc-oauth2/package-lock.json). The library is not a server:
+//! interop/openid4vc-oauth2/server.mjs puts its client attestation verification behind a
+//! minimal token endpoint and PAR endpoint. The run goes through the same CLI a user runs and is
+//! compared with interop/openid4vc-oauth2/expectations.yaml.
+//!
+//! Node and npm are required: without them this test FAILS with a message.
+#[path = "common/interop.rs"]
+mod common;
+
+use common::*;
+
+#[test]
+fn openid4vc_oauth2_matches_expectations() {
+    require_tool("node", "@openid4vc/oauth2");
+    require_tool("npm", "@openid4vc/oauth2");
+    let dir = fixture("openid4vc-oauth2");
+    install(&dir);
+    let exp = load_expectations("openid4vc-oauth2");
+    let work = work_dir_with_keys("interop-openid4vc");
+
+    // Ephemeral loopback port; --ttl makes the server exit on its own even if this test is
+    // killed before Drop runs.
+    let jwks = work.join("attester.jwks.json");
+    let (server, ready) = start_node_server(
+        &dir,
+        &[
+            "--port".as_ref(),
+            "0".as_ref(),
+            "--ttl".as_ref(),
+            "600".as_ref(),
+            "--attester-jwks".as_ref(),
+            jwks.as_os_str(),
+        ],
+    );
+    assert_eq!(
+        ready["openid4vc_oauth2_version"],
+        exp.version.as_str(),
+        "pinned version differs from the expectations"
+    );
+    let target = serde_json::json!({
+        "issuer": ready["issuer"],
+        "clients": { "attestation_pop_jwt": ready["clients"]["attest_jwt_client_auth"] },
+        "attester_key": "attester.private.jwk.json",
+        "attestation_claims": exp.attestation_claims,
+        "policy": exp.policy,
+    });
+    let (code, report) = run_suite(&work, &target);
+    drop(server);
+
+    let problems = compare(&report, &exp);
+    assert!(
+        problems.is_empty(),
+        "{} {} ({}) differs from interop/openid4vc-oauth2/expectations.yaml:\n  {}",
+        exp.server,
+        exp.version,
+        exp.claims,
+        problems.join("\n  ")
+    );
+    // The expectations hold `fail` entries (a pre-draft-08 PoP schema), so the CLI must exit 1
+    // and say so in the report's gate.
+    exit_agrees(code, &report).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        exp.expected.iter().any(|e| e.verdict == "fail") == (code == Some(1)),
+        "exit status {code:?} does not match the expected fails"
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
