@@ -18,20 +18,7 @@ fn oidc_provider_matches_expectations() {
     let exp = load_expectations("oidc-provider");
     let work = work_dir_with_keys("interop");
 
-    // Start oidc-provider on an ephemeral loopback port; --ttl makes it exit on its own even if
-    // this test is killed before Drop runs.
-    let jwks = work.join("attester.jwks.json");
-    let (server, ready) = start_node_server(
-        &dir,
-        &[
-            "--port".as_ref(),
-            "0".as_ref(),
-            "--ttl".as_ref(),
-            "600".as_ref(),
-            "--attester-jwks".as_ref(),
-            jwks.as_os_str(),
-        ],
-    );
+    let (server, ready) = start_fixture(&dir, &work);
     let issuer = ready["issuer"].as_str().expect("issuer").to_string();
     assert_eq!(
         ready["oidc_provider_version"],

@@ -19,20 +19,7 @@ fn openid4vc_oauth2_matches_expectations() {
     let exp = load_expectations("openid4vc-oauth2");
     let work = work_dir_with_keys("interop-openid4vc");
 
-    // Ephemeral loopback port; --ttl makes the server exit on its own even if this test is
-    // killed before Drop runs.
-    let jwks = work.join("attester.jwks.json");
-    let (server, ready) = start_node_server(
-        &dir,
-        &[
-            "--port".as_ref(),
-            "0".as_ref(),
-            "--ttl".as_ref(),
-            "600".as_ref(),
-            "--attester-jwks".as_ref(),
-            jwks.as_os_str(),
-        ],
-    );
+    let (server, ready) = start_fixture(&dir, &work);
     assert_eq!(
         ready["openid4vc_oauth2_version"],
         exp.version.as_str(),

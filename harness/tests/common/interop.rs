@@ -158,6 +158,24 @@ pub fn work_dir_with_keys(tag: &str) -> PathBuf {
 
 /// Starts `node server.mjs ARGS` in `dir` and waits (30 s at most) for its one JSON ready line
 /// on stdout. The server is killed when the returned guard drops.
+/// Starts a fixture's server.mjs the way every fixture takes it: an ephemeral loopback port, a
+/// --ttl so it exits on its own even if the test is killed before Drop runs, and the attester
+/// JWKS that `work_dir_with_keys` wrote.
+pub fn start_fixture(dir: &Path, work: &Path) -> (Server, serde_json::Value) {
+    let jwks = work.join("attester.jwks.json");
+    start_node_server(
+        dir,
+        &[
+            "--port".as_ref(),
+            "0".as_ref(),
+            "--ttl".as_ref(),
+            "600".as_ref(),
+            "--attester-jwks".as_ref(),
+            jwks.as_os_str(),
+        ],
+    )
+}
+
 pub fn start_node_server(dir: &Path, args: &[&std::ffi::OsStr]) -> (Server, serde_json::Value) {
     let mut child = Command::new("node")
         .arg("server.mjs")
