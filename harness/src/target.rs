@@ -1,6 +1,10 @@
 //! Target: the server under test — what the user said (config) and what its metadata says
 //! (discovery).
+// The files sit beside this one, not in a `target/` folder: tools (and people) take a
+// `target/` folder for cargo's build output.
+#[path = "target_config.rs"]
 pub mod config;
+#[path = "target_discovery.rs"]
 pub mod discovery;
 
 pub use config::{Policy, TargetFlags, TargetSpec};
