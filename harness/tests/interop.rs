@@ -19,36 +19,17 @@ fn oidc_provider_matches_expectations() {
     let work = work_dir_with_keys("interop");
 
     let (server, ready) = start_fixture(&dir, &work);
-    let issuer = ready["issuer"].as_str().expect("issuer").to_string();
     assert_eq!(
         ready["oidc_provider_version"],
         exp.version.as_str(),
         "pinned version differs from the expectations"
     );
 
-    // The target file a user would write for this server.
-    let target = serde_json::json!({
-        "issuer": issuer,
-        "clients": {
-            "attestation_pop_jwt": ready["clients"]["attest_jwt_client_auth"],
-            "dpop_combined": ready["clients"]["attest_jwt_client_auth_dpop"],
-        },
-        "attester_key": "attester.private.jwk.json",
-        "attestation_claims": exp.attestation_claims,
-        "policy": exp.policy,
-    });
+    let target = target_for(&ready, &exp);
     let (code, report) = run_suite(&work, &target);
     drop(server);
 
-    let problems = compare(&report, &exp);
-    assert!(
-        problems.is_empty(),
-        "{} {} ({}) differs from interop/oidc-provider/expectations.yaml:\n  {}",
-        exp.server,
-        exp.version,
-        exp.claims,
-        problems.join("\n  ")
-    );
+    assert_matches("oidc-provider", &report, &exp);
     // The exit status agrees with the report (no expected fail on this server: 0).
     exit_agrees(code, &report).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(code, Some(0), "exit status {code:?}");

@@ -237,6 +237,41 @@ pub fn run_suite(work: &Path, target: &serde_json::Value) -> (Option<i32>, serde
 /// expected (unlisted = `pass`, a not-offered mode/endpoint = `not_applicable`), an entry
 /// without `why`, an entry that matches no case (stale), and an entry none of whose cases has
 /// the expected verdict any more is caught by the first rule.
+/// The target file a user would write for a fixture: its ready line's issuer and clients (keyed
+/// by auth method there, by mode in the target file), the key `work_dir_with_keys` wrote, and
+/// the expectations' policy and extra claims.
+pub fn target_for(ready: &serde_json::Value, exp: &Expectations) -> serde_json::Value {
+    let mut clients = serde_json::Map::new();
+    for (method, mode) in [
+        ("attest_jwt_client_auth", "attestation_pop_jwt"),
+        ("attest_jwt_client_auth_dpop", "dpop_combined"),
+    ] {
+        if let Some(id) = ready["clients"].get(method) {
+            clients.insert(mode.into(), id.clone());
+        }
+    }
+    serde_json::json!({
+        "issuer": ready["issuer"],
+        "clients": clients,
+        "attester_key": "attester.private.jwk.json",
+        "attestation_claims": exp.attestation_claims,
+        "policy": exp.policy,
+    })
+}
+
+/// Fails the test, listing every difference, unless the report matches the expectations.
+pub fn assert_matches(fixture: &str, report: &serde_json::Value, exp: &Expectations) {
+    let problems = compare(report, exp);
+    assert!(
+        problems.is_empty(),
+        "{} {} ({}) differs from interop/{fixture}/expectations.yaml:\n  {}",
+        exp.server,
+        exp.version,
+        exp.claims,
+        problems.join("\n  ")
+    );
+}
+
 pub fn compare(report: &serde_json::Value, exp: &Expectations) -> Vec<String> {
     let expected: BTreeMap<&str, &Expected> = exp
         .expected
