@@ -17,6 +17,20 @@ struct Output {
 }
 
 /// Runs the CLI; kills it (and fails) after `limit`.
+/// `run --target FILE` against a target that is never reached (the file must be refused first).
+fn run_target(target: &Path) -> Output {
+    run_bin(
+        &[
+            "run",
+            "--target",
+            target.to_str().unwrap(),
+            "--timeout",
+            "1",
+        ],
+        Duration::from_secs(30),
+    )
+}
+
 fn run_bin(args: &[&str], limit: Duration) -> Output {
     let dir = tempfile::tempdir().expect("tempdir");
     let out_path = dir.path().join("stdout");
@@ -313,16 +327,7 @@ fn bad_mac_key_in_target_file() {
             "issuer: {NOWHERE}\nclient_id: c\nattester_key: attester.jwk.json\nattestation_mac_key: mac.jwk.json\n"
         ),
     );
-    let out = run_bin(
-        &[
-            "run",
-            "--target",
-            target.to_str().unwrap(),
-            "--timeout",
-            "1",
-        ],
-        Duration::from_secs(30),
-    );
+    let out = run_target(&target);
     assert_refused(&out, &["mac.jwk.json", "oct"]);
 }
 
@@ -335,16 +340,7 @@ fn bad_target_file() {
         "target.yaml",
         &format!("issuer: {NOWHERE}\nclient_id: c\nattester_kee: k.jwk\n"),
     );
-    let out = run_bin(
-        &[
-            "run",
-            "--target",
-            target.to_str().unwrap(),
-            "--timeout",
-            "1",
-        ],
-        Duration::from_secs(30),
-    );
+    let out = run_target(&target);
     assert_refused(
         &out,
         &[&format!("{}:3:1", target.display()), "attester_kee"],
