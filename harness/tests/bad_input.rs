@@ -16,7 +16,6 @@ struct Output {
     stderr: String,
 }
 
-/// Runs the CLI; kills it (and fails) after `limit`.
 /// `run --target FILE` against a target that is never reached (the file must be refused first).
 fn run_target(target: &Path) -> Output {
     run_bin(
@@ -31,6 +30,7 @@ fn run_target(target: &Path) -> Output {
     )
 }
 
+/// Runs the CLI; kills it (and fails) after `limit`.
 fn run_bin(args: &[&str], limit: Duration) -> Output {
     let dir = tempfile::tempdir().expect("tempdir");
     let out_path = dir.path().join("stdout");
