@@ -25,6 +25,9 @@ impl Default for EmbeddedOptions {
     fn default() -> Self {
         let mut server = ServerConfig::default();
         server.windows.attestation_max_age = Some(ATTESTATION_MAX_AGE);
+        // The suite judges by draft-10 until it learns revisions (issue 14): the embedded
+        // server must then conform to draft-10, not to the reference AS's default (-11).
+        server.draft = reference_as::Draft::D10;
         EmbeddedOptions {
             server,
             policy: Policy {

@@ -1,4 +1,5 @@
 //! Configuration of the reference AS.
+use crate::draft::Draft;
 use crate::fault::Fault;
 use std::collections::BTreeSet;
 
@@ -99,6 +100,8 @@ pub struct ServerConfig {
     pub windows: TimeWindows,
     /// Faults switched on (empty = conforming).
     pub faults: BTreeSet<Fault>,
+    /// The draft revision the server conforms to (default: -11, the newest published).
+    pub draft: Draft,
 }
 
 impl Default for ServerConfig {
@@ -122,6 +125,7 @@ impl Default for ServerConfig {
             dpop_nonce: DpopNoncePolicy::default(),
             windows: TimeWindows::default(),
             faults: BTreeSet::new(),
+            draft: Draft::default(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! CONTRACT (used by the harness crate; keep these names and signatures):
 //! - [`ServerConfig`] (with `Default`), [`ClientRegistration`], [`AuthMethod`],
-//!   [`ChallengePolicy`], [`DpopNoncePolicy`], [`TimeWindows`], [`Fault`].
+//!   [`ChallengePolicy`], [`DpopNoncePolicy`], [`TimeWindows`], [`Fault`], [`Draft`].
 //! - [`start`] binds 127.0.0.1 and returns a [`RunningServer`].
 //! - [`router`] gives the axum `Router` for in-process use (fuzzing without sockets).
 //!
@@ -30,6 +30,7 @@ mod challenge;
 mod claims;
 pub mod config;
 mod dispatch;
+pub mod draft;
 mod errors;
 pub mod fault;
 mod fields;
@@ -47,6 +48,7 @@ mod verify_pop;
 pub use config::{
     AuthMethod, ChallengePolicy, ClientRegistration, DpopNoncePolicy, ServerConfig, TimeWindows,
 };
+pub use draft::Draft;
 pub use fault::Fault;
 
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! `abca-conformance serve`: the reference AS as a standalone server.
 use clap::{Args, ValueEnum};
 use reference_as::{
-    AuthMethod, ChallengePolicy, ClientRegistration, DpopNoncePolicy, Fault, ServerConfig,
+    AuthMethod, ChallengePolicy, ClientRegistration, DpopNoncePolicy, Draft, Fault, ServerConfig,
 };
 use std::path::PathBuf;
 
@@ -61,6 +61,14 @@ pub struct ServeArgs {
     /// Reject attestations older than this many seconds (use_fresh_attestation).
     #[arg(long, value_name = "SECONDS")]
     pub attestation_max_age: Option<u64>,
+    /// The draft revision the server conforms to: 07, 10, 11 (newest published) or 12 (the
+    /// editor's copy; no -12 is published).
+    #[arg(long, value_name = "N", default_value = "11", value_parser = parse_draft)]
+    pub draft: Draft,
+}
+
+fn parse_draft(s: &str) -> Result<Draft, String> {
+    s.parse()
 }
 
 pub async fn main(a: ServeArgs) -> anyhow::Result<i32> {
@@ -74,9 +82,14 @@ pub async fn main(a: ServeArgs) -> anyhow::Result<i32> {
     let (config, key_note) = with_attester(config, a.attester_jwks.as_ref())?;
     let server = reference_as::start(config).await?;
     let md = format!("{}/.well-known/oauth-authorization-server", server.issuer);
+    let editors_copy = if a.draft.is_editors_copy() {
+        " (editor's copy)"
+    } else {
+        ""
+    };
     println!(
-        "reference AS ready: issuer {} metadata {md} token {}/token par {}/par{}",
-        server.issuer, server.issuer, server.issuer, key_note
+        "reference AS ready: issuer {} metadata {md} token {}/token par {}/par revision {}{editors_copy}{}",
+        server.issuer, server.issuer, server.issuer, a.draft, key_note
     );
     tokio::signal::ctrl_c().await?;
     eprintln!("stopping");
@@ -119,6 +132,7 @@ fn config(a: &ServeArgs) -> anyhow::Result<ServerConfig> {
             NonceArg::Required => DpopNoncePolicy::Required,
         },
         faults,
+        draft: a.draft,
         ..ServerConfig::default()
     };
     c.windows.attestation_max_age = a.attestation_max_age;
