@@ -2,6 +2,7 @@
 //! port, trusting a fresh attester key. `run` with no target uses it, and so do the tests.
 use crate::client::keys::KeySet;
 use crate::jose::key::SigningKey;
+use crate::revision::Revision;
 use crate::scenario::Mode;
 use crate::target::{Policy, TargetSpec};
 use reference_as::{ChallengePolicy, DpopNoncePolicy, RunningServer, ServerConfig};
@@ -19,6 +20,8 @@ pub const ATTESTATION_MAX_AGE: u64 = 86_400;
 pub struct EmbeddedOptions {
     pub server: ServerConfig,
     pub policy: Policy,
+    /// The revision the suite judges the embedded server by.
+    pub revision: Revision,
 }
 
 impl Default for EmbeddedOptions {
@@ -34,6 +37,7 @@ impl Default for EmbeddedOptions {
                 attestation_max_age: Some(ATTESTATION_MAX_AGE),
                 ..Policy::default()
             },
+            revision: crate::target::config::DEFAULT_REVISION,
         }
     }
 }
@@ -43,6 +47,11 @@ impl EmbeddedOptions {
     pub fn with_challenge(mut self, c: ChallengePolicy) -> Self {
         self.server.challenge = c;
         self.policy.challenge_required = c == ChallengePolicy::Required;
+        self
+    }
+    /// Judge (and, once the reference AS speaks it, run) the embedded server as `r`.
+    pub fn with_revision(mut self, r: Revision) -> Self {
+        self.revision = r;
         self
     }
     pub fn with_dpop_nonce(mut self, n: DpopNoncePolicy) -> Self {
@@ -89,9 +98,10 @@ pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
         attester_key: Default::default(),
         attester_kid: Some(kid.clone()),
         attestation_mac_key: None,
-        attestation_claims: Default::default(),
+        claims: Default::default(),
         form: Default::default(),
         policy: opts.policy,
+        revision: opts.revision,
     };
     Ok(Embedded {
         server,

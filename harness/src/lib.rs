@@ -20,6 +20,7 @@ pub mod jose;
 pub mod keygen;
 pub mod plan;
 pub mod report;
+pub mod revision;
 pub mod runner;
 pub mod scenario;
 pub mod target;

@@ -1,5 +1,6 @@
 //! What the user tells us about the target: flags and/or a target YAML file.
-use crate::scenario::Mode;
+use crate::revision::{DraftChoice, Revision};
+use crate::scenario::{Mode, TokenKind};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,8 @@ use std::path::{Path, PathBuf};
 #[serde(deny_unknown_fields)]
 pub struct TargetFile {
     pub issuer: Option<String>,
+    /// The draft revision the server implements (`07`, `10`, `11`, `12`); `--draft` wins.
+    pub draft: Option<Revision>,
     /// client_id used for every mode unless `clients` names one per mode.
     pub client_id: Option<String>,
     /// A client_id per mode: real servers (e.g. oidc-provider) accept combined mode only from
@@ -20,9 +23,14 @@ pub struct TargetFile {
     pub attester_kid: Option<String>,
     /// Attester MAC key (JWK `kty: oct`) for HS256 attestations, when the server trusts one.
     pub attestation_mac_key: Option<PathBuf>,
-    /// Extra claims for every Client Attestation (e.g. `iss`).
+    /// Extra claims for every Client Attestation (e.g. `iss`); the same as `claims.attestation`.
     #[serde(default)]
     pub attestation_claims: serde_json::Map<String, serde_json::Value>,
+    /// Extra claims per token (`attestation`, `pop`, `dpop`) that the server's profile demands
+    /// (e.g. OpenID4VCI Appendix E's `wallet_name`, a PoP `exp` an older implementation wants),
+    /// carried in every valid request; scenarios may still change or remove them.
+    #[serde(default)]
+    pub claims: BTreeMap<TokenKind, serde_json::Map<String, serde_json::Value>>,
     /// Extra form parameters per endpoint (`token`, `par`), e.g. scope, redirect_uri.
     #[serde(default)]
     pub form: BTreeMap<String, BTreeMap<String, String>>,
@@ -69,7 +77,15 @@ pub struct TargetFlags {
     pub attester_kid: Option<String>,
     pub challenge_required: bool,
     pub target_file: Option<PathBuf>,
+    /// `--draft`: a revision, or `auto` (resolved by probing before the run).
+    pub draft: Option<DraftChoice>,
 }
+
+/// The revision judged when neither `--draft` nor the target file names one. Issue 14 makes
+/// it the newest published revision, draft-11; it stays draft-10 until the reference AS
+/// (`reference_as::Draft`) speaks -11, so that the default run against the embedded server
+/// judges it by the revision it implements.
+pub const DEFAULT_REVISION: Revision = Revision::D10;
 
 /// Flags and file merged, before discovery.
 #[derive(Clone, Debug)]
@@ -79,12 +95,36 @@ pub struct TargetSpec {
     pub attester_key: PathBuf,
     pub attester_kid: Option<String>,
     pub attestation_mac_key: Option<PathBuf>,
-    pub attestation_claims: serde_json::Map<String, serde_json::Value>,
+    /// Extra claims per token (the file's `attestation_claims` merged into `attestation`).
+    pub claims: BTreeMap<TokenKind, serde_json::Map<String, serde_json::Value>>,
     pub form: BTreeMap<String, BTreeMap<String, String>>,
     pub policy: Policy,
+    /// The revision the server is judged by.
+    pub revision: Revision,
+}
+
+impl TargetSpec {
+    /// The extra claims the target file gives for `kind` (empty when none).
+    pub fn extra_claims(&self, kind: TokenKind) -> &serde_json::Map<String, serde_json::Value> {
+        static EMPTY: std::sync::OnceLock<serde_json::Map<String, serde_json::Value>> =
+            std::sync::OnceLock::new();
+        self.claims
+            .get(&kind)
+            .unwrap_or_else(|| EMPTY.get_or_init(Default::default))
+    }
 }
 
 impl TargetFlags {
+    /// The revision: `--draft N`, else the file's `draft:`, else [`DEFAULT_REVISION`].
+    /// `--draft auto` is resolved by the caller (it needs the server); here it falls back to
+    /// the file or the default, which the probe then replaces.
+    pub fn revision(&self, file: Option<Revision>) -> Revision {
+        match self.draft {
+            Some(DraftChoice::Revision(r)) => r,
+            _ => file.unwrap_or(DEFAULT_REVISION),
+        }
+    }
+
     /// True when nothing names a target: the embedded reference AS is used.
     pub fn is_empty(&self) -> bool {
         self.issuer.is_none() && self.target_file.is_none()
@@ -139,13 +179,21 @@ impl TargetFlags {
             .context("no attester key: give --attester-key FILE (private JWK or PKCS#8 PEM)")?;
         let mut policy = file.policy.clone();
         policy.challenge_required |= self.challenge_required;
+        let mut claims = file.claims.clone();
+        if !file.attestation_claims.is_empty() {
+            let att = claims.entry(TokenKind::Attestation).or_default();
+            for (k, v) in &file.attestation_claims {
+                att.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
         Ok(TargetSpec {
+            revision: self.revision(file.draft),
+            claims,
             issuer,
             client_ids,
             attester_key,
             attester_kid: self.attester_kid.clone().or(file.attester_kid.clone()),
             attestation_mac_key: file.attestation_mac_key.as_ref().map(rel),
-            attestation_claims: file.attestation_claims,
             form: file.form,
             policy,
         })

@@ -1,4 +1,8 @@
-//! `list` (scenarios, or the requirement catalog with coverage) and `explain <scenario>`.
+//! `list` (scenarios, or the requirement catalog with coverage, per revision; or the changes
+//! between two revisions) and `explain <scenario>`.
+use crate::catalog::{Catalog, ChangeKind};
+use crate::revision::{Revision, RevisionRange};
+use crate::scenario::Loaded;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -7,6 +11,13 @@ pub struct ListArgs {
     /// Print the requirement catalog with the scenarios covering each requirement.
     #[arg(long)]
     pub requirements: bool,
+    /// The revision to list for: 07, 10, 11 or 12 (the editor's copy); default 11. With
+    /// --requirements: its requirements, sections and levels; alone: the scenarios that apply.
+    #[arg(long, value_name = "07|10|11|12")]
+    pub draft: Option<Revision>,
+    /// What changed between two revisions, from the catalog: e.g. `--changes 10..11`.
+    #[arg(long, value_name = "FROM..TO", conflicts_with_all = ["requirements", "draft"])]
+    pub changes: Option<RevisionRange>,
     #[arg(long, value_name = "DIR")]
     pub suites: Option<PathBuf>,
 }
@@ -15,15 +26,31 @@ pub struct ListArgs {
 pub struct ExplainArgs {
     /// Scenario id.
     pub scenario: String,
+    /// Explain it as this revision states it (07, 10, 11, 12); default 11.
+    #[arg(long, value_name = "07|10|11|12")]
+    pub draft: Option<Revision>,
     #[arg(long, value_name = "DIR")]
     pub suites: Option<PathBuf>,
 }
 
 pub fn list(a: ListArgs) -> anyhow::Result<i32> {
     let (scenarios, catalog) = super::run::load_corpus(a.suites.as_ref())?;
+    if let Some(range) = a.changes {
+        print!("{}", changes(&catalog, range));
+        return Ok(0);
+    }
+    let rev = a.draft.unwrap_or(crate::target::config::DEFAULT_REVISION);
     if a.requirements {
+        println!("requirements of {}\n", rev.label());
         let mut uncovered = 0;
         for (r, ids) in catalog.coverage(&scenarios) {
+            let Some(st) = catalog.stated(&r.id, rev) else {
+                continue;
+            };
+            let ids: Vec<&str> = ids
+                .into_iter()
+                .filter(|id| applies(&scenarios, &catalog, id, rev))
+                .collect();
             let cover = match (&r.excluded, ids.is_empty()) {
                 (Some(why), _) => format!("excluded: {why}"),
                 (None, true) => {
@@ -33,30 +60,88 @@ pub fn list(a: ListArgs) -> anyhow::Result<i32> {
                 (None, false) => ids.join(", "),
             };
             println!(
-                "{:<28} {:<6} §{}{}  {}\n    {}",
+                "{:<28} {:<6} {}  {}\n    {}",
                 r.id,
-                format!("{:?}", r.level),
-                r.section,
-                r.item.map(|i| format!(" item {i}")).unwrap_or_default(),
-                r.summary,
+                format!("{:?}", st.level),
+                st.cite(),
+                st.summary,
                 cover
             );
         }
-        let n = catalog.requirements.len();
-        let excluded = catalog
-            .requirements
-            .iter()
-            .filter(|r| r.excluded.is_some())
-            .count();
+        let of_rev = catalog.of_revision(rev);
+        let n = of_rev.len();
+        let excluded = of_rev.iter().filter(|(r, _)| r.excluded.is_some()).count();
         println!("\n{n} requirements: {} covered by scenarios, {excluded} excluded, {uncovered} not covered", n - excluded - uncovered);
         return Ok(if uncovered > 0 { 1 } else { 0 });
     }
+    let mut n = 0;
     for l in &scenarios {
         let s = &l.scenario;
+        if !applies(&scenarios, &catalog, &s.id, rev) {
+            continue;
+        }
+        n += 1;
         println!("{:<48} {:<40} {}", s.id, s.requirements.join(","), s.title);
     }
-    println!("\n{} scenarios", scenarios.len());
+    println!("\n{n} scenarios apply to {} ({} in the corpus)", rev.label(), scenarios.len());
     Ok(0)
+}
+
+/// Does scenario `id` apply to `rev` (its `revisions:` and its requirements')?
+fn applies(scenarios: &[Loaded], catalog: &Catalog, id: &str, rev: Revision) -> bool {
+    scenarios.iter().any(|l| {
+        let s = &l.scenario;
+        s.id == id
+            && (s.revisions.is_empty() || s.revisions.contains(&rev))
+            && s.requirements
+                .iter()
+                .any(|r| catalog.get(r).is_some_and(|q| q.in_revision(rev)))
+    })
+}
+
+/// `list --changes FROM..TO`: the requirements added, removed and changed, from the catalog.
+pub fn changes(catalog: &Catalog, range: RevisionRange) -> String {
+    use std::fmt::Write;
+    let (from, to) = (range.from, range.to);
+    let mut out = format!("changes from {} to {}\n", from.label(), to.label());
+    let all = catalog.changes(from, to);
+    for (title, want) in [
+        ("added", 0u8),
+        ("removed", 1),
+        ("changed", 2),
+    ] {
+        let group: Vec<_> = all
+            .iter()
+            .filter(|c| match c.kind {
+                ChangeKind::Added => want == 0,
+                ChangeKind::Removed => want == 1,
+                ChangeKind::Changed(_) => want == 2,
+            })
+            .collect();
+        let _ = writeln!(out, "\n{title} ({}):", group.len());
+        for c in group {
+            let cite = |s: &Option<crate::catalog::Stated>| {
+                s.as_ref().map(|s| format!("{} {:?}", s.cite(), s.level))
+            };
+            let place = match (&c.kind, cite(&c.before), cite(&c.after)) {
+                (ChangeKind::Changed(f), Some(a), Some(b)) => {
+                    format!("{a} → {b} [{}]", f.join(", "))
+                }
+                (_, a, b) => a.or(b).unwrap_or_default(),
+            };
+            let summary = c
+                .after
+                .as_ref()
+                .or(c.before.as_ref())
+                .map(|s| s.summary)
+                .unwrap_or("");
+            let _ = writeln!(out, "  {:<28} {place}\n      {summary}", c.id);
+            if let Some(n) = c.note {
+                let _ = writeln!(out, "      change: {n}");
+            }
+        }
+    }
+    out
 }
 
 pub fn explain(a: ExplainArgs) -> anyhow::Result<i32> {
@@ -69,16 +154,23 @@ pub fn explain(a: ExplainArgs) -> anyhow::Result<i32> {
         })?;
     let s = &l.scenario;
     println!("{} — {}\nfile: {}", s.id, s.title, l.path);
+    let rev = a.draft.unwrap_or(crate::target::config::DEFAULT_REVISION);
+    println!("as {}:", rev.label());
     for id in &s.requirements {
-        if let Some(r) = catalog.get(id) {
-            println!(
-                "requirement {} ({:?}, §{}{}): {}",
+        match (catalog.get(id), catalog.stated(id, rev)) {
+            (_, Some(st)) => println!(
+                "requirement {} ({:?}, {}): {}",
+                st.id,
+                st.level,
+                st.cite(),
+                st.summary
+            ),
+            (Some(r), None) => println!(
+                "requirement {}: {}",
                 r.id,
-                r.level,
-                r.section,
-                r.item.map(|i| format!(" item {i}")).unwrap_or_default(),
-                r.summary
-            );
+                r.absent_reason(rev).unwrap_or_default()
+            ),
+            (None, None) => {}
         }
     }
     println!("modes: {:?}  endpoints: {:?}", s.modes, s.endpoints);
@@ -89,8 +181,12 @@ pub fn explain(a: ExplainArgs) -> anyhow::Result<i32> {
     for m in &s.mutations {
         println!("  - {}", serde_json::to_string(m)?);
     }
-    println!("expect: {}", serde_json::to_string(&s.expect)?);
-    if let Some(r) = &s.rationale {
+    if !s.revisions.is_empty() {
+        let list: Vec<&str> = s.revisions.iter().map(|r| r.name()).collect();
+        println!("revisions: {}", list.join(", "));
+    }
+    println!("expect: {}", serde_json::to_string(s.expect_in(rev))?);
+    if let Some(r) = s.rationale_in(rev) {
         println!("why: {r}");
     }
     Ok(0)

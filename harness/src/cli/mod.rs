@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[command(
     name = "abca-conformance",
     version,
-    about = "Conformance suite for OAuth 2.0 Attestation-Based Client Authentication (draft-ietf-oauth-attestation-based-client-auth-10)"
+    about = "Conformance suite for OAuth 2.0 Attestation-Based Client Authentication (draft-ietf-oauth-attestation-based-client-auth -07, -10, -11 and the -12 editor's copy)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -58,6 +58,11 @@ pub struct TargetArgs {
     /// Target description file (YAML); flags override it.
     #[arg(long, value_name = "FILE.yaml")]
     pub target: Option<PathBuf>,
+    /// Draft revision to judge the server by: 07, 10, 11 (the newest published, default) or
+    /// 12 (the editor's copy; not published). `auto` (run only) sends the valid request in
+    /// each revision's shape and runs the best match. Overrides `draft:` of the target file.
+    #[arg(long, value_name = "07|10|11|12|auto")]
+    pub draft: Option<crate::revision::DraftChoice>,
 }
 
 impl TargetArgs {
@@ -70,6 +75,7 @@ impl TargetArgs {
             attester_kid: self.attester_kid.clone(),
             challenge_required: self.challenge_required,
             target_file: self.target.clone(),
+            draft: self.draft,
         }
     }
 }

@@ -100,7 +100,14 @@ pub async fn prepare(
 ) -> anyhow::Result<Prepared> {
     let http = Http::new(http_opts)?;
     let flags = args.flags();
+    if flags.draft == Some(crate::revision::DraftChoice::Auto) {
+        anyhow::bail!("--draft auto is resolved by `run` before the target is prepared; give a revision (07, 10, 11, 12) here");
+    }
     if flags.is_empty() {
+        let mut embedded_opts = embedded_opts;
+        if let Some(crate::revision::DraftChoice::Revision(r)) = flags.draft {
+            embedded_opts = embedded_opts.with_revision(r);
+        }
         let e = embedded::start(embedded_opts).await?;
         let target = discovery::discover(&http, e.spec, e.keys, true).await?;
         return Ok(Prepared {

@@ -334,6 +334,7 @@ impl Fuzzer {
             shrink_steps: steps,
             confirmed,
             caps: self.caps.clone(),
+            revision: self.target.spec.revision,
         })
     }
 }

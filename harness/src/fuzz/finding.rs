@@ -23,6 +23,8 @@ pub struct Finding {
     /// The written case failed again when re-sent after shrinking.
     pub confirmed: bool,
     pub caps: Capabilities,
+    /// The revision the run judged by.
+    pub revision: crate::revision::Revision,
 }
 
 impl Finding {
@@ -71,6 +73,9 @@ impl Finding {
                 cited.join("; "),
                 self.reason,
             )),
+            // The oracle reads one revision (the run's); the finding is for it alone.
+            revisions: vec![self.revision],
+            by_revision: Default::default(),
         })
     }
 

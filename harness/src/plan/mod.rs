@@ -27,7 +27,7 @@ pub fn valid_request(
     let client_id = target.client_id(mode).to_string();
     let attestation = keys
         .issued
-        .get(keys, &client_id, &target.spec.attestation_claims, fresh.now);
+        .get(keys, &client_id, target.spec.extra_claims(TokenKind::Attestation), fresh.now);
     let mut fields = vec![Field {
         name: request::ATTESTATION.into(),
         value: FieldValue::Token(attestation),

@@ -198,7 +198,7 @@ fn fresh_token(
             let mut t = client::attestation::valid(
                 keys,
                 target.client_id(draft.mode),
-                &target.spec.attestation_claims,
+                target.spec.extra_claims(TokenKind::Attestation),
                 fresh.now,
             );
             // Independent of the reused one (client/attestation.rs): a claim of its own, which

@@ -225,7 +225,8 @@ pub fn render(report: &Report, baseline: &Baseline) -> anyhow::Result<String> {
          # A listed result keeps its verdict in the reports but does not fail the run; an entry\n\
          # that no longer holds (the case passes, or is gone) fails it. Edit the reasons.\n\
          # case: <scenario>/<mode>/<endpoint> or a scenario id; verdict: fail | warning | error\n",
-        report.tool.draft, report.target.issuer
+        report.tool.draft_label(),
+        report.target.issuer
     );
     if !baseline.entries.is_empty() {
         text.push_str(&serde_saphyr::to_string(&baseline.entries)?);

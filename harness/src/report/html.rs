@@ -15,7 +15,11 @@ struct View<'a> {
     title: String,
     tool: &'a super::ToolInfo,
     target: &'a super::TargetInfo,
-    draft_url: &'static str,
+    draft_url: String,
+    /// `draft-11`, or `draft-12 (editor's copy, not published)`.
+    draft_label: String,
+    /// The document's name: draft-ietf-oauth-attestation-based-client-auth-11.
+    draft_doc: String,
     total: usize,
     counts: Vec<Count>,
     passed: bool,
@@ -72,7 +76,7 @@ struct ResultView<'a> {
     shown: &'static str,
     strict_failure: bool,
     reason: &'a str,
-    draft: &'a str,
+    draft: String,
     duration_ms: u64,
     baseline_reason: Option<&'a str>,
     requirements: Vec<RequirementRef<'a>>,
@@ -183,7 +187,9 @@ fn result<'a>(report: &'a Report, r: &'a CaseResult) -> ResultView<'a> {
         shown: if strict { "fail" } else { r.verdict.as_str() },
         strict_failure: strict,
         reason: &r.reason,
-        draft: &r.draft,
+        draft: crate::revision::Revision::parse(&r.draft)
+            .map(|v| v.label())
+            .unwrap_or_else(|_| r.draft.clone()),
         duration_ms: r.duration_ms,
         baseline_reason: r.baseline.as_ref().map(|b| b.baseline_reason.as_str()),
         requirements: r
@@ -196,8 +202,12 @@ fn result<'a>(report: &'a Report, r: &'a CaseResult) -> ResultView<'a> {
                     id,
                     level: req.map(|q| format!("{:?}", q.level)).unwrap_or_default(),
                     summary: req.map(|q| q.summary.as_str()).unwrap_or(""),
-                    section: sections::label(section),
-                    link: sections::link(section),
+                    section: req
+                        .and_then(|q| q.cite.clone())
+                        .unwrap_or_else(|| sections::label(report, section)),
+                    link: req
+                        .and_then(|q| q.url.clone())
+                        .unwrap_or_else(|| sections::link(report, section)),
                 }
             })
             .collect(),
@@ -219,8 +229,8 @@ fn view(report: &Report) -> View<'_> {
     let sections = sections::requirements(report)
         .into_iter()
         .map(|(s, reqs)| SectionView {
-            label: sections::label(s),
-            link: sections::link(s),
+            label: sections::label(report, s),
+            link: sections::link(report, s),
             anchor: s,
             requirements: reqs
                 .into_iter()
@@ -263,11 +273,17 @@ fn view(report: &Report) -> View<'_> {
     View {
         title: format!(
             "abca-conformance {}: {}",
-            report.tool.draft, report.target.issuer
+            report.tool.draft_label(),
+            report.target.issuer
         ),
         tool: &report.tool,
         target: &report.target,
-        draft_url: sections::DRAFT_URL,
+        draft_url: sections::revision(report).document_url().to_string(),
+        draft_label: report.tool.draft_label(),
+        draft_doc: format!(
+            "draft-ietf-oauth-attestation-based-client-auth-{}",
+            sections::revision(report).as_str()
+        ),
         total: report.results.len(),
         counts,
         passed: exit_status == 0,

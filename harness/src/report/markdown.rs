@@ -19,7 +19,7 @@ struct View<'a> {
     exit_status: i32,
     issuer: &'a str,
     embedded: bool,
-    draft: &'a str,
+    draft: String,
     version: &'a str,
     duration_ms: u64,
     total: usize,
@@ -136,7 +136,7 @@ fn view(report: &Report) -> View<'_> {
         exit_status,
         issuer: &report.target.issuer,
         embedded: report.target.embedded,
-        draft: &report.tool.draft,
+        draft: format!("judged by {}", report.tool.draft_label()),
         version: &report.tool.version,
         duration_ms: report.tool.duration_ms,
         total: report.results.len(),
@@ -162,8 +162,8 @@ fn view(report: &Report) -> View<'_> {
         sections: sections::result_counts(report)
             .into_iter()
             .map(|s| SectionRow {
-                label: sections::label(&s.section),
-                link: sections::link(&s.section),
+                label: sections::label(report, &s.section),
+                link: sections::link(report, &s.section),
                 pass: s.counts.pass,
                 fail: s.counts.fail,
                 warning: s.counts.warning,

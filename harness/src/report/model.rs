@@ -4,7 +4,6 @@ use crate::scenario::{Endpoint, Level, Mode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub const DRAFT: &str = "draft-10";
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
@@ -66,10 +65,24 @@ pub struct Report {
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
+    /// The revision the run judged by: `draft-07`, `draft-10`, `draft-11` or `draft-12`.
     pub draft: String,
+    /// True for `draft-12`: only an editor's copy of -12 exists, and reports say so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub editors_copy: bool,
     /// RFC 3339 UTC.
     pub started_at: String,
     pub duration_ms: u64,
+}
+
+impl ToolInfo {
+    /// The revision as shown to people: `draft-11`, `draft-12 (editor's copy, not published)`.
+    pub fn draft_label(&self) -> String {
+        match crate::revision::Revision::parse(&self.draft) {
+            Ok(r) => r.label(),
+            Err(_) => self.draft.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -133,7 +146,7 @@ pub struct CaseResult {
     pub verdict: Verdict,
     /// Why this verdict: what was expected and what happened.
     pub reason: String,
-    /// The draft revision the verdict is against (`draft-10`).
+    /// The draft revision the verdict is against (`draft-11`; the run's revision).
     pub draft: String,
     /// The mutations applied, as in the scenario file.
     pub mutations: Vec<serde_json::Value>,
@@ -227,7 +240,21 @@ pub struct DecodedJwt {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RequirementResult {
     pub id: String,
+    /// Section anchor (the -10 anchor names; `rfcNNNN-x.y` for other RFCs).
     pub section: String,
+    /// The section's number in the run's revision, e.g. `7.2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// The item of the section's numbered list, in the run's revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<u32>,
+    /// How reports cite it: `draft-11 §7.2 item 5`, `RFC 9449 §4.3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cite: Option<String>,
+    /// A link that lands on the section in the run's revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The level in the run's revision.
     pub level: Level,
     pub summary: String,
     /// Worst verdict over its results; `not_applicable` when none ran; excluded ones are

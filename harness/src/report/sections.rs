@@ -4,15 +4,12 @@
 //! per-section counts add up to the run's totals; requirements are grouped by their own
 //! section.
 use super::{CaseResult, Report, RequirementResult, Summary};
+use crate::catalog::rfc_anchor;
+use crate::revision::Revision;
 use std::collections::BTreeMap;
 
 /// Sections of results whose requirement is not in the report's catalog.
 pub const UNKNOWN: &str = "(unknown section)";
-
-/// The draft the catalog's section anchors belong to (datatracker keeps this URL stable;
-/// the per-revision HTML anchors are not, so the anchor is shown as text).
-pub const DRAFT_URL: &str =
-    "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-attestation-based-client-auth-10";
 
 /// Results counted per section, in catalog order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,51 +72,98 @@ pub fn requirements(report: &Report) -> Vec<(&str, Vec<&RequirementResult>)> {
         .collect()
 }
 
-/// Where a section anchor points: the draft (no stable per-section anchor), or an RFC's
-/// `#section-x.y` for `rfcNNNN-x.y` anchors (datatracker keeps those stable).
-pub fn link(section: &str) -> String {
-    if let Some(rest) = section.strip_prefix("rfc") {
-        if let Some((num, sec)) = rest.split_once('-') {
-            if !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()) {
-                return format!("https://datatracker.ietf.org/doc/html/rfc{num}#section-{sec}");
-            }
-        }
-    }
-    DRAFT_URL.to_string()
+/// The revision the report judged by (draft-11 when the report names none we know).
+pub fn revision(report: &Report) -> Revision {
+    Revision::parse(&report.tool.draft).unwrap_or_default()
 }
 
-/// How the section is named in reports: `draft-10 §anchor` or `RFC 9449 §4.3`.
-pub fn label(section: &str) -> String {
-    if let Some(rest) = section.strip_prefix("rfc") {
-        if let Some((num, sec)) = rest.split_once('-') {
-            if !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()) {
-                return format!("RFC {num} §{sec}");
-            }
-        }
+/// Where a section anchor points: the section in the report's revision when the catalog
+/// numbers it, the RFC's `#section-x.y` for `rfcNNNN-x.y` anchors, else the revision's text.
+pub fn link(report: &Report, section: &str) -> String {
+    if let Some((num, sec)) = rfc_anchor(section) {
+        return format!("https://datatracker.ietf.org/doc/html/rfc{num}#section-{sec}");
+    }
+    let rev = revision(report);
+    match number(report, section) {
+        Some(n) => rev.section_url(n),
+        None => rev.document_url().to_string(),
+    }
+}
+
+/// How the section is named in reports: `draft-11 §7.2 (anchor)`, `draft-11 §anchor` when
+/// unnumbered, or `RFC 9449 §4.3`.
+pub fn label(report: &Report, section: &str) -> String {
+    if let Some((num, sec)) = rfc_anchor(section) {
+        return format!("RFC {num} §{sec}");
     }
     if section == UNKNOWN {
         return section.to_string();
     }
-    format!("draft-10 §{section}")
+    let rev = revision(report).name();
+    match number(report, section) {
+        Some(n) => format!("{rev} §{n} ({section})"),
+        None => format!("{rev} §{section}"),
+    }
+}
+
+/// The number of section `anchor` in the report's revision, from its requirements.
+fn number<'a>(report: &'a Report, anchor: &str) -> Option<&'a str> {
+    report
+        .requirements
+        .iter()
+        .find(|r| r.section == anchor && r.number.is_some())
+        .and_then(|r| r.number.as_deref())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn report(draft: &str, reqs: Vec<RequirementResult>) -> Report {
+        serde_json::from_value(serde_json::json!({
+            "tool": {"name": "t", "version": "0", "draft": draft, "started_at": "", "duration_ms": 0},
+            "target": {"issuer": "i", "embedded": true, "methods": [], "token_endpoint": null,
+                       "par_endpoint": null, "challenge_endpoint": null, "metadata": {}},
+            "summary": Summary::default(),
+            "results": [],
+            "requirements": reqs,
+        }))
+        .unwrap()
+    }
+
+    fn req(section: &str, number: Option<&str>) -> RequirementResult {
+        serde_json::from_value(serde_json::json!({
+            "id": "X", "section": section, "number": number, "level": "MUST", "summary": "",
+            "verdict": "pass", "scenarios": [], "counts": {},
+        }))
+        .unwrap()
+    }
+
     #[test]
     fn rfc_sections_link_to_the_rfc() {
+        let r = report("draft-10", vec![]);
         assert_eq!(
-            link("rfc9449-4.3"),
+            link(&r, "rfc9449-4.3"),
             "https://datatracker.ietf.org/doc/html/rfc9449#section-4.3"
         );
-        assert_eq!(label("rfc9449-4.3"), "RFC 9449 §4.3");
-        assert_eq!(link("verification-dpop-combined"), DRAFT_URL);
+        assert_eq!(label(&r, "rfc9449-4.3"), "RFC 9449 §4.3");
+        assert_eq!(link(&r, "verification-dpop-combined"), Revision::D10.document_url());
         assert_eq!(
-            label("verification-dpop-combined"),
+            label(&r, "verification-dpop-combined"),
             "draft-10 §verification-dpop-combined"
         );
         // Not an RFC anchor although it starts with "rfc".
-        assert_eq!(link("rfcx-1"), DRAFT_URL);
+        assert_eq!(link(&r, "rfcx-1"), Revision::D10.document_url());
+    }
+
+    #[test]
+    fn numbered_sections_land_on_the_revision() {
+        let r = report("draft-07", vec![req("verification-client-attestation-pop-jwt", Some("9"))]);
+        assert_eq!(
+            label(&r, "verification-client-attestation-pop-jwt"),
+            "draft-07 §9 (verification-client-attestation-pop-jwt)"
+        );
+        assert!(link(&r, "verification-client-attestation-pop-jwt")
+            .ends_with("auth-07#section-9"));
     }
 }

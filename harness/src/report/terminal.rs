@@ -107,7 +107,7 @@ pub fn render(report: &Report, style: &Style, verbose: bool) -> String {
     let _ = writeln!(
         out,
         "\n{} against {}{} in {} ms: {} pass, {} fail, {} warning, {} info, {} not_applicable, {} error",
-        report.tool.draft,
+        report.tool.draft_label(),
         report.target.issuer,
         if report.target.embedded { " (embedded reference AS)" } else { "" },
         report.tool.duration_ms,
@@ -128,7 +128,7 @@ fn section_table(out: &mut String, report: &Report, style: &Style) {
     if rows.is_empty() {
         return;
     }
-    let labels: Vec<String> = rows.iter().map(|r| sections::label(&r.section)).collect();
+    let labels: Vec<String> = rows.iter().map(|r| sections::label(report, &r.section)).collect();
     let width = labels
         .iter()
         .map(|l| l.chars().count())

@@ -1,4 +1,6 @@
 //! Which (scenario, mode, endpoint) cases a run has, and whether each applies to the target.
+use crate::catalog::Catalog;
+use crate::revision::Revision;
 use crate::scenario::{BuiltinCheck, Endpoint, Expectation, Loaded, Mode, Precondition, Scenario};
 use crate::target::Target;
 
@@ -80,10 +82,37 @@ fn glob(p: &str, s: &str) -> bool {
     }
 }
 
+/// Why a case is not part of the revision the run judges by, or None when it is: the
+/// scenario names other revisions, none of its requirements is a rule of this revision, or
+/// the mode does not exist in it (draft-07 has no combined mode).
+pub fn outside_revision(case: &Case, catalog: &Catalog, rev: Revision) -> Option<String> {
+    let s = case.scenario;
+    if case.mode == Mode::DpopCombined && !rev.has_combined_mode() {
+        return Some(format!(
+            "{rev} has no DPoP combined mode (attest_jwt_client_auth_dpop appears in draft-09)"
+        ));
+    }
+    if !s.revisions.is_empty() && !s.revisions.contains(&rev) {
+        let list: Vec<&str> = s.revisions.iter().map(|r| r.name()).collect();
+        return Some(format!(
+            "the scenario checks a rule of {} only; this run judges by {}",
+            list.join(", "),
+            rev.label()
+        ));
+    }
+    let reqs: Vec<&crate::catalog::Requirement> =
+        s.requirements.iter().filter_map(|id| catalog.get(id)).collect();
+    if !reqs.is_empty() && !reqs.iter().any(|r| r.in_revision(rev)) {
+        let why: Vec<String> = reqs.iter().filter_map(|r| r.absent_reason(rev)).collect();
+        return Some(why.join("; "));
+    }
+    None
+}
+
 /// Why a case does not apply to this target, or None when it does.
 pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
     let s = case.scenario;
-    if let Expectation::Check(check) = &s.expect {
+    if let Expectation::Check(check) = s.expect_in(target.spec.revision) {
         return check_not_applicable(*check, case.endpoint, target);
     }
     if case.endpoint == Endpoint::Par && target.par_endpoint.is_none() {

@@ -8,7 +8,7 @@ use crate::catalog::Catalog;
 use crate::checks;
 use crate::exchange::Http;
 use crate::report::{
-    CaseResult, Report, RequirementResult, Summary, TargetInfo, ToolInfo, Verdict, DRAFT,
+    CaseResult, Report, RequirementResult, Summary, TargetInfo, ToolInfo, Verdict,
 };
 use crate::scenario::{Endpoint, Expectation, Loaded, Mode, Role};
 use crate::target::Target;
@@ -61,9 +61,11 @@ pub async fn run(
     let selected: Vec<Case> = all.into_iter().filter(|c| opts.select.accepts(c)).collect();
 
     // Positive controls first: every (mode, endpoint) a selected case leans on.
+    let rev = target.spec.revision;
     let mut needed: Vec<(Mode, Endpoint)> = selected
         .iter()
-        .filter(|c| !matches!(c.scenario.expect, Expectation::Check(_)))
+        .filter(|c| !matches!(c.scenario.expect_in(rev), Expectation::Check(_)))
+        .filter(|c| cases::outside_revision(c, catalog, rev).is_none())
         .filter(|c| cases::not_applicable(c, target).is_none())
         .map(cases::control_key)
         .collect();
@@ -107,12 +109,13 @@ pub async fn run(
     for r in &results {
         summary.add(r.verdict);
     }
-    let requirements = requirement_results(catalog, scenarios, &results);
+    let requirements = requirement_results(catalog, scenarios, &results, rev);
     Report {
         tool: ToolInfo {
             name: "abca-conformance".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            draft: DRAFT.into(),
+            draft: target.spec.revision.name().into(),
+            editors_copy: target.spec.revision.is_editors_copy(),
             started_at,
             duration_ms: started.elapsed().as_millis() as u64,
         },
@@ -141,8 +144,15 @@ async fn run_case(
 ) -> CaseResult {
     let start = Instant::now();
     let s = case.scenario;
-    let level = s.level.unwrap_or_else(|| catalog.level_of(&s.requirements));
-    let (judgement, exchanges) = if let Some(why) = cases::not_applicable(case, target) {
+    let rev = target.spec.revision;
+    let expect = s.expect_in(rev);
+    let level = s
+        .level_in(rev)
+        .unwrap_or_else(|| catalog.level_in(&s.requirements, rev));
+    let outside = cases::outside_revision(case, catalog, rev);
+    let (judgement, exchanges) = if let Some(why) =
+        outside.or_else(|| cases::not_applicable(case, target))
+    {
         (
             Judgement {
                 verdict: Verdict::NotApplicable,
@@ -164,7 +174,7 @@ async fn run_case(
             },
             Vec::new(),
         )
-    } else if let Expectation::Check(check) = &s.expect {
+    } else if let Expectation::Check(check) = expect {
         checks::run(*check, target, http, verdict::broken(level)).await
     } else {
         let key = cases::control_key(case);
@@ -177,7 +187,7 @@ async fn run_case(
                 .unwrap_or_else(|| Control::NotAccepted("no control ran".into()))
         };
         let e = steps::execute(target, http, case.mode, case.endpoint, &s.mutations).await;
-        let mut judgement = verdict::judge(&s.expect, level, &e.outcome, &control);
+        let mut judgement = verdict::judge(expect, level, &e.outcome, &control);
         let mut exchanges = e.exchanges;
         // Show the failed control next to an inconclusive negative: it is the reason.
         if let Control::NotAccepted(_) = control {
@@ -208,17 +218,30 @@ async fn run_case(
         title: s.title.clone(),
         mode: case.mode,
         endpoint: case.endpoint,
-        requirements: s.requirements.clone(),
+        // The requirements of this revision (a scenario may also name rules of others).
+        requirements: {
+            let of_rev: Vec<String> = s
+                .requirements
+                .iter()
+                .filter(|id| catalog.get(id).is_none_or(|r| r.in_revision(rev)))
+                .cloned()
+                .collect();
+            if of_rev.is_empty() {
+                s.requirements.clone()
+            } else {
+                of_rev
+            }
+        },
         level,
         verdict: judgement.verdict,
         reason: judgement.reason,
-        draft: DRAFT.into(),
+        draft: target.spec.revision.name().into(),
         mutations: s
             .mutations
             .iter()
             .filter_map(|m| serde_json::to_value(m).ok())
             .collect(),
-        expect: serde_json::to_value(&s.expect).unwrap_or_default(),
+        expect: serde_json::to_value(expect).unwrap_or_default(),
         exchanges,
         duration_ms: start.elapsed().as_millis() as u64,
         baseline: None,
@@ -237,15 +260,19 @@ fn severity(v: Verdict) -> u8 {
     }
 }
 
+/// Per requirement of `rev`, as `rev` states it (section number, level, wording), with the
+/// worst verdict of the results that check it.
 fn requirement_results(
     catalog: &Catalog,
     scenarios: &[Loaded],
     results: &[CaseResult],
+    rev: crate::revision::Revision,
 ) -> Vec<RequirementResult> {
     catalog
         .coverage(scenarios)
         .into_iter()
-        .map(|(r, ids)| {
+        .filter_map(|(r, ids)| catalog.stated(&r.id, rev).map(|st| (r, st, ids)))
+        .map(|(r, st, ids)| {
             let mut counts = BTreeMap::new();
             let mut worst = Verdict::NotApplicable;
             for res in results.iter().filter(|x| x.requirements.contains(&r.id)) {
@@ -256,9 +283,13 @@ fn requirement_results(
             }
             RequirementResult {
                 id: r.id.clone(),
-                section: r.section.clone(),
-                level: r.level,
-                summary: r.summary.clone(),
+                section: st.section.to_string(),
+                number: st.number.map(String::from),
+                item: st.item,
+                cite: Some(st.cite()),
+                url: Some(st.url()),
+                level: st.level,
+                summary: st.summary.to_string(),
                 verdict: worst,
                 scenarios: ids.into_iter().map(String::from).collect(),
                 excluded: r.excluded.clone(),

@@ -277,6 +277,40 @@ pub fn validate(
                 "at most one of replay, replay_jti, challenge: reused, challenge: from_response per scenario".into(),
             ));
         }
+        // Revisions: every revision named must be one where the scenario applies, and a
+        // scenario must apply somewhere (else it could never run).
+        let applies = |rev: crate::revision::Revision| {
+            (s.revisions.is_empty() || s.revisions.contains(&rev))
+                && s.requirements
+                    .iter()
+                    .any(|r| catalog.get(r).is_some_and(|q| q.in_revision(rev)))
+        };
+        for rev in s.by_revision.keys() {
+            if !applies(*rev) {
+                errors.push(l.error_at(
+                    "by_revision",
+                    rev.as_str(),
+                    format!("by_revision names {rev}, where the scenario does not apply"),
+                ));
+            }
+        }
+        for (rev, d) in &s.by_revision {
+            if let Some(e) = &d.expect {
+                if matches!(e, Expectation::Check(_)) != is_check {
+                    errors.push(err(format!(
+                        "by_revision {rev}: a `check:` expectation cannot become a request expectation or back"
+                    )));
+                }
+                if s.role == Role::Control && !matches!(e, Expectation::Accept(_)) {
+                    errors.push(err(format!("by_revision {rev}: a control expects `accept`")));
+                }
+            }
+        }
+        if !crate::revision::Revision::ALL.into_iter().any(applies) {
+            errors.push(err(
+                "the scenario applies to no revision (its `revisions:` and its requirements' share none)".into(),
+            ));
+        }
     }
     if errors.is_empty() {
         Ok(())

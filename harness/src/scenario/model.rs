@@ -11,7 +11,9 @@
 //! server issued for this request), `${now}` (integer seconds; a value that is exactly
 //! `"${now}"` becomes a JSON number). A `set:` value that is exactly one of `"${instance_jwk}"`,
 //! `"${instance_jwk_private}"`, `"${other_jwk}"`, `"${attester_jwk}"` becomes that JWK object.
+use crate::revision::Revision;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One file = one scenario.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -44,6 +46,51 @@ pub struct Scenario {
     /// Why the expectation is what it is, citing the draft (shown in reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rationale: Option<String>,
+    /// The draft revisions the scenario applies to; empty: every revision in which one of its
+    /// requirements exists. A run of another revision shows the case as `not_applicable`
+    /// with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<Revision>,
+    /// What a revision expects differently (expectation, level, rationale), e.g. combined
+    /// mode without a nonce: -10 accepts either retry signal, -11 names `use_dpop_nonce`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_revision: BTreeMap<Revision, ScenarioDelta>,
+}
+
+/// A scenario's expectation as one revision states it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioDelta {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expectation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rationale: Option<String>,
+}
+
+impl Scenario {
+    /// The expectation in `rev`.
+    pub fn expect_in(&self, rev: Revision) -> &Expectation {
+        self.by_revision
+            .get(&rev)
+            .and_then(|d| d.expect.as_ref())
+            .unwrap_or(&self.expect)
+    }
+    /// The level override in `rev`, if any.
+    pub fn level_in(&self, rev: Revision) -> Option<Level> {
+        self.by_revision
+            .get(&rev)
+            .and_then(|d| d.level)
+            .or(self.level)
+    }
+    /// The rationale in `rev`.
+    pub fn rationale_in(&self, rev: Revision) -> Option<&str> {
+        self.by_revision
+            .get(&rev)
+            .and_then(|d| d.rationale.as_deref())
+            .or(self.rationale.as_deref())
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash)]
@@ -117,7 +164,7 @@ pub enum Precondition {
 }
 
 /// Which of the three JWTs a mutation touches.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     /// The Client Attestation JWT (`OAuth-Client-Attestation`).
