@@ -151,11 +151,17 @@ impl Catalog {
                 if !r.in_revision(*rev) {
                     return Err(InputError::new(
                         path,
-                        format!("{}: by_revision names {rev}, which is not in its revisions", r.id),
+                        format!(
+                            "{}: by_revision names {rev}, which is not in its revisions",
+                            r.id
+                        ),
                     ));
                 }
                 if let Some(s) = &d.section {
-                    if rfc_anchor(s).is_none() && !c.sections.is_empty() && !c.sections.contains_key(s) {
+                    if rfc_anchor(s).is_none()
+                        && !c.sections.is_empty()
+                        && !c.sections.contains_key(s)
+                    {
                         return Err(InputError::new(
                             path,
                             format!("{}: unknown section anchor `{s}` for {rev}", r.id),
@@ -169,7 +175,10 @@ impl Catalog {
             {
                 return Err(InputError::new(
                     path,
-                    format!("{}: unknown section anchor `{}` (add it under `sections:`)", r.id, r.section),
+                    format!(
+                        "{}: unknown section anchor `{}` (add it under `sections:`)",
+                        r.id, r.section
+                    ),
                 ));
             }
         }
@@ -206,9 +215,7 @@ impl Catalog {
 
     fn state<'a>(&'a self, r: &'a Requirement, rev: Revision) -> Stated<'a> {
         let d = r.by_revision.get(&rev);
-        let section = d
-            .and_then(|d| d.section.as_deref())
-            .unwrap_or(&r.section);
+        let section = d.and_then(|d| d.section.as_deref()).unwrap_or(&r.section);
         Stated {
             id: &r.id,
             revision: rev,

@@ -220,7 +220,10 @@ mod tests {
             ("draft-07", Revision::D07),
             ("-10", Revision::D10),
             ("11", Revision::D11),
-            ("draft-ietf-oauth-attestation-based-client-auth-12", Revision::D12),
+            (
+                "draft-ietf-oauth-attestation-based-client-auth-12",
+                Revision::D12,
+            ),
         ] {
             assert_eq!(Revision::parse(s), Ok(r), "{s}");
         }

@@ -83,7 +83,11 @@ pub fn list(a: ListArgs) -> anyhow::Result<i32> {
         n += 1;
         println!("{:<48} {:<40} {}", s.id, s.requirements.join(","), s.title);
     }
-    println!("\n{n} scenarios apply to {} ({} in the corpus)", rev.label(), scenarios.len());
+    println!(
+        "\n{n} scenarios apply to {} ({} in the corpus)",
+        rev.label(),
+        scenarios.len()
+    );
     Ok(0)
 }
 
@@ -105,11 +109,7 @@ pub fn changes(catalog: &Catalog, range: RevisionRange) -> String {
     let (from, to) = (range.from, range.to);
     let mut out = format!("changes from {} to {}\n", from.label(), to.label());
     let all = catalog.changes(from, to);
-    for (title, want) in [
-        ("added", 0u8),
-        ("removed", 1),
-        ("changed", 2),
-    ] {
+    for (title, want) in [("added", 0u8), ("removed", 1), ("changed", 2)] {
         let group: Vec<_> = all
             .iter()
             .filter(|c| match c.kind {

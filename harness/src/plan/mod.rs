@@ -25,9 +25,12 @@ pub fn valid_request(
         .to_string();
     let keys = &target.keys;
     let client_id = target.client_id(mode).to_string();
-    let attestation = keys
-        .issued
-        .get(keys, &client_id, target.spec.extra_claims(TokenKind::Attestation), fresh.now);
+    let attestation = keys.issued.get(
+        keys,
+        &client_id,
+        target.spec.extra_claims(TokenKind::Attestation),
+        fresh.now,
+    );
     let mut fields = vec![Field {
         name: request::ATTESTATION.into(),
         value: FieldValue::Token(attestation),

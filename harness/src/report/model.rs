@@ -4,7 +4,6 @@ use crate::scenario::{Endpoint, Level, Mode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {

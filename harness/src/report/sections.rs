@@ -147,7 +147,10 @@ mod tests {
             "https://datatracker.ietf.org/doc/html/rfc9449#section-4.3"
         );
         assert_eq!(label(&r, "rfc9449-4.3"), "RFC 9449 §4.3");
-        assert_eq!(link(&r, "verification-dpop-combined"), Revision::D10.document_url());
+        assert_eq!(
+            link(&r, "verification-dpop-combined"),
+            Revision::D10.document_url()
+        );
         assert_eq!(
             label(&r, "verification-dpop-combined"),
             "draft-10 §verification-dpop-combined"
@@ -158,12 +161,14 @@ mod tests {
 
     #[test]
     fn numbered_sections_land_on_the_revision() {
-        let r = report("draft-07", vec![req("verification-client-attestation-pop-jwt", Some("9"))]);
+        let r = report(
+            "draft-07",
+            vec![req("verification-client-attestation-pop-jwt", Some("9"))],
+        );
         assert_eq!(
             label(&r, "verification-client-attestation-pop-jwt"),
             "draft-07 §9 (verification-client-attestation-pop-jwt)"
         );
-        assert!(link(&r, "verification-client-attestation-pop-jwt")
-            .ends_with("auth-07#section-9"));
+        assert!(link(&r, "verification-client-attestation-pop-jwt").ends_with("auth-07#section-9"));
     }
 }

@@ -128,7 +128,10 @@ fn section_table(out: &mut String, report: &Report, style: &Style) {
     if rows.is_empty() {
         return;
     }
-    let labels: Vec<String> = rows.iter().map(|r| sections::label(report, &r.section)).collect();
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| sections::label(report, &r.section))
+        .collect();
     let width = labels
         .iter()
         .map(|l| l.chars().count())

@@ -100,8 +100,11 @@ pub fn outside_revision(case: &Case, catalog: &Catalog, rev: Revision) -> Option
             rev.label()
         ));
     }
-    let reqs: Vec<&crate::catalog::Requirement> =
-        s.requirements.iter().filter_map(|id| catalog.get(id)).collect();
+    let reqs: Vec<&crate::catalog::Requirement> = s
+        .requirements
+        .iter()
+        .filter_map(|id| catalog.get(id))
+        .collect();
     if !reqs.is_empty() && !reqs.iter().any(|r| r.in_revision(rev)) {
         let why: Vec<String> = reqs.iter().filter_map(|r| r.absent_reason(rev)).collect();
         return Some(why.join("; "));

@@ -150,68 +150,67 @@ async fn run_case(
         .level_in(rev)
         .unwrap_or_else(|| catalog.level_in(&s.requirements, rev));
     let outside = cases::outside_revision(case, catalog, rev);
-    let (judgement, exchanges) = if let Some(why) =
-        outside.or_else(|| cases::not_applicable(case, target))
-    {
-        (
-            Judgement {
-                verdict: Verdict::NotApplicable,
-                reason: why,
-            },
-            Vec::new(),
-        )
-    } else if let Some(why) = http
-        .stopped()
-        .filter(|_| case.endpoint != Endpoint::Metadata)
-    {
-        // Circuit breaker tripped or deadline passed (runner/limits.rs): nothing more is
-        // sent. Metadata checks send nothing (they read the discovered document) and are
-        // still judged.
-        (
-            Judgement {
-                verdict: Verdict::Error,
-                reason: why,
-            },
-            Vec::new(),
-        )
-    } else if let Expectation::Check(check) = expect {
-        checks::run(*check, target, http, verdict::broken(level)).await
-    } else {
-        let key = cases::control_key(case);
-        let control = if s.role == Role::Control {
-            Control::NotNeeded
+    let (judgement, exchanges) =
+        if let Some(why) = outside.or_else(|| cases::not_applicable(case, target)) {
+            (
+                Judgement {
+                    verdict: Verdict::NotApplicable,
+                    reason: why,
+                },
+                Vec::new(),
+            )
+        } else if let Some(why) = http
+            .stopped()
+            .filter(|_| case.endpoint != Endpoint::Metadata)
+        {
+            // Circuit breaker tripped or deadline passed (runner/limits.rs): nothing more is
+            // sent. Metadata checks send nothing (they read the discovered document) and are
+            // still judged.
+            (
+                Judgement {
+                    verdict: Verdict::Error,
+                    reason: why,
+                },
+                Vec::new(),
+            )
+        } else if let Expectation::Check(check) = expect {
+            checks::run(*check, target, http, verdict::broken(level)).await
         } else {
-            controls
-                .get(&key)
-                .map(|(c, _)| c.clone())
-                .unwrap_or_else(|| Control::NotAccepted("no control ran".into()))
-        };
-        let e = steps::execute(target, http, case.mode, case.endpoint, &s.mutations).await;
-        let mut judgement = verdict::judge(expect, level, &e.outcome, &control);
-        let mut exchanges = e.exchanges;
-        // Show the failed control next to an inconclusive negative: it is the reason.
-        if let Control::NotAccepted(_) = control {
-            if judgement.verdict == Verdict::Error {
-                if let Some((_, c)) = controls.get(&key) {
-                    let mut cx = c.exchanges.clone();
-                    for x in &mut cx {
-                        x.purpose = format!("positive control: {}", x.purpose);
+            let key = cases::control_key(case);
+            let control = if s.role == Role::Control {
+                Control::NotNeeded
+            } else {
+                controls
+                    .get(&key)
+                    .map(|(c, _)| c.clone())
+                    .unwrap_or_else(|| Control::NotAccepted("no control ran".into()))
+            };
+            let e = steps::execute(target, http, case.mode, case.endpoint, &s.mutations).await;
+            let mut judgement = verdict::judge(expect, level, &e.outcome, &control);
+            let mut exchanges = e.exchanges;
+            // Show the failed control next to an inconclusive negative: it is the reason.
+            if let Control::NotAccepted(_) = control {
+                if judgement.verdict == Verdict::Error {
+                    if let Some((_, c)) = controls.get(&key) {
+                        let mut cx = c.exchanges.clone();
+                        for x in &mut cx {
+                            x.purpose = format!("positive control: {}", x.purpose);
+                        }
+                        cx.append(&mut exchanges);
+                        exchanges = cx;
                     }
-                    cx.append(&mut exchanges);
-                    exchanges = cx;
+                }
+                if judgement.verdict == Verdict::Pass {
+                    // Unreachable by construction (judge() returns error), kept as a guard: a
+                    // pass without an accepted control would be a lie.
+                    judgement = Judgement {
+                        verdict: Verdict::Error,
+                        reason: "control not accepted".into(),
+                    };
                 }
             }
-            if judgement.verdict == Verdict::Pass {
-                // Unreachable by construction (judge() returns error), kept as a guard: a
-                // pass without an accepted control would be a lie.
-                judgement = Judgement {
-                    verdict: Verdict::Error,
-                    reason: "control not accepted".into(),
-                };
-            }
-        }
-        (judgement, exchanges)
-    };
+            (judgement, exchanges)
+        };
     CaseResult {
         id: case.id(),
         scenario: s.id.clone(),

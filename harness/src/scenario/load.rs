@@ -302,7 +302,9 @@ pub fn validate(
                     )));
                 }
                 if s.role == Role::Control && !matches!(e, Expectation::Accept(_)) {
-                    errors.push(err(format!("by_revision {rev}: a control expects `accept`")));
+                    errors.push(err(format!(
+                        "by_revision {rev}: a control expects `accept`"
+                    )));
                 }
             }
         }
