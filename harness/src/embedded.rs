@@ -28,9 +28,8 @@ impl Default for EmbeddedOptions {
     fn default() -> Self {
         let mut server = ServerConfig::default();
         server.windows.attestation_max_age = Some(ATTESTATION_MAX_AGE);
-        // The suite judges by draft-10 until it learns revisions (issue 14): the embedded
-        // server must then conform to draft-10, not to the reference AS's default (-11).
-        server.draft = reference_as::Draft::D10;
+        // The embedded server speaks the revision the suite judges by.
+        server.draft = as_draft(crate::target::config::DEFAULT_REVISION);
         EmbeddedOptions {
             server,
             policy: Policy {
@@ -52,12 +51,23 @@ impl EmbeddedOptions {
     /// Judge (and, once the reference AS speaks it, run) the embedded server as `r`.
     pub fn with_revision(mut self, r: Revision) -> Self {
         self.revision = r;
+        self.server.draft = as_draft(r);
         self
     }
     pub fn with_dpop_nonce(mut self, n: DpopNoncePolicy) -> Self {
         self.server.dpop_nonce = n;
         self.policy.dpop_nonce_required = n == DpopNoncePolicy::Required;
         self
+    }
+}
+
+/// The reference AS's name for a revision.
+pub fn as_draft(r: Revision) -> reference_as::Draft {
+    match r {
+        Revision::D07 => reference_as::Draft::D07,
+        Revision::D10 => reference_as::Draft::D10,
+        Revision::D11 => reference_as::Draft::D11,
+        Revision::D12 => reference_as::Draft::D12,
     }
 }
 
