@@ -1,49 +1,80 @@
-//! Server-issued values: attestation challenges (draft-10 §Challenges) and DPoP nonces
-//! (RFC 9449 §8) come from ONE store. The value put in `OAuth-Client-Attestation-Challenge`
-//! and in `DPoP-Nonce` of a response is the same, so a combined-mode client satisfies both
-//! demands with the single `nonce` claim of its DPoP proof (draft-10 §Verification DPoP
-//! Combined Mode item 5). Values live `challenge_ttl` seconds and are single-use: they are
-//! consumed when a request that used them authenticates successfully.
+//! Server-issued values: attestation challenges (§6 of -10/-11, §8 of -07) and DPoP nonces
+//! (RFC 9449 §8), kept in one store with the purpose each was issued for.
+//!
+//! - Up to -10 one value serves both purposes ([`Purpose::Both`]): the value put in
+//!   `OAuth-Client-Attestation-Challenge` and in `DPoP-Nonce` of a response is the same, so a
+//!   combined-mode client satisfies both demands with the single `nonce` claim of its DPoP
+//!   proof (draft-10 §7.3 item 5).
+//! - From -11 the two are separate: "the Challenge mechanisms defined by this specification
+//!   ... are not used for the DPoP proof" (-11/-12 §5.2); a challenge is only good in a PoP
+//!   `challenge` claim and a DPoP nonce only in a DPoP `nonce` claim.
+//!
+//! Values live `challenge_ttl` seconds and are single-use: they are consumed when a request
+//! that used them authenticates successfully.
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Bound on live values (every /token and /par response issues one).
+/// Bound on live values (every /token and /par response issues one or two).
 const MAX_LIVE: usize = 10_000;
+
+/// What a server-issued value may be used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// A PoP `challenge` claim (or, up to -10, the combined-mode DPoP `nonce`).
+    Challenge,
+    /// A DPoP `nonce` claim (RFC 9449 §8).
+    DpopNonce,
+    /// Either (one value for both headers, up to -10).
+    Both,
+}
+
+impl Purpose {
+    fn serves(self, wanted: Purpose) -> bool {
+        self == Purpose::Both || wanted == Purpose::Both || self == wanted
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct ChallengeStore {
-    live: Mutex<HashMap<String, u64>>,
+    live: Mutex<HashMap<String, (u64, Purpose)>>,
 }
 
 impl ChallengeStore {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Purpose)>> {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A fresh random value (256 bits, base64url), live until `now + ttl`.
-    pub fn issue(&self, now: u64, ttl: u64) -> String {
+    /// A fresh random value (256 bits, base64url) for `purpose`, live until `now + ttl`.
+    pub fn issue(&self, purpose: Purpose, now: u64, ttl: u64) -> String {
         let value = crate::jose::b64url_encode(&rand::random::<[u8; 32]>());
         let mut live = self.lock();
-        live.retain(|_, exp| *exp > now);
+        live.retain(|_, (exp, _)| *exp > now);
         if live.len() >= MAX_LIVE {
-            if let Some(k) = live.iter().min_by_key(|(_, e)| **e).map(|(k, _)| k.clone()) {
+            if let Some(k) = live
+                .iter()
+                .min_by_key(|(_, (e, _))| *e)
+                .map(|(k, _)| k.clone())
+            {
                 live.remove(&k);
             }
         }
-        live.insert(value.clone(), now.saturating_add(ttl));
+        live.insert(value.clone(), (now.saturating_add(ttl), purpose));
         value
     }
 
-    /// True when `value` was issued by this server, is unexpired and unused.
-    pub fn is_live(&self, value: &str, now: u64) -> bool {
-        self.lock().get(value).is_some_and(|&exp| exp > now)
+    /// True when `value` was issued by this server for `purpose` (or for both), is unexpired
+    /// and unused. `Purpose::Both` asks for a value of any purpose.
+    pub fn is_live(&self, value: &str, purpose: Purpose, now: u64) -> bool {
+        self.lock()
+            .get(value)
+            .is_some_and(|&(exp, p)| exp > now && p.serves(purpose))
     }
 
     /// Uses up `value`; false when it was not live (expired, unknown, or used concurrently).
     pub fn consume(&self, value: &str, now: u64) -> bool {
         let mut live = self.lock();
         match live.remove(value) {
-            Some(exp) => exp > now,
+            Some((exp, _)) => exp > now,
             None => false,
         }
     }
@@ -56,12 +87,25 @@ mod tests {
     #[test]
     fn single_use_and_expiry() {
         let s = ChallengeStore::default();
-        let v = s.issue(100, 10);
-        assert!(s.is_live(&v, 105));
-        assert!(!s.is_live(&v, 110));
-        let w = s.issue(100, 10);
+        let v = s.issue(Purpose::Both, 100, 10);
+        assert!(s.is_live(&v, Purpose::Challenge, 105));
+        assert!(s.is_live(&v, Purpose::DpopNonce, 105));
+        assert!(!s.is_live(&v, Purpose::Both, 110));
+        let w = s.issue(Purpose::Both, 100, 10);
         assert!(s.consume(&w, 101));
         assert!(!s.consume(&w, 101));
-        assert!(!s.is_live("nope", 100));
+        assert!(!s.is_live("nope", Purpose::Both, 100));
+    }
+
+    #[test]
+    fn purposes_are_kept_apart() {
+        let s = ChallengeStore::default();
+        let c = s.issue(Purpose::Challenge, 100, 10);
+        let n = s.issue(Purpose::DpopNonce, 100, 10);
+        assert!(s.is_live(&c, Purpose::Challenge, 101));
+        assert!(!s.is_live(&c, Purpose::DpopNonce, 101));
+        assert!(s.is_live(&n, Purpose::DpopNonce, 101));
+        assert!(!s.is_live(&n, Purpose::Challenge, 101));
+        assert!(s.is_live(&n, Purpose::Both, 101));
     }
 }

@@ -1,12 +1,14 @@
-//! Client authentication: which mode a request uses (draft-10 §Verification and Processing),
-//! the checks of that mode, and the final commit of replay / challenge state.
-use crate::config::{AuthMethod, ChallengePolicy};
+//! Client authentication: which mode a request uses (§7 of -10/-11/-12; -07 has only the
+//! PoP JWT, §6.2), the checks of that mode, and the final commit of replay / challenge state.
+use crate::challenge::Purpose;
+use crate::config::{AuthMethod, ChallengePolicy, DpopNoncePolicy};
+use crate::draft::Draft;
 use crate::errors::OAuthError;
 use crate::fault::Fault;
-use crate::fields::{present, single_value, FieldRules};
-use crate::state::AppState;
+use crate::fields::{present, single_value, FieldRules, Syntax};
+use crate::state::{AppState, NonceNeed};
 use crate::verify_attestation::{verify_attestation, Attestation};
-use crate::verify_dpop::{verify_dpop, DpopProof};
+use crate::verify_dpop::{verify_dpop, DpopProof, NonceRule};
 use crate::verify_pop::verify_pop;
 use axum::http::HeaderMap;
 use serde_json::Value;
@@ -49,10 +51,12 @@ pub fn authenticate(
     now: u64,
 ) -> Result<AuthOutcome, OAuthError> {
     let att_rules = FieldRules {
+        syntax: attestation_field_syntax(st),
         allow_multiple: st.fault(Fault::AttestationMultipleFieldsAccepted),
         skip_token68: st.fault(Fault::AttestationToken68NotChecked),
+        allow_sf_parameters: false,
     };
-    // §Verification Client Attestation JWT item 1: precisely one attestation field.
+    // §7.1 item 1 (-07 §6.2 item 1): precisely one attestation field.
     let att_token = single_value(req.headers, ATTESTATION, att_rules)
         .map_err(|e| OAuthError::invalid_client(format!("client attestation: {e}")))?
         .ok_or_else(|| {
@@ -61,16 +65,23 @@ pub fn authenticate(
             )
         })?;
 
-    // Dispatch (§Verification and Processing): a PoP field selects normal mode; otherwise a
-    // DPoP field selects combined mode.
+    // Dispatch. -10 §7: a PoP field selects normal mode; otherwise a DPoP field selects
+    // combined mode. -11/-12 §7: the attestation field and a DPoP proof without a PoP field
+    // select combined mode (the attestation is required above in every revision). -07 has no
+    // combined mode: the PoP field is required (-07 §6.2 item 2, §9 item 1).
     let has_pop = present(req.headers, POP);
     let has_dpop = present(req.headers, DPOP);
-    let mode = if has_pop && !(has_dpop && st.fault(Fault::StrayPopIgnored)) {
+    let combined_exists = st.draft().has_combined_mode();
+    let mode = if has_pop && !(has_dpop && combined_exists && st.fault(Fault::StrayPopIgnored)) {
         Mode::Normal
-    } else if has_dpop {
+    } else if has_dpop && combined_exists {
         Mode::Combined
     } else if st.fault(Fault::AttestationAloneAccepted) {
         Mode::AttestationAlone
+    } else if has_dpop {
+        return Err(OAuthError::invalid_client(
+            "no OAuth-Client-Attestation-PoP header: draft-07 has no DPoP combined mode, a DPoP proof does not replace the Client Attestation PoP (draft-07 section 6.2 item 2)",
+        ));
     } else {
         return Err(OAuthError::invalid_client(
             "neither OAuth-Client-Attestation-PoP nor DPoP: a proof of possession is required",
@@ -83,6 +94,9 @@ pub fn authenticate(
         Mode::AttestationAlone => None,
     };
     let enforce = !st.fault(Fault::MethodNotEnforced);
+    // -11/-12 §7: an AS that does not support attest_jwt_client_auth_dpop "MUST reject" the
+    // attestation + DPoP request without a PoP (no error code is named; invalid_client, RFC
+    // 6749 §5.2). The same holds for a disabled normal mode, in every revision.
     if let (Some(m), true) = (method, enforce) {
         if !st.method_enabled(m) {
             return Err(OAuthError::invalid_client(format!(
@@ -114,20 +128,22 @@ pub fn authenticate(
     let mut dpop_validated = false;
     match mode {
         Mode::Normal => {
+            // §7.2 item 1 (-07 §6.2 item 2): precisely one PoP field.
             let rules = FieldRules {
+                syntax: attestation_field_syntax(st),
                 allow_multiple: st.fault(Fault::PopMultipleFieldsAccepted),
-                skip_token68: false,
+                ..FieldRules::default()
             };
             let pop_token = single_value(req.headers, POP, rules)
                 .map_err(|e| OAuthError::invalid_client(format!("client attestation PoP: {e}")))?
                 .ok_or_else(|| OAuthError::invalid_client("client attestation PoP: missing"))?;
-            let pop = verify_pop(st, &pop_token, &att, now)?;
+            let pop = verify_pop(st, &pop_token, &att, req.form_client_id, now)?;
             commit.pop_jti = pop.jti;
             commit.values.extend(pop.challenge);
             if has_dpop {
                 // Validated on its own per RFC 9449; its key need not be the cnf key
                 // (draft-10 §Using DPoP as the Proof of Possession, third paragraph).
-                let proof = read_and_verify_dpop(st, req, now)?;
+                let proof = read_and_verify_dpop(st, req, independent_nonce_rule(st), now)?;
                 if st.fault(Fault::IndependentDpopBoundToCnf)
                     && !key_matches_thumbprint(&att, &proof)
                 {
@@ -140,10 +156,24 @@ pub fn authenticate(
             }
         }
         Mode::Combined => {
-            let proof = read_and_verify_dpop(st, req, now)?;
+            // -11/-12 §5.2 and §7.3 item 3: freshness comes only from DPoP nonces, and a
+            // missing or wrong one is use_dpop_nonce with a fresh DPoP-Nonce (§7.4). -10 §7.3
+            // item 5: the attestation challenge travels in the DPoP nonce claim.
+            let nonce_freshness = st.draft().dpop_nonce_freshness();
+            let rule = if nonce_freshness {
+                NonceRule {
+                    need: st.combined_nonce_need(),
+                    purpose: st.nonce_purpose(),
+                }
+            } else {
+                independent_nonce_rule(st)
+            };
+            let proof = read_and_verify_dpop(st, req, rule, now)?;
             check_combined_key(st, &att, &proof)?;
-            if let Some(c) = combined_challenge(st, &proof, now)? {
-                commit.values.push(c);
+            if !nonce_freshness {
+                if let Some(c) = combined_challenge(st, &proof, now)? {
+                    commit.values.push(c);
+                }
             }
             commit.add_dpop(proof);
             dpop_validated = true;
@@ -158,28 +188,55 @@ pub fn authenticate(
     })
 }
 
+/// The syntax of the OAuth-Client-Attestation and OAuth-Client-Attestation-PoP values:
+/// token68 in -07 (§6.1) to -11 (§4, §5.1); an RFC 9651 Token Item without parameters in the
+/// -12 editor's copy (§4, §5.1).
+fn attestation_field_syntax(st: &AppState) -> Syntax {
+    if st.draft() == Draft::D12 {
+        Syntax::SfToken
+    } else {
+        Syntax::Token68
+    }
+}
+
+/// RFC 9449 §8: a DPoP proof that is not the combined-mode PoP needs a server nonce only when
+/// the server demands DPoP nonces.
+fn independent_nonce_rule(st: &AppState) -> NonceRule {
+    NonceRule {
+        need: if st.config.dpop_nonce == DpopNoncePolicy::Required {
+            NonceNeed::Required
+        } else {
+            NonceNeed::Off
+        },
+        purpose: st.nonce_purpose(),
+    }
+}
+
 fn read_and_verify_dpop(
     st: &AppState,
     req: &AuthRequest<'_>,
+    nonce_rule: NonceRule,
     now: u64,
 ) -> Result<DpopProof, OAuthError> {
     let rules = FieldRules {
         allow_multiple: st.fault(Fault::DpopMultipleFieldsAccepted),
-        skip_token68: false,
+        ..FieldRules::default()
     };
     // RFC 9449 §4.3 item 1; draft-10 §Verification DPoP Combined Mode item 2.
     let token = single_value(req.headers, DPOP, rules)
         .map_err(|e| OAuthError::invalid_dpop_proof(format!("DPoP proof: {e}")))?
         .ok_or_else(|| OAuthError::invalid_dpop_proof("DPoP proof: missing"))?;
-    verify_dpop(st, &token, req.method, req.endpoint_url, now)
+    verify_dpop(st, &token, req.method, req.endpoint_url, nonce_rule, now)
 }
 
 fn key_matches_thumbprint(att: &Attestation, proof: &DpopProof) -> bool {
     crate::jwk::thumbprint(&att.cnf.json).as_deref() == Some(proof.thumbprint.as_str())
 }
 
-/// draft-10 §Verification DPoP Combined Mode item 4: the DPoP key is the cnf key, compared on
-/// key material by RFC 7638 thumbprint (member order and extra members do not matter).
+/// §7.3 item 4 (-10, -11, -12): the DPoP key is the cnf key, compared on key material by
+/// RFC 7638 thumbprint; -11 adds that this is "not ... the comparison of a canonical
+/// representation of the JWK, but a check via JWK thumbprint" (member order and extra
+/// members do not matter).
 fn check_combined_key(
     st: &AppState,
     att: &Attestation,
@@ -202,8 +259,8 @@ fn check_combined_key(
     }
 }
 
-/// draft-10 §Verification DPoP Combined Mode item 5: the challenge travels in the DPoP `nonce`
-/// claim. A `challenge` claim does not count (except under `dpop-challenge-claim-accepted`).
+/// draft-10 §7.3 item 5: the challenge travels in the DPoP `nonce` claim. A `challenge` claim
+/// does not count (except under `dpop-challenge-claim-accepted`). Not used from -11 on.
 fn combined_challenge(
     st: &AppState,
     proof: &DpopProof,
@@ -218,7 +275,9 @@ fn combined_challenge(
         claim = proof.claims.get("challenge");
     }
     match claim {
-        Some(Value::String(c)) if st.challenges.is_live(c, now) => Ok(Some(c.clone())),
+        Some(Value::String(c)) if st.challenges.is_live(c, Purpose::Both, now) => {
+            Ok(Some(c.clone()))
+        }
         Some(_) => Err(OAuthError::use_attestation_challenge(
             "DPoP combined mode: nonce is not a live challenge issued by this server",
         )),

@@ -1,14 +1,30 @@
-//! Reading the draft's HTTP fields: exactly one field line holding exactly one token68 value
-//! (draft-10 §Client Attestation JWT / §Client Attestation PoP JWT; RFC 9449 §4.1 for DPoP).
+//! Reading the draft's HTTP fields: exactly one field line holding exactly one value.
+//! The value syntax depends on the revision: token68 (RFC 9110 §11.2) for the attestation
+//! and PoP fields in -07 (§6.1) to -11 (§4, §5.1), and for DPoP (RFC 9449 §4.1); in the -12
+//! editor's copy (§4, §5.1) the attestation and PoP fields are RFC 9651 Structured Field
+//! Items of type Token, and "The Item MUST NOT have any parameters".
 use axum::http::HeaderMap;
+
+/// The value syntax of a field.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Syntax {
+    /// RFC 9110 §11.2 token68.
+    #[default]
+    Token68,
+    /// RFC 9651 §3.3.4 Token as a bare Item without parameters.
+    SfToken,
+}
 
 /// How strictly to read a field; the lenient switches exist for the named faults.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FieldRules {
+    pub syntax: Syntax,
     /// Take the first of several field lines / the first element of a comma list.
     pub allow_multiple: bool,
-    /// Skip the token68 check, unquoting a value wrapped in double quotes.
+    /// Skip the syntax check, unquoting a value wrapped in double quotes.
     pub skip_token68: bool,
+    /// SfToken only: ignore the Item's parameters instead of rejecting them.
+    pub allow_sf_parameters: bool,
 }
 
 /// Largest field value looked at; longer values are rejected before any parsing.
@@ -59,8 +75,15 @@ pub fn single_value(
         if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
             value = &value[1..value.len() - 1];
         }
-    } else if !is_token68(value) {
-        return Err(format!("{name} value is not token68 (RFC 9110 §11.2)"));
+    } else {
+        match rules.syntax {
+            Syntax::Token68 if !is_token68(value) => {
+                return Err(format!("{name} value is not token68 (RFC 9110 §11.2)"));
+            }
+            Syntax::Token68 => {}
+            Syntax::SfToken => value = sf_token_item(value, rules.allow_sf_parameters)
+                .map_err(|e| format!("{name} value is not a Structured Field Token Item without parameters (RFC 9651; draft-12 section 4): {e}"))?,
+        }
     }
     if value.is_empty() {
         return Err(format!("{name} value is empty"));
@@ -77,6 +100,45 @@ pub fn is_token68(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
+/// RFC 9651 §4.2 parsing of an Item field value whose bare item must be a Token (§4.2.6) and
+/// which must carry no parameters (§4.2.3.2). Returns the token.
+fn sf_token_item(value: &str, allow_parameters: bool) -> Result<&str, String> {
+    let v = value.trim_start_matches(' ');
+    let first = v.bytes().next().ok_or("empty value")?;
+    match first {
+        b'"' => return Err("a quoted sf-string, not a Token".into()),
+        b':' => return Err("an sf-binary, not a Token".into()),
+        b'0'..=b'9' | b'-' => return Err("an sf-integer or sf-decimal, not a Token".into()),
+        b'?' => return Err("an sf-boolean, not a Token".into()),
+        b'*' | b'A'..=b'Z' | b'a'..=b'z' => {}
+        _ => return Err(format!("{:?} cannot start a Token", first as char)),
+    }
+    let end = v
+        .bytes()
+        .position(|b| !(is_tchar(b) || b == b':' || b == b'/'))
+        .unwrap_or(v.len());
+    let (token, rest) = v.split_at(end);
+    let rest = rest.trim_end_matches(' ');
+    if rest.is_empty() {
+        return Ok(token);
+    }
+    if rest.starts_with(';') {
+        if allow_parameters {
+            return Ok(token);
+        }
+        return Err("the Item has parameters".into());
+    }
+    Err(format!(
+        "unexpected {:?} after the Token",
+        rest.chars().next().unwrap_or(' ')
+    ))
+}
+
+/// RFC 9110 §5.6.2 tchar.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +151,19 @@ mod tests {
         assert!(!is_token68("a b"));
         assert!(!is_token68("=="));
         assert!(!is_token68("a=b"));
+    }
+
+    #[test]
+    fn sf_token_items() {
+        assert_eq!(sf_token_item("eyJ.a-b_c.d", false), Ok("eyJ.a-b_c.d"));
+        assert_eq!(sf_token_item("a:b/c", false), Ok("a:b/c"));
+        assert!(sf_token_item("eyJ.a.b;p=1", false).is_err());
+        assert_eq!(sf_token_item("eyJ.a.b;p=1", true), Ok("eyJ.a.b"));
+        assert!(sf_token_item("\"eyJ.a.b\"", false).is_err());
+        assert!(sf_token_item("1eyJ", false).is_err());
+        assert!(sf_token_item("-abc", false).is_err());
+        assert!(sf_token_item("abc==", false).is_err());
+        assert!(sf_token_item("abc def", false).is_err());
     }
 
     #[test]

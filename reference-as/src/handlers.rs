@@ -1,6 +1,6 @@
 //! HTTP endpoints: metadata, token, PAR, challenge, and the JSON fallbacks. Handlers take the
 //! raw request so that no extractor rejection (axum's plain-text errors) reaches a client.
-use crate::config::{ChallengePolicy, DpopNoncePolicy};
+use crate::config::ChallengePolicy;
 use crate::dispatch::{authenticate, AuthRequest};
 use crate::errors::{json_response, OAuthError};
 use crate::fault::Fault;
@@ -47,15 +47,25 @@ pub async fn metadata(State(st): St, req: Request) -> Response {
     r
 }
 
-/// POST /challenge (draft-10 §Providing Challenges through the Challenge Endpoint).
+/// POST /challenge (-07 §8, -10 §6.1, -11/-12 §6.3): 200, JSON `attestation_challenge`,
+/// `Cache-Control: no-store`. From -11 on, a server that supports DPoP server nonces "MUST
+/// additionally include a fresh DPoP nonce in the DPoP-Nonce HTTP header field" (-11/-12
+/// §6.3); up to -10 the challenge value itself serves as the combined-mode nonce.
 pub async fn challenge(State(st): St, req: Request) -> Response {
     if req.method() != Method::POST {
         return method_not_allowed("POST");
     }
-    let value = st.challenges.issue(now(), st.config.windows.challenge_ttl);
+    let (t, ttl) = (now(), st.config.windows.challenge_ttl);
+    let value = st.challenges.issue(st.challenge_purpose(), t, ttl);
     let mut r = json_response(StatusCode::OK, &json!({ "attestation_challenge": value }));
     if st.fault(Fault::ChallengeEndpointCacheable) {
         r.headers_mut().remove(header::CACHE_CONTROL);
+    }
+    if st.draft().dpop_nonce_freshness() && st.provides_dpop_nonces() {
+        let nonce = st.challenges.issue(st.nonce_purpose(), t, ttl);
+        if let Ok(v) = HeaderValue::from_str(&nonce) {
+            r.headers_mut().insert(DPOP_NONCE_HEADER, v);
+        }
     }
     r
 }
@@ -198,10 +208,12 @@ async fn read_body(body: Body) -> Result<axum::body::Bytes, OAuthError> {
     })
 }
 
-/// Every /token and /par response (success or error) carries a fresh server value: in
-/// `OAuth-Client-Attestation-Challenge` when challenges are on (draft-10 §Providing Challenges
-/// on Previous Responses; required on use_attestation_challenge by §Errors) and in `DPoP-Nonce`
-/// when DPoP nonces are required (RFC 9449 §8). One value serves both (see challenge.rs).
+/// Every /token and /par response (success or error) carries fresh server values: a challenge
+/// in `OAuth-Client-Attestation-Challenge` when challenges are on (§6.2 of -10/-11/-12, -07
+/// §8.1; required with use_attestation_challenge by §7.4 / -07 §6.2, and "fresh" by -11/-12
+/// §6.1) and a nonce in `DPoP-Nonce` when the server hands out DPoP nonces (RFC 9449 §8;
+/// required with use_dpop_nonce in combined mode by -11/-12 §7.4). Up to -10 one value serves
+/// both; from -11 on they are separate values (see challenge.rs).
 fn finish(st: &AppState, result: Result<Response, OAuthError>) -> Response {
     let (mut resp, is_challenge_error) = match result {
         Ok(r) => (r, false),
@@ -212,17 +224,23 @@ fn finish(st: &AppState, result: Result<Response, OAuthError>) -> Response {
     };
     let want_challenge = st.config.challenge != ChallengePolicy::Off
         && !(is_challenge_error && st.fault(Fault::UseAttestationChallengeWithoutHeader));
-    let want_nonce = st.config.dpop_nonce == DpopNoncePolicy::Required;
-    if want_challenge || want_nonce {
-        let value = st.challenges.issue(now(), st.config.windows.challenge_ttl);
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            let h = resp.headers_mut();
-            if want_challenge {
-                h.insert(CHALLENGE_HEADER, v.clone());
-            }
-            if want_nonce {
-                h.insert(DPOP_NONCE_HEADER, v);
-            }
+    let want_nonce = st.provides_dpop_nonces();
+    let (t, ttl) = (now(), st.config.windows.challenge_ttl);
+    let (challenge, nonce) = match (want_challenge, want_nonce) {
+        (false, false) => (None, None),
+        (true, true) if st.challenge_purpose() == st.nonce_purpose() => {
+            let v = st.challenges.issue(st.challenge_purpose(), t, ttl);
+            (Some(v.clone()), Some(v))
+        }
+        _ => (
+            want_challenge.then(|| st.challenges.issue(st.challenge_purpose(), t, ttl)),
+            want_nonce.then(|| st.challenges.issue(st.nonce_purpose(), t, ttl)),
+        ),
+    };
+    let h = resp.headers_mut();
+    for (name, value) in [(CHALLENGE_HEADER, challenge), (DPOP_NONCE_HEADER, nonce)] {
+        if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            h.insert(name, v);
         }
     }
     resp

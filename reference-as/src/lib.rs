@@ -1,5 +1,6 @@
 //! A strictly conforming authorization server for
-//! draft-ietf-oauth-attestation-based-client-auth-10, with named faults.
+//! draft-ietf-oauth-attestation-based-client-auth, revision -07, -10, -11 or the -12 editor's
+//! copy ([`Draft`], `ServerConfig::draft`, default -11), with named faults.
 //!
 //! CONTRACT (used by the harness crate; keep these names and signatures):
 //! - [`ServerConfig`] (with `Default`), [`ClientRegistration`], [`AuthMethod`],
@@ -7,24 +8,50 @@
 //! - [`start`] binds 127.0.0.1 and returns a [`RunningServer`].
 //! - [`router`] gives the axum `Router` for in-process use (fuzzing without sockets).
 //!
-//! Behaviour (draft-10, RFC 9449, RFC 9126):
+//! Behaviour common to every revision (RFC 9449, RFC 9126):
 //! - Endpoints: metadata (RFC 8414), `POST /token` (client_credentials), `POST /par`, and
 //!   `POST /challenge` when challenges are on.
 //! - Dispatch: an `OAuth-Client-Attestation-PoP` field selects normal mode (a DPoP proof next
 //!   to it is validated on its own, its key need not be the cnf key); otherwise a `DPoP` field
-//!   selects combined mode (DPoP key = cnf key by RFC 7638 thumbprint, the challenge in the
-//!   `nonce` claim); neither is `invalid_client`.
+//!   selects combined mode (DPoP key = cnf key by RFC 7638 thumbprint); neither is
+//!   `invalid_client`. A mode the server or client does not support is `invalid_client`.
 //! - Errors: attestation / PoP failures and key mismatch are 401 `invalid_client`; RFC 9449
 //!   proof failures are 400 `invalid_dpop_proof`; a missing or wrong challenge is 400
-//!   `use_attestation_challenge` with `OAuth-Client-Attestation-Challenge`; a required DPoP
-//!   nonce is 400 `use_dpop_nonce` with `DPoP-Nonce`; a stale attestation is 400
-//!   `use_fresh_attestation`. Every error is JSON with `Cache-Control: no-store` and an
-//!   `error_description` naming the failed check; malformed input never gets a 5xx.
-//! - Challenges and DPoP nonces come from one store and are single-use: every /token and /par
-//!   response carries a fresh value, the same one in both headers when both are on, so one
-//!   combined-mode `nonce` claim satisfies both demands.
+//!   `use_attestation_challenge` with a fresh `OAuth-Client-Attestation-Challenge`; a missing
+//!   or wrong DPoP nonce is 400 `use_dpop_nonce` with a fresh `DPoP-Nonce`; a stale
+//!   attestation is 400 `use_fresh_attestation`. Every error is JSON with
+//!   `Cache-Control: no-store` and an `error_description` naming the failed check; malformed
+//!   input never gets a 5xx. (These statuses meet the -12 §7.4 SHOULD: 400 for the three
+//!   attestation codes; `invalid_client_attestation` is not used.)
+//! - Challenges and DPoP nonces are single-use; every /token and /par response carries fresh
+//!   ones when the server uses them.
 //! - Signatures are verified with `ring` (ES256, EdDSA/Ed25519, RS256, PS256; HS256 only for
 //!   attestations and only with a trusted `oct` key). JOSE parsing is hand-written (jose.rs).
+//!
+//! What differs per revision:
+//! - -07: the attestation `iss` is REQUIRED (§5.1); the PoP `iss` is REQUIRED, equals the
+//!   attestation `sub` (§5.2 rule 4) and any request `client_id` (§6.3, §6.4, §9 item 13);
+//!   `nbf` is honoured in both JWTs (§5.1, §5.2; the other revisions reject a future `nbf` by
+//!   RFC 7519 too). There is no combined mode: attestation + DPoP without a PoP is
+//!   `invalid_client` (missing PoP, §6.2 item 2), `attest_jwt_client_auth_dpop`,
+//!   `dpop_signing_alg_values_supported` and `client_attestation_pop_methods_supported` are
+//!   not advertised. A MAC-protected attestation is accepted with a trusted `oct` key: §5.1
+//!   rule 2 allows a MAC while §9 item 4 asks for an asymmetric algorithm; we follow §5.1 (and
+//!   -08, which settled it that way); the suite does not judge this point for -07.
+//! - -10: combined-mode challenges travel in the DPoP `nonce` (§7.3 item 5) and one server
+//!   value serves as challenge and DPoP nonce; a missing or wrong one is
+//!   `use_attestation_challenge`.
+//! - -11 and -12: combined-mode freshness comes only from DPoP nonces (§5.2, §7.3 item 3,
+//!   §7.4): challenges and DPoP nonces are separate values, an attestation challenge in the
+//!   DPoP `nonce` is not accepted (the text says challenges "are not used for the DPoP
+//!   proof"), and a missing or wrong nonce is `use_dpop_nonce` + `DPoP-Nonce`. A server with
+//!   challenges on hands out DPoP nonces for combined mode with the same strictness
+//!   (challenge Optional: a nonce, if sent, must be ours; Required: every combined proof
+//!   carries one), and so does one with DPoP nonces required. When it hands out DPoP nonces,
+//!   the challenge endpoint also returns `DPoP-Nonce` (§6.3).
+//! - -12 editor's copy: the attestation `iat` is REQUIRED (§4); the attestation and PoP
+//!   fields are RFC 9651 Token Items without parameters (§4, §5.1): `<jwt>;p=1` and a quoted
+//!   `"<jwt>"` are rejected, as are two field lines or a comma list.
 
 mod challenge;
 mod claims;

@@ -1,6 +1,7 @@
-//! RFC 8414 authorization server metadata with the draft-10 §Authorization Server and
-//! Resource Server Metadata members.
+//! RFC 8414 authorization server metadata with the members of the draft revision served:
+//! -10/-11/-12 §8 ("Authorization Server and Resource Server Metadata"), -07 §10.1.
 use crate::config::{AuthMethod, ChallengePolicy};
+use crate::draft::Draft;
 use crate::fault::Fault;
 use crate::jwk::Alg;
 use crate::state::AppState;
@@ -17,7 +18,14 @@ pub fn metadata(st: &AppState) -> Value {
     if st.config.challenge != ChallengePolicy::Off {
         m.insert("challenge_endpoint".into(), json!(st.challenge_endpoint));
     }
-    let methods: Vec<&str> = st.config.methods.iter().map(|m| m.as_str()).collect();
+    // -07 registers only attest_jwt_client_auth (-07 §13); _dpop appears in -09.
+    let methods: Vec<&str> = st
+        .config
+        .methods
+        .iter()
+        .filter(|m| **m != AuthMethod::AttestJwtClientAuthDpop || st.combined_enabled())
+        .map(|m| m.as_str())
+        .collect();
     m.insert(
         "token_endpoint_auth_methods_supported".into(),
         json!(methods),
@@ -36,7 +44,7 @@ pub fn metadata(st: &AppState) -> Value {
             names(&Alg::ASYMMETRIC),
         );
     }
-    let combined = st.method_enabled(AuthMethod::AttestJwtClientAuthDpop);
+    let combined = st.combined_enabled();
     // MUST when DPoP is the PoP in combined mode (draft-10 §Metadata, RFC 9449 §5.1).
     if combined && !st.fault(Fault::MetadataMissingDpopAlgs) {
         m.insert(
@@ -51,8 +59,9 @@ pub fn metadata(st: &AppState) -> Value {
     if combined {
         pop_methods.push("dpop_combined");
     }
-    if !pop_methods.is_empty() {
-        // The array MUST NOT be empty when present (draft-10 §Additional Security Signal).
+    // New in -10 (§7.6, §8); -07 does not define it.
+    if !pop_methods.is_empty() && st.draft() != Draft::D07 {
+        // The array MUST NOT be empty when present (-10/-11/-12 §8).
         m.insert(
             "client_attestation_pop_methods_supported".into(),
             json!(pop_methods),

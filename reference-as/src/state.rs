@@ -1,6 +1,7 @@
 //! Shared server state: configuration, trusted attester keys, endpoint URLs and the stores.
-use crate::challenge::ChallengeStore;
-use crate::config::{AuthMethod, ServerConfig};
+use crate::challenge::{ChallengeStore, Purpose};
+use crate::config::{AuthMethod, ChallengePolicy, DpopNoncePolicy, ServerConfig};
+use crate::draft::Draft;
 use crate::fault::Fault;
 use crate::jwk::{parse_jwk, Alg, Jwk, KeyMaterial};
 use crate::replay::ReplayStore;
@@ -59,6 +60,65 @@ impl AppState {
         self.config.methods.contains(&m)
     }
 
+    pub fn draft(&self) -> Draft {
+        self.config.draft
+    }
+
+    /// DPoP combined mode is on: it exists in the revision (not in -07) and is enabled.
+    pub fn combined_enabled(&self) -> bool {
+        self.draft().has_combined_mode() && self.method_enabled(AuthMethod::AttestJwtClientAuthDpop)
+    }
+
+    /// Up to -10 one server value serves as challenge and as DPoP nonce (challenge.rs).
+    fn shared_values(&self) -> bool {
+        !self.draft().dpop_nonce_freshness()
+    }
+
+    /// What an issued challenge is good for.
+    pub fn challenge_purpose(&self) -> Purpose {
+        if self.shared_values() {
+            Purpose::Both
+        } else {
+            Purpose::Challenge
+        }
+    }
+
+    /// What an issued DPoP nonce is good for.
+    pub fn nonce_purpose(&self) -> Purpose {
+        if self.shared_values() {
+            Purpose::Both
+        } else {
+            Purpose::DpopNonce
+        }
+    }
+
+    /// What a combined-mode DPoP proof needs in its `nonce` claim from -11 on: server
+    /// freshness in combined mode comes "solely" from the DPoP nonce mechanism (-11/-12 §5.2,
+    /// §7.3 item 3), so a server that uses challenges hands out DPoP nonces for combined mode
+    /// with the same strictness (Optional: a nonce, if sent, must be one we issued; Required:
+    /// every proof carries one).
+    pub fn combined_nonce_need(&self) -> NonceNeed {
+        if !self.combined_enabled() {
+            return if self.config.dpop_nonce == DpopNoncePolicy::Required {
+                NonceNeed::Required
+            } else {
+                NonceNeed::Off
+            };
+        }
+        match (self.config.dpop_nonce, self.config.challenge) {
+            (DpopNoncePolicy::Required, _) | (_, ChallengePolicy::Required) => NonceNeed::Required,
+            (_, ChallengePolicy::Optional) => NonceNeed::Optional,
+            (_, ChallengePolicy::Off) => NonceNeed::Off,
+        }
+    }
+
+    /// The server hands out DPoP nonces (`DPoP-Nonce` on /token and /par responses, and from
+    /// -11 on the challenge endpoint, -11/-12 §6.3).
+    pub fn provides_dpop_nonces(&self) -> bool {
+        self.config.dpop_nonce == DpopNoncePolicy::Required
+            || (self.draft().dpop_nonce_freshness() && self.combined_nonce_need() != NonceNeed::Off)
+    }
+
     /// HS256 attestations are possible only when a symmetric attester key is trusted.
     pub fn oct_trusted(&self) -> bool {
         self.trusted_attesters
@@ -74,6 +134,17 @@ impl AppState {
         }
         algs
     }
+}
+
+/// How strictly a DPoP proof's `nonce` claim is checked (RFC 9449 §4.3 item 10, §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NonceNeed {
+    /// Not checked.
+    Off,
+    /// A nonce, when present, must be a live one issued by this server.
+    Optional,
+    /// Every proof must carry a live nonce issued by this server.
+    Required,
 }
 
 /// Accepts `{"keys":[...]}`, a bare array, or a single JWK.

@@ -2,6 +2,7 @@
 //! Attestation JWT. Every failure is `invalid_client` (401) naming the check, except a stale
 //! attestation (`use_fresh_attestation`).
 use crate::claims::{check_nbf, numeric_date, typ_matches};
+use crate::draft::Draft;
 use crate::errors::OAuthError;
 use crate::fault::Fault;
 use crate::jose::{parse_compact, ParseError};
@@ -116,7 +117,21 @@ pub fn verify_attestation(
             }
         }
     }
+    // nbf: -07 §5.1 defines it ("MUST NOT be accepted for processing" before it); later
+    // revisions drop it, but a present nbf still makes the JWT invalid before that time
+    // (RFC 7519 §4.1.5; §4 rule 3 of -10/-11/-12: "not valid in all other respects").
     check_nbf(claims, now, skew).map_err(fail)?;
+    // iss: REQUIRED in -07 only (§5.1: "a unique identifier for the entity that issued the
+    // JWT"); removed in -08, so later revisions ignore it. With no configured attester
+    // identifier there is nothing to compare it to: present and a non-empty string.
+    if st.draft() == Draft::D07 {
+        match claims.get("iss") {
+            Some(Value::String(s)) if !s.is_empty() => {}
+            Some(Value::String(_)) => return Err(fail("iss is empty")),
+            Some(_) => return Err(fail("iss is not a string")),
+            None => return Err(fail("iss claim missing (REQUIRED by draft-07 section 5.1)")),
+        }
+    }
     // RFC 7519 §4.1.3 (draft-10 §Client Attestation JWT rule 3): an attestation normally has
     // no aud, but one that carries it must name this server.
     match claims.get("aud") {
@@ -126,9 +141,15 @@ pub fn verify_attestation(
         Some(_) => return Err(fail("aud is present and does not name this server")),
     }
 
-    // iat: optional; if present a number, not in the future; freshness per local policy
-    // (§Verification item 6, §Errors use_fresh_attestation).
-    if let Some(iat) = numeric_date(claims, "iat", coerce).map_err(fail)? {
+    // iat: OPTIONAL up to -11 (-07 §5.1, -10/-11 §4), REQUIRED in the -12 editor's copy (§4,
+    // §7.1 item 2); if present a number, not in the future; freshness per local policy
+    // (§7.1 item 6 / -07 §9 item 11, use_fresh_attestation of §7.4 / -07 §6.2). -12 §11.1 lets
+    // attesters round iat down (e.g. to midnight UTC): the max age is the operator's policy.
+    let iat = numeric_date(claims, "iat", coerce).map_err(fail)?;
+    if iat.is_none() && st.draft() == Draft::D12 {
+        return Err(fail("iat claim missing (REQUIRED by draft-12 section 4)"));
+    }
+    if let Some(iat) = iat {
         if iat > (now + skew) as f64 {
             return Err(fail("iat is in the future"));
         }

@@ -2,13 +2,13 @@
 //! the combined mode (draft-10 §Verification DPoP Combined Mode item 3). Failures are
 //! `invalid_dpop_proof` (RFC 9449 §7.1); a missing or unknown server nonce is
 //! `use_dpop_nonce` (RFC 9449 §8).
+use crate::challenge::Purpose;
 use crate::claims::{numeric_date, typ_matches};
-use crate::config::DpopNoncePolicy;
 use crate::errors::OAuthError;
 use crate::fault::Fault;
 use crate::jose::parse_compact;
 use crate::jwk::{parse_jwk, private_members, thumbprint, verify, Alg, KeyMaterial};
-use crate::state::AppState;
+use crate::state::{AppState, NonceNeed};
 use serde_json::{Map, Value};
 
 pub const TYP: &str = "dpop+jwt";
@@ -31,13 +31,21 @@ fn fail(msg: impl std::fmt::Display) -> OAuthError {
     OAuthError::invalid_dpop_proof(format!("DPoP proof: {msg}"))
 }
 
+/// How the `nonce` claim of a proof is checked: how strictly, and which server values count.
+#[derive(Clone, Copy, Debug)]
+pub struct NonceRule {
+    pub need: NonceNeed,
+    pub purpose: Purpose,
+}
+
 /// Validates `token` for a request with `method` to `endpoint_url` (the issuer-based URL of
-/// the endpoint, which has no query or fragment).
+/// the endpoint, which has no query or fragment), checking its `nonce` by `nonce_rule`.
 pub fn verify_dpop(
     st: &AppState,
     token: &str,
     method: &str,
     endpoint_url: &str,
+    nonce_rule: NonceRule,
     now: u64,
 ) -> Result<DpopProof, OAuthError> {
     let w = &st.config.windows;
@@ -140,22 +148,27 @@ pub fn verify_dpop(
 
     // item 10 / §8: server nonce.
     let mut nonce_used = None;
-    if st.config.dpop_nonce == DpopNoncePolicy::Required && !st.fault(Fault::DpopNonceNotChecked) {
-        match claims.get("nonce") {
-            Some(Value::String(n)) if st.challenges.is_live(n, now) => {
-                nonce_used = Some(n.clone());
-            }
-            Some(_) => {
-                return Err(OAuthError::use_dpop_nonce(
-                    "DPoP proof: nonce is not a live nonce issued by this server",
-                ))
-            }
-            None => {
-                return Err(OAuthError::use_dpop_nonce(
-                    "DPoP proof: nonce claim missing; this server requires a DPoP nonce",
-                ))
-            }
+    let need = if st.fault(Fault::DpopNonceNotChecked) {
+        NonceNeed::Off
+    } else {
+        nonce_rule.need
+    };
+    match (need, claims.get("nonce")) {
+        (NonceNeed::Off, _) => {}
+        (_, Some(Value::String(n))) if st.challenges.is_live(n, nonce_rule.purpose, now) => {
+            nonce_used = Some(n.clone());
         }
+        (_, Some(_)) => {
+            return Err(OAuthError::use_dpop_nonce(
+                "DPoP proof: nonce is not a live DPoP nonce issued by this server",
+            ))
+        }
+        (NonceNeed::Required, None) => {
+            return Err(OAuthError::use_dpop_nonce(
+                "DPoP proof: nonce claim missing; this server requires a DPoP nonce",
+            ))
+        }
+        (NonceNeed::Optional, None) => {}
     }
 
     // §11.1: replay.

@@ -3,6 +3,7 @@
 //! challenge is `use_attestation_challenge` (§Errors).
 use crate::claims::{check_nbf, check_optional_exp, numeric_date, typ_matches};
 use crate::config::ChallengePolicy;
+use crate::draft::Draft;
 use crate::errors::OAuthError;
 use crate::fault::Fault;
 use crate::jose::parse_compact;
@@ -30,6 +31,7 @@ pub fn verify_pop(
     st: &AppState,
     token: &str,
     att: &Attestation,
+    form_client_id: Option<&str>,
     now: u64,
 ) -> Result<PopOutcome, OAuthError> {
     let w = &st.config.windows;
@@ -76,6 +78,10 @@ pub fn verify_pop(
     }
 
     let claims = &jws.claims;
+
+    if st.draft() == Draft::D07 {
+        check_iss_07(st, claims, att, form_client_id)?;
+    }
 
     // aud: a single string, the issuer identifier (§Verification PoP item 7).
     match claims.get("aud") {
@@ -156,7 +162,9 @@ fn check_challenge(
         return Ok(None);
     }
     match claim {
-        Some(Value::String(c)) if st.challenges.is_live(c, now) => Ok(Some(c.clone())),
+        Some(Value::String(c)) if st.challenges.is_live(c, st.challenge_purpose(), now) => {
+            Ok(Some(c.clone()))
+        }
         Some(_) if st.fault(Fault::PopChallengeNotChecked) => Ok(None),
         Some(Value::String(_)) => Err(OAuthError::use_attestation_challenge(
             "client attestation PoP: challenge is not a live challenge issued by this server",
@@ -173,4 +181,39 @@ fn check_challenge(
         }
         None => Ok(None),
     }
+}
+
+/// draft-07 only (removed in -08): the PoP `iss` is REQUIRED and is the client_id (-07 §5.2);
+/// it "MUST match the value of the `sub` claim" of the attestation (§5.2 rule 4), and a
+/// `client_id` in the request must equal it (§6.3, §6.4, §9 item 13).
+fn check_iss_07(
+    st: &AppState,
+    claims: &serde_json::Map<String, Value>,
+    att: &Attestation,
+    form_client_id: Option<&str>,
+) -> Result<(), OAuthError> {
+    let iss = match claims.get("iss") {
+        Some(Value::String(s)) if !s.is_empty() => s,
+        Some(Value::String(_)) => return Err(fail("iss is empty")),
+        Some(_) => return Err(fail("iss is not a string")),
+        None => {
+            return Err(fail(
+                "iss claim missing (REQUIRED by draft-07 section 5.2: the client_id)",
+            ))
+        }
+    };
+    if *iss != att.client_id {
+        return Err(fail(format!(
+            "iss {iss:?} differs from the attestation sub {:?} (draft-07 section 5.2 rule 4)",
+            att.client_id
+        )));
+    }
+    if let Some(cid) = form_client_id {
+        if cid != iss && !st.fault(Fault::AttestationClientIdMismatchAccepted) {
+            return Err(fail(format!(
+                "client_id {cid:?} in the request differs from the PoP iss {iss:?} (draft-07 section 6.3)"
+            )));
+        }
+    }
+    Ok(())
 }
