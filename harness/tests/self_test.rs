@@ -382,10 +382,12 @@ fn main() {
         }));
     }
     // Every fault of the reference AS must have a row: a fault nothing catches is a missing
-    // scenario.
+    // scenario. The embedded AS is judged as draft-10 here, so the faults of rules that only
+    // other revisions state (Fault::applies_to) are the per-revision self-test's concern.
     let listed: BTreeSet<&str> = cases.iter().map(|c| c.fault.as_str()).collect();
     let missing: Vec<&str> = Fault::all()
         .iter()
+        .filter(|f| f.applies_to(reference_as::Draft::D10))
         .map(|f| f.name())
         .filter(|n| !listed.contains(n))
         .collect();

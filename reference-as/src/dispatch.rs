@@ -54,7 +54,7 @@ pub fn authenticate(
         syntax: attestation_field_syntax(st),
         allow_multiple: st.fault(Fault::AttestationMultipleFieldsAccepted),
         skip_token68: st.fault(Fault::AttestationToken68NotChecked),
-        allow_sf_parameters: false,
+        allow_sf_parameters: st.fault(Fault::SfParametersAccepted),
     };
     // §7.1 item 1 (-07 §6.2 item 1): precisely one attestation field.
     let att_token = single_value(req.headers, ATTESTATION, att_rules)
@@ -71,7 +71,8 @@ pub fn authenticate(
     // combined mode: the PoP field is required (-07 §6.2 item 2, §9 item 1).
     let has_pop = present(req.headers, POP);
     let has_dpop = present(req.headers, DPOP);
-    let combined_exists = st.draft().has_combined_mode();
+    let combined_exists =
+        st.draft().has_combined_mode() || st.fault(Fault::CombinedModeAcceptedIn07);
     let mode = if has_pop && !(has_dpop && combined_exists && st.fault(Fault::StrayPopIgnored)) {
         Mode::Normal
     } else if has_dpop && combined_exists {
@@ -132,6 +133,7 @@ pub fn authenticate(
             let rules = FieldRules {
                 syntax: attestation_field_syntax(st),
                 allow_multiple: st.fault(Fault::PopMultipleFieldsAccepted),
+                allow_sf_parameters: st.fault(Fault::SfParametersAccepted),
                 ..FieldRules::default()
             };
             let pop_token = single_value(req.headers, POP, rules)
@@ -159,7 +161,8 @@ pub fn authenticate(
             // -11/-12 §5.2 and §7.3 item 3: freshness comes only from DPoP nonces, and a
             // missing or wrong one is use_dpop_nonce with a fresh DPoP-Nonce (§7.4). -10 §7.3
             // item 5: the attestation challenge travels in the DPoP nonce claim.
-            let nonce_freshness = st.draft().dpop_nonce_freshness();
+            let nonce_freshness = st.draft().dpop_nonce_freshness()
+                && !st.fault(Fault::DpopNonceFreshnessViaChallenge);
             let rule = if nonce_freshness {
                 NonceRule {
                     need: st.combined_nonce_need(),

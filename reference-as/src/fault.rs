@@ -1,11 +1,28 @@
-//! Named faults: each bends exactly one rule of draft-10 (or of RFC 9449 for combined mode).
+//! Named faults: each bends exactly one rule of the draft (or of RFC 9449 for DPoP).
 //! CONTRACT: `Fault::all()`, `Fault::name()` (kebab-case, stable), `Fault::description()`,
-//! `Fault::from_name()`, `Fault::too_strict()`. The suite's self-test iterates `all()`.
+//! `Fault::from_name()`, `Fault::too_strict()`, `Fault::drafts()` / `Fault::applies_to()`.
+//! The suite's self-test iterates `all()`.
+//!
+//! A fault applies to the revisions whose text states the rule it bends (`drafts: [...]` in
+//! its row; none written = every revision). Outside them the fault may have no effect (e.g.
+//! combined-mode faults under -07, which has no combined mode) or bend a rule that the
+//! revision does not state, so the self-test of a revision expects only its faults caught.
 //!
 //! Each fault is declared once, in the table below: variant, stable name, kind, and the rule
 //! it bends. Most faults make the server too lenient (it accepts what it must reject); the
 //! `too_strict` ones make it reject a valid request ([`Fault::too_strict`]), and their
 //! description says so. Counts, lists and lookups are derived from the table.
+
+use crate::draft::Draft;
+
+/// One row of the fault table.
+struct Row {
+    fault: Fault,
+    name: &'static str,
+    kind: Kind,
+    description: &'static str,
+    drafts: &'static [Draft],
+}
 
 /// Whether a fault accepts what it must reject or rejects what it must accept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,8 +52,19 @@ macro_rules! description {
     };
 }
 
+/// The revisions a fault applies to: those listed, or all.
+macro_rules! drafts {
+    () => {
+        &Draft::ALL
+    };
+    ($($d:ident),+) => {
+        &[$(Draft::$d),+]
+    };
+}
+
 macro_rules! faults {
-    ($($variant:ident = $name:literal, $kind:ident, $description:literal;)+) => {
+    ($($variant:ident = $name:literal, $kind:ident, $description:literal
+        $(, drafts: [$($d:ident),+])?;)+) => {
         /// One deliberately broken rule. The doc of each variant names the rule and how it is
         /// bent.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,8 +76,13 @@ macro_rules! faults {
         }
 
         impl Fault {
-            const TABLE: &'static [(Fault, &'static str, Kind, &'static str)] =
-                &[$((Fault::$variant, $name, kind!($kind), description!($kind, $description))),+];
+            const TABLE: &'static [Row] = &[$(Row {
+                fault: Fault::$variant,
+                name: $name,
+                kind: kind!($kind),
+                description: description!($kind, $description),
+                drafts: drafts!($($($d),+)?),
+            }),+];
             const ALL: &'static [Fault] = &[$(Fault::$variant),+];
         }
     };
@@ -119,11 +152,11 @@ faults! {
     UseAttestationChallengeWithoutHeader = "use-attestation-challenge-without-header", lenient,
         "use_attestation_challenge MUST come with an OAuth-Client-Attestation-Challenge header (draft-10 §Errors): the header is left out.";
     StrayPopIgnored = "stray-pop-ignored", lenient,
-        "A PoP field selects normal mode (draft-10 §Verification dispatch): a PoP next to a DPoP proof is ignored and the request treated as combined mode.";
+        "A PoP field selects normal mode (draft-10 §Verification dispatch): a PoP next to a DPoP proof is ignored and the request treated as combined mode.", drafts: [D10, D11, D12];
     DpopKeyNotMatchedToCnf = "dpop-key-not-matched-to-cnf", lenient,
-        "In combined mode the DPoP key must be the cnf key (draft-10 §Verification DPoP Combined Mode item 4): any DPoP key is accepted.";
+        "In combined mode the DPoP key must be the cnf key (draft-10 §Verification DPoP Combined Mode item 4): any DPoP key is accepted.", drafts: [D10, D11, D12];
     DpopKeyComparedAsJson = "dpop-key-compared-as-json", too_strict,
-        "the combined-mode key match compares cnf.jwk and the DPoP jwk as JSON text, so member order or extra members (use, kid, alg) break a valid request.";
+        "the combined-mode key match compares cnf.jwk and the DPoP jwk as JSON text, so member order or extra members (use, kid, alg) break a valid request.", drafts: [D10, D11, D12];
     DpopMultipleFieldsAccepted = "dpop-multiple-fields-accepted", lenient,
         "Exactly one DPoP field (RFC 9449 §4.3 item 1, draft-10 §Verification DPoP Combined Mode item 2): uses the first of two field lines / the first element of a comma list.";
     DpopTypNotChecked = "dpop-typ-not-checked", lenient,
@@ -145,11 +178,11 @@ faults! {
     DpopNonceNotChecked = "dpop-nonce-not-checked", lenient,
         "With DPoP nonces required, the proof must carry a server nonce (RFC 9449 §8): a proof without / with a wrong nonce is accepted.";
     DpopChallengeClaimAccepted = "dpop-challenge-claim-accepted", lenient,
-        "In combined mode the challenge is carried in the DPoP nonce claim (draft-10 §Verification DPoP Combined Mode item 5): a challenge claim is accepted instead.";
+        "In combined mode the challenge is carried in the DPoP nonce claim (draft-10 §Verification DPoP Combined Mode item 5): a challenge claim is accepted instead.", drafts: [D10];
     TokenTypeBearerWithDpop = "token-type-bearer-with-dpop", lenient,
         "A DPoP-bound token has token_type DPoP (RFC 9449 §5): Bearer is returned although a DPoP proof was validated.";
     IndependentDpopBoundToCnf = "independent-dpop-bound-to-cnf", too_strict,
-        "next to a PoP, a DPoP proof is validated on its own (draft-10 §Using DPoP as the Proof of Possession), yet one whose key differs from cnf is rejected.";
+        "next to a PoP, a DPoP proof is validated on its own (draft-10 §Using DPoP as the Proof of Possession), yet one whose key differs from cnf is rejected.", drafts: [D10, D11, D12];
     MethodNotEnforced = "method-not-enforced", lenient,
         "A mode must be enabled server-wide and registered for the client (RFC 7591 token_endpoint_auth_method): any mode is accepted.";
     AttestationAloneAccepted = "attestation-alone-accepted", lenient,
@@ -159,11 +192,36 @@ faults! {
     ChallengeEndpointCacheable = "challenge-endpoint-cacheable", lenient,
         "The challenge response MUST carry Cache-Control: no-store (draft-10 §Challenge Endpoint): the header is left out.";
     MetadataMissingDpopAlgs = "metadata-missing-dpop-algs", lenient,
-        "dpop_signing_alg_values_supported MUST be published when combined mode is used (draft-10 §Metadata): it is omitted.";
+        "dpop_signing_alg_values_supported MUST be published when combined mode is used (draft-10 §Metadata): it is omitted.", drafts: [D10, D11, D12];
     MetadataMissingAttestationAlgs = "metadata-missing-attestation-algs", lenient,
         "client_attestation_signing_alg_values_supported and client_attestation_pop_signing_alg_values_supported MUST be published (draft-10 §Metadata): both are omitted.";
     ServerErrorOnMalformed = "server-error-on-malformed", lenient,
         "Malformed input gets an OAuth error, never a server error: an attestation that is not valid base64url/JSON is answered with 500.";
+    // Rules of one revision (issue 14).
+    AttestationIssNotRequired = "attestation-iss-not-required", lenient,
+        "The attestation iss is REQUIRED (draft-07 §5.1; removed in -08): an attestation without iss is accepted.",
+        drafts: [D07];
+    PopIssNotChecked = "pop-iss-not-checked", lenient,
+        "The PoP iss is REQUIRED and equals the client_id and the attestation sub (draft-07 §5.2 rule 4, §9 item 13; removed in -08): a PoP without iss, or with an iss naming another client, is accepted.",
+        drafts: [D07];
+    NbfNotChecked = "nbf-not-checked", lenient,
+        "Attestation and PoP MUST NOT be accepted before their nbf (draft-07 §5.1, §5.2): a future nbf is ignored in both.",
+        drafts: [D07];
+    CombinedModeAcceptedIn07 = "combined-mode-accepted-in-07", lenient,
+        "draft-07 has no DPoP combined mode: the OAuth-Client-Attestation-PoP field is required (draft-07 §6.2 item 2, §9 item 1): attestation + DPoP without a PoP is accepted as combined mode (the -09/-10 behaviour).",
+        drafts: [D07];
+    ChallengeEndpointWithoutDpopNonce = "challenge-endpoint-without-dpop-nonce", lenient,
+        "A server that supports DPoP nonces MUST also send a fresh DPoP-Nonce from the challenge endpoint (draft-11 §6.3, -12 §6.3): the header is left out.",
+        drafts: [D11, D12];
+    DpopNonceFreshnessViaChallenge = "dpop-nonce-freshness-via-challenge", lenient,
+        "In combined mode a missing or wrong DPoP nonce is use_dpop_nonce with a fresh DPoP-Nonce (draft-11 §5.2, §7.4; -12 the same): the server keeps the draft-10 rule, takes an attestation challenge in the DPoP nonce and answers use_attestation_challenge instead.",
+        drafts: [D11, D12];
+    AttestationIatNotRequired = "attestation-iat-not-required", lenient,
+        "The attestation iat is REQUIRED (draft-12 editor's copy §4, §7.1 item 2): an attestation without iat is accepted.",
+        drafts: [D12];
+    SfParametersAccepted = "sf-parameters-accepted", lenient,
+        "The OAuth-Client-Attestation and -PoP values are Structured Field Token Items that MUST NOT have parameters (draft-12 editor's copy §4, §5.1; RFC 9651): parameters such as ;p=1 are ignored.",
+        drafts: [D12];
 }
 
 impl Fault {
@@ -172,26 +230,39 @@ impl Fault {
         Fault::ALL
     }
 
-    fn row(self) -> &'static (Fault, &'static str, Kind, &'static str) {
+    fn row(self) -> &'static Row {
         // The table is generated in variant order, so the discriminant indexes it.
         &Fault::TABLE[self as usize]
     }
 
     pub fn name(self) -> &'static str {
-        self.row().1
+        self.row().name
     }
 
     /// The rule the fault bends, where it is stated, and how; too-strict faults say so first.
     pub fn description(self) -> &'static str {
-        self.row().3
+        self.row().description
     }
 
     pub fn from_name(name: &str) -> Option<Fault> {
-        Fault::TABLE.iter().find(|r| r.1 == name).map(|r| r.0)
+        Fault::TABLE
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.fault)
+    }
+
+    /// The revisions whose text states the rule this fault bends, oldest first.
+    pub fn drafts(self) -> &'static [Draft] {
+        self.row().drafts
+    }
+
+    /// True when the self-test of `draft` must catch this fault.
+    pub fn applies_to(self, draft: Draft) -> bool {
+        self.drafts().contains(&draft)
     }
 
     /// True for the faults that reject a valid request instead of accepting an invalid one.
     pub fn too_strict(self) -> bool {
-        self.row().2 == Kind::TooStrict
+        self.row().kind == Kind::TooStrict
     }
 }

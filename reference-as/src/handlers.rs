@@ -61,7 +61,10 @@ pub async fn challenge(State(st): St, req: Request) -> Response {
     if st.fault(Fault::ChallengeEndpointCacheable) {
         r.headers_mut().remove(header::CACHE_CONTROL);
     }
-    if st.draft().dpop_nonce_freshness() && st.provides_dpop_nonces() {
+    if st.draft().dpop_nonce_freshness()
+        && st.provides_dpop_nonces()
+        && !st.fault(Fault::ChallengeEndpointWithoutDpopNonce)
+    {
         let nonce = st.challenges.issue(st.nonce_purpose(), t, ttl);
         if let Ok(v) = HeaderValue::from_str(&nonce) {
             r.headers_mut().insert(DPOP_NONCE_HEADER, v);

@@ -120,11 +120,13 @@ pub fn verify_attestation(
     // nbf: -07 §5.1 defines it ("MUST NOT be accepted for processing" before it); later
     // revisions drop it, but a present nbf still makes the JWT invalid before that time
     // (RFC 7519 §4.1.5; §4 rule 3 of -10/-11/-12: "not valid in all other respects").
-    check_nbf(claims, now, skew).map_err(fail)?;
+    if !st.fault(Fault::NbfNotChecked) {
+        check_nbf(claims, now, skew).map_err(fail)?;
+    }
     // iss: REQUIRED in -07 only (§5.1: "a unique identifier for the entity that issued the
     // JWT"); removed in -08, so later revisions ignore it. With no configured attester
     // identifier there is nothing to compare it to: present and a non-empty string.
-    if st.draft() == Draft::D07 {
+    if st.draft() == Draft::D07 && !st.fault(Fault::AttestationIssNotRequired) {
         match claims.get("iss") {
             Some(Value::String(s)) if !s.is_empty() => {}
             Some(Value::String(_)) => return Err(fail("iss is empty")),
@@ -146,7 +148,7 @@ pub fn verify_attestation(
     // (§7.1 item 6 / -07 §9 item 11, use_fresh_attestation of §7.4 / -07 §6.2). -12 §11.1 lets
     // attesters round iat down (e.g. to midnight UTC): the max age is the operator's policy.
     let iat = numeric_date(claims, "iat", coerce).map_err(fail)?;
-    if iat.is_none() && st.draft() == Draft::D12 {
+    if iat.is_none() && st.draft() == Draft::D12 && !st.fault(Fault::AttestationIatNotRequired) {
         return Err(fail("iat claim missing (REQUIRED by draft-12 section 4)"));
     }
     if let Some(iat) = iat {

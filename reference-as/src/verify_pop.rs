@@ -79,7 +79,7 @@ pub fn verify_pop(
 
     let claims = &jws.claims;
 
-    if st.draft() == Draft::D07 {
+    if st.draft() == Draft::D07 && !st.fault(Fault::PopIssNotChecked) {
         check_iss_07(st, claims, att, form_client_id)?;
     }
 
@@ -133,7 +133,9 @@ pub fn verify_pop(
     }
     // RFC 7519 validity of optional registered claims (§Client Attestation PoP JWT rule 4).
     check_optional_exp(claims, now, w.skew).map_err(fail)?;
-    check_nbf(claims, now, w.skew).map_err(fail)?;
+    if !st.fault(Fault::NbfNotChecked) {
+        check_nbf(claims, now, w.skew).map_err(fail)?;
+    }
 
     let replay_check = !st.fault(Fault::PopJtiReplayNotDetected);
     if let Some(j) = &jti {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use reference_as::{AuthMethod, ChallengePolicy, DpopNoncePolicy, Fault, ServerConfig};
+use reference_as::{AuthMethod, ChallengePolicy, DpopNoncePolicy, Draft, Fault, ServerConfig};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -29,6 +29,10 @@ enum Probe {
     ChallengeErrorCarriesHeader,
     StaleAttestationGetsUseFresh,
     TokenTypeDpop,
+    /// -11 §6.3: the challenge endpoint of a DPoP-nonce server sends `DPoP-Nonce`.
+    ChallengeEndpointHasDpopNonce,
+    /// -11 §7.4: a combined proof without the nonce gets use_dpop_nonce + `DPoP-Nonce`.
+    CombinedMissingNonceGetsUseDpopNonce,
 }
 
 struct FaultCase {
@@ -49,6 +53,21 @@ fn nonce_required(c: &mut ServerConfig) {
 }
 fn max_age(c: &mut ServerConfig) {
     c.windows.attestation_max_age = Some(3600);
+}
+fn d07(c: &mut ServerConfig) {
+    c.draft = Draft::D07;
+}
+fn d11_nonce_server(c: &mut ServerConfig) {
+    c.draft = Draft::D11;
+    c.challenge = ChallengePolicy::Optional;
+    c.dpop_nonce = DpopNoncePolicy::Required;
+}
+fn d11_challenge_required(c: &mut ServerConfig) {
+    c.draft = Draft::D11;
+    c.challenge = ChallengePolicy::Required;
+}
+fn d12(c: &mut ServerConfig) {
+    c.draft = Draft::D12;
 }
 fn normal_only(c: &mut ServerConfig) {
     c.methods = [AuthMethod::AttestJwtClientAuth].into();
@@ -385,6 +404,59 @@ fn cases() -> Vec<FaultCase> {
             MetadataHasAttestationAlgs,
         ),
         c(F::ServerErrorOnMalformed, keep, MalformedAttestationIs4xx),
+        // Rules of one revision.
+        c(
+            F::AttestationIssNotRequired,
+            d07,
+            Lenient(Normal, Token, |c| remove(&mut c.att().claims, "iss")),
+        ),
+        c(
+            F::PopIssNotChecked,
+            d07,
+            Lenient(Normal, Token, |c| {
+                c.pop().claims["iss"] = json!("https://someone-else.example.com")
+            }),
+        ),
+        c(
+            F::NbfNotChecked,
+            d07,
+            Lenient(Normal, Token, |c| {
+                c.pop().claims["nbf"] = json!(now() + 3600)
+            }),
+        ),
+        c(
+            F::CombinedModeAcceptedIn07,
+            d07,
+            Lenient(Combined, Token, |_| {}),
+        ),
+        c(
+            F::ChallengeEndpointWithoutDpopNonce,
+            d11_nonce_server,
+            ChallengeEndpointHasDpopNonce,
+        ),
+        c(
+            F::DpopNonceFreshnessViaChallenge,
+            d11_challenge_required,
+            CombinedMissingNonceGetsUseDpopNonce,
+        ),
+        c(
+            F::AttestationIatNotRequired,
+            d12,
+            Lenient(Normal, Token, |c| remove(&mut c.att().claims, "iat")),
+        ),
+        c(
+            F::SfParametersAccepted,
+            d12,
+            Lenient(Normal, Token, |c| {
+                c.header_edits.push(|h| {
+                    for (n, v) in h.iter_mut() {
+                        if n.eq_ignore_ascii_case("OAuth-Client-Attestation") {
+                            v.push_str(";p=1");
+                        }
+                    }
+                })
+            }),
+        ),
     ]
 }
 
@@ -481,6 +553,26 @@ async fn probe(srv: &TestServer, p: &Probe) -> Result<bool, String> {
             }
             Ok(r.error() == Some("use_fresh_attestation"))
         }
+        Probe::ChallengeEndpointHasDpopNonce => {
+            let r = srv
+                .http
+                .post(srv.url("/challenge"))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(r.status() == 200 && r.headers().get("dpop-nonce").is_some())
+        }
+        Probe::CombinedMissingNonceGetsUseDpopNonce => {
+            let mut case = Case::valid(srv, Mode::Combined, Ep::Token).await;
+            remove(&mut case.dpop().claims, "nonce");
+            let r = srv.send(&case).await;
+            if r.ok() {
+                return Err("combined proof without nonce accepted".into());
+            }
+            Ok(r.status == 400
+                && r.error() == Some("use_dpop_nonce")
+                && r.header("dpop-nonce").is_some())
+        }
         Probe::TokenTypeDpop => {
             let case = Case::valid(srv, Mode::Combined, Ep::Token).await;
             let r = srv.send(&case).await;
@@ -525,7 +617,9 @@ async fn check_fault(fc: FaultCase) -> Result<(), String> {
                 Mode::Normal => AuthMethod::AttestJwtClientAuth,
                 Mode::Combined => AuthMethod::AttestJwtClientAuthDpop,
             };
-            if !cfg.methods.contains(&method) {
+            // draft-07 has no combined mode.
+            if !cfg.methods.contains(&method) || (mode == Mode::Combined && cfg.draft == Draft::D07)
+            {
                 continue;
             }
             for ep in [Ep::Token, Ep::Par] {
@@ -624,4 +718,47 @@ fn fault_names_are_stable_and_round_trip() {
             "independent-dpop-bound-to-cnf"
         ]
     );
+}
+
+/// Each probe runs the server as a revision the fault applies to, and the faults of one
+/// revision are the ones the issue names.
+#[test]
+fn faults_are_probed_under_their_revisions() {
+    for fc in cases() {
+        let mut cfg = base_config();
+        (fc.config)(&mut cfg);
+        assert!(
+            fc.fault.applies_to(cfg.draft),
+            "{} is probed as draft-{} but applies to {:?}",
+            fc.fault.name(),
+            cfg.draft.as_str(),
+            fc.fault.drafts()
+        );
+    }
+    let only = |d: Draft| -> Vec<&str> {
+        Fault::all()
+            .iter()
+            .filter(|f| f.drafts() == [d])
+            .map(|f| f.name())
+            .collect()
+    };
+    assert_eq!(
+        only(Draft::D07),
+        [
+            "attestation-iss-not-required",
+            "pop-iss-not-checked",
+            "nbf-not-checked",
+            "combined-mode-accepted-in-07"
+        ]
+    );
+    assert_eq!(
+        only(Draft::D12),
+        ["attestation-iat-not-required", "sf-parameters-accepted"]
+    );
+    for f in [
+        Fault::ChallengeEndpointWithoutDpopNonce,
+        Fault::DpopNonceFreshnessViaChallenge,
+    ] {
+        assert_eq!(f.drafts(), [Draft::D11, Draft::D12], "{}", f.name());
+    }
 }

@@ -74,7 +74,14 @@ fn parse_draft(s: &str) -> Result<Draft, String> {
 pub async fn main(a: ServeArgs) -> anyhow::Result<i32> {
     if a.list_faults {
         for f in Fault::all() {
-            println!("{:<42} {}", f.name(), f.description());
+            // The revisions whose text states the bent rule, when not all of them.
+            let drafts = if f.drafts().len() == Draft::ALL.len() {
+                String::new()
+            } else {
+                let ds: Vec<&str> = f.drafts().iter().map(|d| d.as_str()).collect();
+                format!("[draft {}] ", ds.join(", "))
+            };
+            println!("{:<42} {drafts}{}", f.name(), f.description());
         }
         return Ok(0);
     }

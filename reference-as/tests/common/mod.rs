@@ -17,6 +17,8 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 pub const CLIENT_ID: &str = "https://client.example.com";
+/// The attestation `iss` that draft-07 requires.
+pub const ATTESTER_ISS: &str = "https://attester.example.com";
 pub const REDIRECT_URI: &str = "https://client.example.com/cb";
 /// Registered for combined mode only.
 pub const DPOP_ONLY_CLIENT: &str = "https://dpop-only.example.com";
@@ -317,7 +319,9 @@ impl TestServer {
     }
 
     /// A fresh server value: from the challenge endpoint when there is one, else from the
-    /// `DPoP-Nonce` header of an (unauthenticated, rejected) token request.
+    /// `DPoP-Nonce` header of an (unauthenticated, rejected) token request. Up to -10 the value
+    /// serves as PoP challenge and as DPoP nonce; from -11 on it is a challenge when it comes
+    /// from the challenge endpoint (use [`TestServer::fresh_nonce`] for DPoP proofs).
     pub async fn fresh_value(&self) -> String {
         if self.config.challenge != ChallengePolicy::Off {
             let r = self
@@ -333,6 +337,33 @@ impl TestServer {
                 .expect("challenge")
                 .to_owned();
         }
+        self.nonce_from_token_endpoint().await
+    }
+
+    /// A fresh DPoP nonce. Up to -10 the challenge value (draft-10 §7.3 item 5); from -11 on the
+    /// `DPoP-Nonce` header of the challenge endpoint (-11 §6.3) or of a token response.
+    pub async fn fresh_nonce(&self) -> String {
+        if self.config.draft <= Draft::D10 {
+            return self.fresh_value().await;
+        }
+        if self.config.challenge != ChallengePolicy::Off {
+            let r = self
+                .http
+                .post(self.url("/challenge"))
+                .send()
+                .await
+                .expect("challenge request");
+            assert_eq!(r.status(), 200);
+            // Without one (the challenge-endpoint-without-dpop-nonce fault) a client falls
+            // back on RFC 9449 §8: the DPoP-Nonce of an error response.
+            if let Some(n) = r.headers().get("dpop-nonce").and_then(|v| v.to_str().ok()) {
+                return n.to_owned();
+            }
+        }
+        self.nonce_from_token_endpoint().await
+    }
+
+    async fn nonce_from_token_endpoint(&self) -> String {
         let r = self
             .send_raw("/token", &[], "grant_type=client_credentials")
             .await;
@@ -553,9 +584,17 @@ impl Case {
                 if srv.config.challenge != ChallengePolicy::Off
                     || srv.config.dpop_nonce == DpopNoncePolicy::Required
                 {
-                    d.claims["nonce"] = json!(srv.fresh_value().await);
+                    d.claims["nonce"] = json!(srv.fresh_nonce().await);
                 }
                 case.dpop = Some(d);
+            }
+        }
+        // draft-07 §5.1 / §5.2: iss in the attestation (the attester) and in the PoP (the
+        // client_id).
+        if srv.config.draft == Draft::D07 {
+            case.att().claims["iss"] = json!(ATTESTER_ISS);
+            if let Some(p) = case.pop.as_mut() {
+                p.claims["iss"] = json!(CLIENT_ID);
             }
         }
         case
@@ -566,7 +605,7 @@ impl Case {
     pub async fn add_independent_dpop(&mut self, srv: &TestServer, key: &'static TestKey) {
         let mut d = dpop(&srv.issuer, self.ep, key);
         if srv.config.dpop_nonce == DpopNoncePolicy::Required {
-            d.claims["nonce"] = json!(srv.fresh_value().await);
+            d.claims["nonce"] = json!(srv.fresh_nonce().await);
         }
         self.dpop = Some(d);
     }
