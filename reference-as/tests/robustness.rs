@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Request};
 use common::*;
 use proptest::prelude::*;
-use reference_as::{ChallengePolicy, DpopNoncePolicy, Fault, ServerConfig};
+use reference_as::{ChallengePolicy, DpopNoncePolicy, Draft, Fault, ServerConfig};
 use std::sync::LazyLock;
 use tower::ServiceExt;
 
@@ -88,6 +88,8 @@ fn config(fault: Option<usize>, policies: u8) -> ServerConfig {
     } else {
         DpopNoncePolicy::Off
     };
+    // Every revision: the field syntax and the checks differ per revision (draft.rs).
+    c.draft = Draft::ALL[usize::from(policies >> 3) % Draft::ALL.len()];
     if let Some(i) = fault {
         let f = Fault::all()[i % Fault::all().len()];
         // This fault answers 500 on purpose.
