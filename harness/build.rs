@@ -1,4 +1,4 @@
-//! Embeds the scenario corpus, the requirement catalog and the vectors in the binary, so a
+//! Embeds the scenario corpus and the requirement catalog in the binary, so a
 //! `cargo install`ed suite runs from any folder (DESIGN.md, CLI contract).
 use std::path::{Path, PathBuf};
 
@@ -45,7 +45,6 @@ fn main() {
     let top = manifest.parent().unwrap();
     let mut code = String::new();
     code.push_str(&table("SUITES", &top.join("suites")));
-    code.push_str(&table("VECTORS", &top.join("vectors")));
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_files.rs");
     std::fs::write(out, code).unwrap();
 }

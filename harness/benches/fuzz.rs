@@ -10,30 +10,25 @@
 //! The floor: signing the JWTs one case needs (attestation + PoP or DPoP proof, ES256 with the
 //! harness's p256 keys) and verifying them (p256 here; the reference AS verifies with ring).
 //! Env: FUZZ_BENCH_CASES (default 4000), FUZZ_BENCH_JOBS (default 32).
-use abca_conformance::cli::run::prepare;
-use abca_conformance::cli::TargetArgs;
-use abca_conformance::embedded::EmbeddedOptions;
-use abca_conformance::exchange::HttpOptions;
-use abca_conformance::fuzz::engine::{Fuzzer, Options, Summary};
-use std::sync::Arc;
+use abca_conformance::engine::{
+    Connection, FuzzOptions, FuzzSummary as Summary, HttpOptions, TargetFlags, TargetSource,
+    EMBEDDED_CLIENT_ID,
+};
 use std::time::Instant;
 
 mod common;
 use common::{child_cpu, env, floor, process_cpu, us, Server};
 
-async fn fuzz(fuzzer: &Fuzzer, cases: u64, jobs: usize) -> Summary {
-    fuzzer
-        .controls()
-        .await
-        .expect("the valid requests are accepted");
-    let opts = Options {
+/// The positive controls, then the cases (the controls are a handful of requests against
+/// thousands of cases).
+async fn fuzz(conn: &Connection, cases: u64, jobs: usize) -> Summary {
+    let opts = FuzzOptions {
         cases,
         seed: 1,
         jobs,
-        rate: None,
         max_shrink_iters: 0,
     };
-    let s = fuzzer.run(&opts, &|_| {}).await.expect("fuzz run");
+    let s = conn.fuzz(&opts, &|_| {}).await.expect("fuzz run");
     if let Some(f) = &s.finding {
         // The reference AS conforms: a finding here is a bug in the oracle or the AS.
         println!(
@@ -78,16 +73,10 @@ fn main() -> anyhow::Result<()> {
 
     // 1. Embedded AS in this process.
     rt.block_on(async {
-        let p = prepare(
-            &TargetArgs::default(),
-            &HttpOptions::default(),
-            EmbeddedOptions::default(),
-        )
-        .await?;
-        let fuzzer = Fuzzer::new(Arc::new(p.target), p.http)?;
+        let conn = Connection::open(TargetSource::default(), &HttpOptions::default()).await?;
         let cpu0 = process_cpu();
         let t = Instant::now();
-        let s = fuzz(&fuzzer, cases, jobs).await;
+        let s = fuzz(&conn, cases, jobs).await;
         let wall = t.elapsed().as_secs_f64();
         let cpu = process_cpu() - cpu0;
         line("embedded AS", &s, wall);
@@ -96,9 +85,7 @@ fn main() -> anyhow::Result<()> {
             cpu / s.sent() as f64 * 1e6,
             cpu / s.sent() as f64 / per_case.as_secs_f64()
         );
-        if let Some(srv) = p.server {
-            srv.shutdown().await;
-        }
+        conn.close().await;
         anyhow::Ok(())
     })?;
 
@@ -106,17 +93,16 @@ fn main() -> anyhow::Result<()> {
     let server = Server::start(&[])?;
     let pid = server.pid();
     rt.block_on(async {
-        let args = TargetArgs {
+        let flags = TargetFlags {
             issuer: Some(server.issuer.clone()),
-            client_id: Some(abca_conformance::embedded::CLIENT_ID.into()),
+            client_id: Some(EMBEDDED_CLIENT_ID.into()),
             attester_key: Some(server.attester_key.clone()),
-            ..TargetArgs::default()
+            ..TargetFlags::default()
         };
-        let p = prepare(&args, &HttpOptions::default(), EmbeddedOptions::default()).await?;
-        let fuzzer = Fuzzer::new(Arc::new(p.target), p.http)?;
+        let conn = Connection::open(TargetSource::Remote(flags), &HttpOptions::default()).await?;
         let (cpu0, srv0) = (process_cpu(), child_cpu(pid).unwrap_or(0.0));
         let t = Instant::now();
-        let s = fuzz(&fuzzer, cases, jobs).await;
+        let s = fuzz(&conn, cases, jobs).await;
         let wall = t.elapsed().as_secs_f64();
         let cpu = process_cpu() - cpu0;
         let srv = child_cpu(pid).map(|c| c - srv0);
@@ -131,6 +117,7 @@ fn main() -> anyhow::Result<()> {
         if let Some(srv) = srv {
             println!("  server CPU:  {:.0} µs per sent case", srv / sent * 1e6);
         }
+        conn.close().await;
         anyhow::Ok(())
     })?;
     drop(server);

@@ -10,8 +10,9 @@
 //!    them (ring, as the reference AS does), so harness overhead is a ratio, not a guess.
 //!
 //! Env: SUITE_BENCH_RUNS (default 10).
-use abca_conformance::cli::run::{execute, RunArgs};
-use abca_conformance::embedded::{EmbeddedOptions, CLIENT_ID};
+use abca_conformance::engine::{
+    self, Corpus, HttpOptions, RunOptions, TargetFlags, TargetSource, EMBEDDED_CLIENT_ID,
+};
 use std::process::Command;
 use std::time::Instant;
 
@@ -82,16 +83,26 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(cores)
         .enable_all()
         .build()?;
-    let mut args = RunArgs::parse_from(["--format", "json"])?;
-    args.target.issuer = Some(server.issuer.clone());
-    args.target.client_id = Some(CLIENT_ID.into());
-    args.target.attester_key = Some(server.attester_key.clone());
+    let flags = TargetFlags {
+        issuer: Some(server.issuer.clone()),
+        client_id: Some(EMBEDDED_CLIENT_ID.into()),
+        attester_key: Some(server.attester_key.clone()),
+        ..TargetFlags::default()
+    };
     let (mut wall, mut hcpu, mut scpu, mut cases) = (vec![], vec![], vec![], 0usize);
     let mut sent_requests = 0usize;
     for _ in 0..runs {
         let (c0, s0) = (process_cpu(), child_cpu(server.pid()).unwrap_or(0.0));
         let t = Instant::now();
-        let report = rt.block_on(execute(&args, EmbeddedOptions::default(), &|_| {}))?;
+        // Read per run, as `run` does.
+        let corpus = Corpus::embedded()?;
+        let report = rt.block_on(engine::run(
+            &corpus,
+            TargetSource::Remote(flags.clone()),
+            &HttpOptions::default(),
+            &RunOptions::default(),
+            &|_| {},
+        ))?;
         wall.push(t.elapsed().as_secs_f64() * 1e3);
         hcpu.push((process_cpu() - c0) * 1e3);
         scpu.push((child_cpu(server.pid()).unwrap_or(0.0) - s0) * 1e3);

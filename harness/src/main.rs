@@ -1,7 +1,10 @@
+//! The `abca-conformance` binary: the command line over the engine library.
+mod cli;
+
 use clap::Parser;
 
 fn main() {
-    let cli = abca_conformance::cli::Cli::parse();
+    let cli = cli::Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -12,6 +15,6 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let code = rt.block_on(abca_conformance::cli::main(cli));
+    let code = rt.block_on(cli::main(cli));
     std::process::exit(code);
 }

@@ -1,35 +1,26 @@
 //! The corpus and the catalog, checked together (issue 4: CI fails when a requirement has
 //! neither scenarios nor an exclusion reason, when a scenario names an unknown requirement,
 //! or when a stable id disappears).
-use abca_conformance::catalog::Catalog;
-use abca_conformance::scenario::load;
+use abca_conformance::engine::Corpus;
 use std::collections::BTreeSet;
 
-fn corpus() -> (Vec<load::Loaded>, Catalog) {
-    let scenarios = load::embedded().unwrap_or_else(|e| panic!("{e:?}"));
-    let catalog = Catalog::embedded().unwrap_or_else(|e| panic!("{e}"));
-    (scenarios, catalog)
+/// Loading validates the scenarios against the catalog: a problem panics with every message.
+fn corpus() -> Corpus {
+    Corpus::embedded().unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn corpus_is_valid_against_the_catalog() {
-    let (scenarios, catalog) = corpus();
-    if let Err(errs) = load::validate(&scenarios, &catalog) {
-        panic!(
-            "{}",
-            errs.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
+    let corpus = corpus();
+    assert!(!corpus.scenarios().is_empty());
 }
 
 #[test]
 fn every_requirement_is_covered_or_excluded_with_a_reason() {
-    let (scenarios, catalog) = corpus();
+    let corpus = corpus();
+    let (scenarios, catalog) = (corpus.scenarios(), corpus.catalog());
     let uncovered: Vec<&str> = catalog
-        .uncovered(&scenarios)
+        .uncovered(scenarios)
         .iter()
         .map(|r| r.id.as_str())
         .collect();
@@ -50,8 +41,9 @@ fn every_requirement_is_covered_or_excluded_with_a_reason() {
 
 #[test]
 fn excluded_requirements_have_no_scenarios() {
-    let (scenarios, catalog) = corpus();
-    for (r, ids) in catalog.coverage(&scenarios) {
+    let corpus = corpus();
+    let (scenarios, catalog) = (corpus.scenarios(), corpus.catalog());
+    for (r, ids) in catalog.coverage(scenarios) {
         assert!(
             r.excluded.is_none() || ids.is_empty(),
             "{} is excluded but checked by {ids:?}",
@@ -62,19 +54,16 @@ fn excluded_requirements_have_no_scenarios() {
 
 #[test]
 fn stable_ids_do_not_disappear() {
-    let (scenarios, catalog) = corpus();
-    let text = abca_conformance::embedded_files::SUITES
-        .iter()
-        .find(|(p, _)| *p == "stable-ids.txt")
-        .map(|(_, t)| *t)
-        .unwrap_or_else(|| {
-            std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../suites/stable-ids.txt"
-            ))
-            .expect("suites/stable-ids.txt")
-            .leak()
-        });
+    let corpus = corpus();
+    let (scenarios, catalog) = (corpus.scenarios(), corpus.catalog());
+    let text = Corpus::embedded_file("stable-ids.txt").unwrap_or_else(|| {
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../suites/stable-ids.txt"
+        ))
+        .expect("suites/stable-ids.txt")
+        .leak()
+    });
     let scenario_ids: BTreeSet<&str> = scenarios.iter().map(|l| l.scenario.id.as_str()).collect();
     let requirement_ids: BTreeSet<&str> =
         catalog.requirements.iter().map(|r| r.id.as_str()).collect();

@@ -2,10 +2,10 @@
 //! faulty one it finds a mismatch, shrinks it to the mutation the fault is about, and writes
 //! a scenario that `run --suites` replays to `fail` there and to no `fail` on the conforming
 //! server. Fixed seeds; every test bounded in time.
-use abca_conformance::cli::fuzz::{execute, FuzzArgs, FuzzOutcome};
-use abca_conformance::cli::run::{self, RunArgs};
-use abca_conformance::cli::TargetArgs;
-use abca_conformance::embedded::EmbeddedOptions;
+use abca_conformance::engine::{
+    self, Connection, Corpus, EmbeddedOptions, FuzzOptions, FuzzSummary, HttpOptions, RunOptions,
+    TargetSource,
+};
 use abca_conformance::report::Verdict;
 use abca_conformance::scenario::{CnfChange, KeyRef, Mutation, TokenKind};
 use reference_as::Fault;
@@ -26,29 +26,69 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
-async fn fuzz(faults: &[Fault], cases: u64, seed: u64, report_dir: &Path) -> FuzzOutcome {
-    let args = FuzzArgs {
-        target: TargetArgs::default(),
+/// What `abca-conformance fuzz` does: the run, and the finding written to DIR/fuzz/.
+struct FuzzOutcome {
+    summary: FuzzSummary,
+    written: Option<PathBuf>,
+}
+
+impl FuzzOutcome {
+    fn exit_code(&self) -> i32 {
+        i32::from(self.summary.finding.is_some())
+    }
+}
+
+async fn fuzz_with(
+    opts: EmbeddedOptions,
+    cases: u64,
+    seed: u64,
+    jobs: usize,
+    max_shrink_iters: u32,
+    report_dir: &Path,
+) -> anyhow::Result<FuzzOutcome> {
+    let conn = Connection::open(TargetSource::Embedded(opts), &HttpOptions::default()).await?;
+    let opts = FuzzOptions {
         cases,
-        seed: Some(seed),
-        jobs: Some(4),
-        rate: None,
-        report_dir: report_dir.to_path_buf(),
-        timeout: 10.0,
-        max_shrink_iters: 300,
+        seed,
+        jobs,
+        max_shrink_iters,
     };
-    tokio::time::timeout(LIMIT, execute(&args, server(faults), &|_| {}))
-        .await
-        .expect("fuzz run timed out")
-        .expect("fuzz run could not run")
+    let summary = conn.fuzz(&opts, &|_| {}).await;
+    conn.close().await;
+    let summary = summary?;
+    let written = match &summary.finding {
+        Some(f) => Some(f.write(&report_dir.join("fuzz"))?),
+        None => None,
+    };
+    Ok(FuzzOutcome { summary, written })
+}
+
+async fn fuzz(faults: &[Fault], cases: u64, seed: u64, report_dir: &Path) -> FuzzOutcome {
+    tokio::time::timeout(
+        LIMIT,
+        fuzz_with(server(faults), cases, seed, 4, 300, report_dir),
+    )
+    .await
+    .expect("fuzz run timed out")
+    .expect("fuzz run could not run")
 }
 
 /// `run --suites DIR` against a server with `faults`; the verdicts of the DIR's scenarios.
 async fn replay(suites: &Path, faults: &[Fault]) -> Vec<Verdict> {
-    let mut args = RunArgs::parse_from(["--format", "json", "--jobs", "2"]).expect("args");
-    args.suites = Some(suites.to_path_buf());
-    args.report_dir = suites.join("report");
-    let report = tokio::time::timeout(LIMIT, run::execute(&args, server(faults), &|_| {}))
+    let corpus = Corpus::from_dir(suites).expect("the written scenario loads");
+    let opts = RunOptions {
+        jobs: 2,
+        ..RunOptions::default()
+    };
+    let http = HttpOptions::default();
+    let run = engine::run(
+        &corpus,
+        TargetSource::Embedded(server(faults)),
+        &http,
+        &opts,
+        &|_| {},
+    );
+    let report = tokio::time::timeout(LIMIT, run)
         .await
         .expect("replay timed out")
         .expect("replay could not run");
@@ -197,17 +237,7 @@ async fn refused_control_stops_the_run() {
     let mut opts = server(&[]);
     // PAR refuses the harness's redirect_uri: the valid PAR request is rejected.
     opts.server.clients[0].redirect_uris = vec!["https://elsewhere.example/cb".into()];
-    let args = FuzzArgs {
-        target: TargetArgs::default(),
-        cases: 50,
-        seed: Some(1),
-        jobs: Some(2),
-        rate: None,
-        report_dir: d.clone(),
-        timeout: 10.0,
-        max_shrink_iters: 10,
-    };
-    let err = tokio::time::timeout(LIMIT, execute(&args, opts, &|_| {}))
+    let err = tokio::time::timeout(LIMIT, fuzz_with(opts, 50, 1, 2, 10, &d))
         .await
         .expect("timed out")
         .err()

@@ -5,10 +5,10 @@
 //!
 //! External tools are required, not optional: a missing chromium or xmllint fails the test
 //! with the install line (CI installs them), so the checks cannot silently stop running.
-use abca_conformance::cli::{self, run::RunArgs, Cli, Command};
-use abca_conformance::embedded::EmbeddedOptions;
+use abca_conformance::engine::{
+    self, Corpus, EmbeddedOptions, HttpOptions, RunOptions, TargetSource,
+};
 use abca_conformance::report::{self, baseline::Baseline, gate, Report, Verdict};
-use clap::Parser;
 use reference_as::Fault;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -114,15 +114,6 @@ fn suite_dir() -> tempfile::TempDir {
     dir
 }
 
-fn run_args(extra: &[&str]) -> RunArgs {
-    let mut argv = vec!["abca-conformance", "run"];
-    argv.extend_from_slice(extra);
-    match Cli::try_parse_from(argv).expect("valid arguments").command {
-        Command::Run(a) => *a,
-        other => panic!("not a run command: {other:?}"),
-    }
-}
-
 fn faulty() -> EmbeddedOptions {
     let mut o = EmbeddedOptions::default();
     o.server.faults = [
@@ -135,10 +126,21 @@ fn faulty() -> EmbeddedOptions {
 }
 
 async fn run_suite(dir: &Path, opts: EmbeddedOptions) -> Report {
-    let args = run_args(&["--suites", dir.to_str().unwrap(), "--jobs", "4"]);
+    let corpus = Corpus::from_dir(dir).expect("the scenario folder loads");
+    let run_opts = RunOptions {
+        jobs: 4,
+        ..RunOptions::default()
+    };
+    let http = HttpOptions::default();
     let report = tokio::time::timeout(
         Duration::from_secs(120),
-        cli::run::execute(&args, opts, &|_| {}),
+        engine::run(
+            &corpus,
+            TargetSource::Embedded(opts),
+            &http,
+            &run_opts,
+            &|_| {},
+        ),
     )
     .await
     .expect("the run finishes within 2 minutes")

@@ -8,8 +8,12 @@
 //!   the fault breaks, and the conforming controls still accepted;
 //! - `rejects-everything`: a server that answers 401 to every request → no `pass` on any
 //!   request case, `fail` on the controls.
-use abca_conformance::cli::run::{execute, RunArgs};
-use abca_conformance::embedded::EmbeddedOptions;
+#[path = "common/libtest.rs"]
+mod libtest;
+
+use abca_conformance::engine::{
+    self, Corpus, EmbeddedOptions, HttpOptions, RunOptions, TargetFlags, TargetSource,
+};
 use abca_conformance::report::{Report, Verdict};
 use abca_conformance::scenario::load::parse_yaml;
 use abca_conformance::scenario::Role;
@@ -99,11 +103,26 @@ fn options(server: &ServerCfg, target: &TargetCfg) -> Result<EmbeddedOptions, St
     Ok(o)
 }
 
-fn run(rt: &tokio::runtime::Runtime, opts: EmbeddedOptions) -> Result<Report, Failed> {
-    let args =
-        RunArgs::parse_from(["--format", "json"]).map_err(|e| Failed::from(e.to_string()))?;
-    rt.block_on(execute(&args, opts, &|_| {}))
-        .map_err(|e| Failed::from(format!("the suite could not run: {e:#}")))
+/// The whole corpus against `source`, with the default options of `run`.
+async fn run_suite(corpus: &Corpus, source: TargetSource) -> Result<Report, String> {
+    engine::run(
+        corpus,
+        source,
+        &HttpOptions::default(),
+        &RunOptions::default(),
+        &|_| {},
+    )
+    .await
+    .map_err(|e| format!("the suite could not run: {e:#}"))
+}
+
+fn run(
+    rt: &tokio::runtime::Runtime,
+    corpus: &Corpus,
+    opts: EmbeddedOptions,
+) -> Result<Report, Failed> {
+    rt.block_on(run_suite(corpus, TargetSource::Embedded(opts)))
+        .map_err(Failed::from)
 }
 
 fn bad_lines(report: &Report, bad: &[Verdict]) -> Vec<String> {
@@ -115,8 +134,12 @@ fn bad_lines(report: &Report, bad: &[Verdict]) -> Vec<String> {
         .collect()
 }
 
-fn conforming(rt: &tokio::runtime::Runtime, opts: EmbeddedOptions) -> Result<(), Failed> {
-    let report = run(rt, opts)?;
+fn conforming(
+    rt: &tokio::runtime::Runtime,
+    corpus: &Corpus,
+    opts: EmbeddedOptions,
+) -> Result<(), Failed> {
+    let report = run(rt, corpus, opts)?;
     let bad = bad_lines(&report, &[Verdict::Fail, Verdict::Error, Verdict::Warning]);
     if bad.is_empty() {
         Ok(())
@@ -131,14 +154,11 @@ fn conforming(rt: &tokio::runtime::Runtime, opts: EmbeddedOptions) -> Result<(),
 }
 
 /// The suite against the reference AS with one fault, configured as its row says.
-async fn fault_report(case: &FaultCase) -> Result<Report, String> {
+async fn fault_report(corpus: &Corpus, case: &FaultCase) -> Result<Report, String> {
     let fault = Fault::from_name(&case.fault).ok_or(format!("unknown fault {}", case.fault))?;
     let mut opts = options(&case.server, &case.target)?;
     opts.server.faults.insert(fault);
-    let args = RunArgs::parse_from(["--format", "json"]).map_err(|e| e.to_string())?;
-    execute(&args, opts, &|_| {})
-        .await
-        .map_err(|e| format!("the suite could not run: {e:#}"))
+    run_suite(corpus, TargetSource::Embedded(opts)).await
 }
 
 fn fault_trial(case: &FaultCase, report: &Result<Report, String>) -> Result<(), Failed> {
@@ -209,25 +229,22 @@ async fn rejecting_server() -> wiremock::MockServer {
     server
 }
 
-fn rejects_everything(rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
+fn rejects_everything(rt: &tokio::runtime::Runtime, corpus: &Corpus) -> Result<(), Failed> {
     let server = rt.block_on(rejecting_server());
-    let dir = tempdir();
-    let key = abca_conformance::keygen::keygen(&dir).map_err(|e| Failed::from(e.to_string()))?;
-    let args = RunArgs::parse_from([
-        "--issuer".to_string(),
-        server.uri(),
-        "--client-id".into(),
-        "c".into(),
-        "--attester-key".into(),
-        key.private_jwk.display().to_string(),
-    ])
-    .map_err(|e| Failed::from(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(|e| Failed::from(e.to_string()))?;
+    let key =
+        abca_conformance::keygen::keygen(dir.path()).map_err(|e| Failed::from(e.to_string()))?;
+    let flags = TargetFlags {
+        issuer: Some(server.uri()),
+        client_id: Some("c".into()),
+        attester_key: Some(key.private_jwk),
+        ..TargetFlags::default()
+    };
     let report = rt
-        .block_on(execute(&args, EmbeddedOptions::default(), &|_| {}))
-        .map_err(|e| Failed::from(format!("{e:#}")))?;
-    let scenarios =
-        abca_conformance::scenario::load::embedded().map_err(|_| Failed::from("corpus"))?;
-    let controls: BTreeSet<&str> = scenarios
+        .block_on(run_suite(corpus, TargetSource::Remote(flags)))
+        .map_err(Failed::from)?;
+    let controls: BTreeSet<&str> = corpus
+        .scenarios()
         .iter()
         .filter(|l| l.scenario.role == Role::Control)
         .map(|l| l.scenario.id.as_str())
@@ -237,8 +254,8 @@ fn rejects_everything(rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
     for r in &report.results {
         let request_case = !matches!(
             r.endpoint,
-            abca_conformance::scenario::Endpoint::Metadata
-                | abca_conformance::scenario::Endpoint::Challenge
+            abca_conformance::types::Endpoint::Metadata
+                | abca_conformance::types::Endpoint::Challenge
         );
         if !request_case || r.verdict == Verdict::NotApplicable {
             continue;
@@ -270,18 +287,10 @@ fn rejects_everything(rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
     }
 }
 
-fn wanted(args: &Arguments, name: &str) -> bool {
-    let filtered = match &args.filter {
-        None => true,
-        Some(f) if args.exact => name == f,
-        Some(f) => name.contains(f.as_str()),
-    };
-    filtered && !args.skip.iter().any(|s| name.contains(s.as_str()))
-}
-
-fn uncaught_negatives(reports: &BTreeMap<String, Result<Report, String>>) -> Result<(), Failed> {
-    let scenarios =
-        abca_conformance::scenario::load::embedded().map_err(|_| Failed::from("corpus"))?;
+fn uncaught_negatives(
+    corpus: &Corpus,
+    reports: &BTreeMap<String, Result<Report, String>>,
+) -> Result<(), Failed> {
     let caught: BTreeSet<&str> = reports
         .values()
         .filter_map(|r| r.as_ref().ok())
@@ -289,7 +298,8 @@ fn uncaught_negatives(reports: &BTreeMap<String, Result<Report, String>>) -> Res
         .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Warning))
         .map(|r| r.scenario.as_str())
         .collect();
-    let uncaught: Vec<&str> = scenarios
+    let uncaught: Vec<&str> = corpus
+        .scenarios()
         .iter()
         .filter(|l| {
             matches!(
@@ -310,27 +320,18 @@ fn uncaught_negatives(reports: &BTreeMap<String, Result<Report, String>>) -> Res
     }
 }
 
-fn tempdir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "abca-self-test-{}-{}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
 fn main() {
     let args = Arguments::from_args();
     let rt = Arc::new(tokio::runtime::Runtime::new().expect("runtime"));
-    let text = abca_conformance::embedded_files::SUITES
-        .iter()
-        .find(|(p, _)| *p == "self-test/faults.yaml")
-        .map(|(_, t)| *t)
-        .unwrap_or_else(|| {
-            eprintln!("suites/self-test/faults.yaml is missing");
-            std::process::exit(2)
-        });
+    // Read and validated once, shared by every trial.
+    let corpus = Arc::new(Corpus::embedded().unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    }));
+    let text = Corpus::embedded_file("self-test/faults.yaml").unwrap_or_else(|| {
+        eprintln!("suites/self-test/faults.yaml is missing");
+        std::process::exit(2)
+    });
     let cases: Vec<FaultCase> =
         parse_yaml("suites/self-test/faults.yaml", text).unwrap_or_else(|e| {
             eprintln!("{e}");
@@ -376,9 +377,9 @@ fn main() {
         ),
     ];
     for (name, cfg) in configs {
-        let rt = rt.clone();
+        let (rt, corpus) = (rt.clone(), corpus.clone());
         trials.push(Trial::test(format!("conforming/{name}"), move || {
-            conforming(&rt, options(&cfg, &TargetCfg::default())?)
+            conforming(&rt, &corpus, options(&cfg, &TargetCfg::default())?)
         }));
     }
     // Every fault of the reference AS must have a row: a fault nothing catches is a missing
@@ -401,19 +402,19 @@ fn main() {
     // The fault runs happen here, two at a time, so that one trial can look across all of
     // them; only the selected ones run unless the cross-fault trial is selected.
     const COVERAGE: &str = "faults/every-negative-scenario-catches-a-fault";
-    let coverage_wanted = wanted(&args, COVERAGE);
+    let coverage_wanted = libtest::wanted(&args, COVERAGE);
     let runs: Vec<FaultCase> = cases
         .iter()
-        .filter(|c| coverage_wanted || wanted(&args, &format!("fault/{}", c.fault)))
+        .filter(|c| coverage_wanted || libtest::wanted(&args, &format!("fault/{}", c.fault)))
         .cloned()
         .collect();
     let reports: Vec<Result<Report, String>> = rt.block_on(async {
         let sem = Arc::new(tokio::sync::Semaphore::new(2));
         futures::future::join_all(runs.iter().map(|c| {
-            let sem = sem.clone();
+            let (sem, corpus) = (sem.clone(), &corpus);
             async move {
                 let _permit = sem.acquire().await;
-                fault_report(c).await
+                fault_report(corpus, c).await
             }
         }))
         .await
@@ -432,13 +433,13 @@ fn main() {
     }
     // Issue 4: "a scenario that catches nothing is suspect": every negative scenario must
     // give a fail or warning under at least one fault of the reference AS.
-    let all_reports = reports.clone();
+    let (all_reports, corpus2) = (reports.clone(), corpus.clone());
     trials.push(Trial::test(COVERAGE, move || {
-        uncaught_negatives(&all_reports)
+        uncaught_negatives(&corpus2, &all_reports)
     }));
     let rt2 = rt.clone();
     trials.push(Trial::test("rejects-everything", move || {
-        rejects_everything(&rt2)
+        rejects_everything(&rt2, &corpus)
     }));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -2,41 +2,38 @@
 //! (`<scenario>/<mode>/<endpoint>`), so `cargo test --test suite -- <id>` runs one. A case
 //! that does not apply is listed as ignored, and its reason printed at the end (plain
 //! libtest would lose it).
-use abca_conformance::cli::run::{execute_with, RunArgs};
-use abca_conformance::embedded::EmbeddedOptions;
+#[path = "common/libtest.rs"]
+mod libtest;
+
+use abca_conformance::engine::{self, Corpus, HttpOptions, RunOptions, Selection, TargetSource};
 use abca_conformance::report::Verdict;
-use abca_conformance::runner::cases;
-use abca_conformance::scenario::load;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::BTreeSet;
 
 fn main() {
     let args = Arguments::from_args();
-    let scenarios = load::embedded().unwrap_or_else(|errs| {
-        for e in errs {
-            eprintln!("{e}");
-        }
+    let corpus = Corpus::embedded().unwrap_or_else(|e| {
+        eprintln!("{e}");
         std::process::exit(2)
     });
-    let all: Vec<String> = cases::expand(&scenarios).iter().map(|c| c.id()).collect();
     // Run only what libtest would run (the filter is applied again by libtest itself).
-    let wanted: BTreeSet<String> = all
+    let wanted: BTreeSet<String> = corpus
+        .cases()
         .iter()
-        .filter(|id| match &args.filter {
-            None => true,
-            Some(f) if args.exact => *id == f,
-            Some(f) => id.contains(f.as_str()),
-        })
-        .filter(|id| !args.skip.iter().any(|s| id.contains(s.as_str())))
-        .cloned()
+        .map(|c| c.id())
+        .filter(|id| libtest::wanted(&args, id))
         .collect();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let run_args = RunArgs::parse_from(["--format", "json"]).expect("args");
+    let opts = RunOptions {
+        select: Selection::Ids(wanted),
+        ..RunOptions::default()
+    };
     let report = rt
-        .block_on(execute_with(
-            &run_args,
-            EmbeddedOptions::default(),
-            Some(wanted),
+        .block_on(engine::run(
+            &corpus,
+            TargetSource::default(),
+            &HttpOptions::default(),
+            &opts,
             &|_| {},
         ))
         .unwrap_or_else(|e| {

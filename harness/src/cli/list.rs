@@ -1,8 +1,8 @@
 //! `list` (scenarios, or the requirement catalog with coverage, per revision; or the changes
 //! between two revisions) and `explain <scenario>`.
-use crate::catalog::{Catalog, ChangeKind};
-use crate::revision::{Revision, RevisionRange};
-use crate::scenario::Loaded;
+use abca_conformance::engine::{Catalog, ChangeKind, Corpus, Stated, DEFAULT_REVISION};
+use abca_conformance::revision::{Revision, RevisionRange};
+use abca_conformance::scenario::Loaded;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -34,22 +34,23 @@ pub struct ExplainArgs {
 }
 
 pub fn list(a: ListArgs) -> anyhow::Result<i32> {
-    let (scenarios, catalog) = super::run::load_corpus(a.suites.as_ref())?;
+    let corpus = Corpus::load(a.suites.as_deref())?;
+    let (scenarios, catalog) = (corpus.scenarios(), corpus.catalog());
     if let Some(range) = a.changes {
-        print!("{}", changes(&catalog, range));
+        print!("{}", changes(catalog, range));
         return Ok(0);
     }
-    let rev = a.draft.unwrap_or(crate::target::config::DEFAULT_REVISION);
+    let rev = a.draft.unwrap_or(DEFAULT_REVISION);
     if a.requirements {
         println!("requirements of {}\n", rev.label());
         let mut uncovered = 0;
-        for (r, ids) in catalog.coverage(&scenarios) {
+        for (r, ids) in catalog.coverage(scenarios) {
             let Some(st) = catalog.stated(&r.id, rev) else {
                 continue;
             };
             let ids: Vec<&str> = ids
                 .into_iter()
-                .filter(|id| applies(&scenarios, &catalog, id, rev))
+                .filter(|id| applies(scenarios, catalog, id, rev))
                 .collect();
             let cover = match (&r.excluded, ids.is_empty()) {
                 (Some(why), _) => format!("excluded: {why}"),
@@ -75,9 +76,9 @@ pub fn list(a: ListArgs) -> anyhow::Result<i32> {
         return Ok(if uncovered > 0 { 1 } else { 0 });
     }
     let mut n = 0;
-    for l in &scenarios {
+    for l in scenarios {
         let s = &l.scenario;
-        if !applies(&scenarios, &catalog, &s.id, rev) {
+        if !applies(scenarios, catalog, &s.id, rev) {
             continue;
         }
         n += 1;
@@ -120,9 +121,8 @@ pub fn changes(catalog: &Catalog, range: RevisionRange) -> String {
             .collect();
         let _ = writeln!(out, "\n{title} ({}):", group.len());
         for c in group {
-            let cite = |s: &Option<crate::catalog::Stated>| {
-                s.as_ref().map(|s| format!("{} {:?}", s.cite(), s.level))
-            };
+            let cite =
+                |s: &Option<Stated>| s.as_ref().map(|s| format!("{} {:?}", s.cite(), s.level));
             let place = match (&c.kind, cite(&c.before), cite(&c.after)) {
                 (ChangeKind::Changed(f), Some(a), Some(b)) => {
                     format!("{a} → {b} [{}]", f.join(", "))
@@ -145,7 +145,8 @@ pub fn changes(catalog: &Catalog, range: RevisionRange) -> String {
 }
 
 pub fn explain(a: ExplainArgs) -> anyhow::Result<i32> {
-    let (scenarios, catalog) = super::run::load_corpus(a.suites.as_ref())?;
+    let corpus = Corpus::load(a.suites.as_deref())?;
+    let (scenarios, catalog) = (corpus.scenarios(), corpus.catalog());
     let l = scenarios
         .iter()
         .find(|l| l.scenario.id == a.scenario)
@@ -154,7 +155,7 @@ pub fn explain(a: ExplainArgs) -> anyhow::Result<i32> {
         })?;
     let s = &l.scenario;
     println!("{} — {}\nfile: {}", s.id, s.title, l.path);
-    let rev = a.draft.unwrap_or(crate::target::config::DEFAULT_REVISION);
+    let rev = a.draft.unwrap_or(DEFAULT_REVISION);
     println!("as {}:", rev.label());
     for id in &s.requirements {
         match (catalog.get(id), catalog.stated(id, rev)) {

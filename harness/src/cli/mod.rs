@@ -1,11 +1,18 @@
-//! The command line (DESIGN.md "CLI contract"; keep it, or extend it compatibly).
+//! The command line (docs/design.md, "CLI contract"; keep it, or extend it compatibly).
+//!
+//! It only translates arguments into the engine's plain values
+//! ([`abca_conformance::engine`]) and prints what comes back.
 pub mod fuzz;
 pub mod list;
 pub mod run;
 pub mod serve;
 
+use abca_conformance::engine::{
+    read_ca_cert, HttpOptions, LimitOptions, TargetFlags, DEFAULT_MAX_CONSECUTIVE_ERRORS,
+};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -62,12 +69,12 @@ pub struct TargetArgs {
     /// 12 (the editor's copy; not published). `auto` (run only) sends the valid request in
     /// each revision's shape and runs the best match. Overrides `draft:` of the target file.
     #[arg(long, value_name = "07|10|11|12|auto")]
-    pub draft: Option<crate::revision::DraftChoice>,
+    pub draft: Option<abca_conformance::revision::DraftChoice>,
 }
 
 impl TargetArgs {
-    pub fn flags(&self) -> crate::target::TargetFlags {
-        crate::target::TargetFlags {
+    pub fn flags(&self) -> TargetFlags {
+        TargetFlags {
             issuer: self.issuer.clone(),
             client_id: self.client_id.clone(),
             dpop_client_id: self.dpop_client_id.clone(),
@@ -81,17 +88,20 @@ impl TargetArgs {
 }
 
 /// How the suite behaves towards a live server, and which TLS certificates it trusts
-/// (shared by `run` and `fuzz`; the logic is in runner/limits.rs and exchange.rs).
+/// (shared by `run` and `fuzz`; the logic is in the engine's exchange layer).
 #[derive(Args, Debug, Clone)]
 pub struct NetArgs {
-    /// At most R requests per second, all concurrent cases together.
-    #[arg(long, value_name = "R")]
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// At most R requests per second, all concurrent cases together (`50` or `50/s`).
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
     pub rate: Option<f64>,
     /// Stop the whole run after SECONDS; cases not finished by then are `error`.
     #[arg(long, value_name = "SECONDS")]
     pub deadline: Option<f64>,
     /// Stop sending after N consecutive requests got no answer at all (0: never stop).
-    #[arg(long, value_name = "N", default_value_t = crate::runner::limits::DEFAULT_MAX_CONSECUTIVE_ERRORS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONSECUTIVE_ERRORS)]
     pub max_consecutive_errors: usize,
     /// Also trust this CA certificate (PEM) for the target's TLS.
     #[arg(long, value_name = "FILE")]
@@ -101,58 +111,39 @@ pub struct NetArgs {
     pub insecure: bool,
 }
 
-/// The flags' defaults (for code that builds `RunArgs` by hand, e.g. tests).
-impl Default for NetArgs {
-    fn default() -> Self {
-        NetArgs {
-            rate: None,
-            deadline: None,
-            max_consecutive_errors: crate::runner::limits::DEFAULT_MAX_CONSECUTIVE_ERRORS,
-            ca_cert: None,
-            insecure: false,
-        }
-    }
+/// `--rate 50` or `--rate 50/s`; the range is checked with the other limits.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let n = s.trim();
+    let n = n.strip_suffix("/s").unwrap_or(n);
+    n.trim()
+        .parse::<f64>()
+        .map_err(|_| format!("{s:?}: expected a number of requests per second, e.g. 50 or 50/s"))
 }
 
 impl NetArgs {
-    /// HTTP options from these flags and the per-request timeout.
-    pub fn http_options(
-        &self,
-        timeout: std::time::Duration,
-    ) -> anyhow::Result<crate::exchange::HttpOptions> {
-        use anyhow::Context;
+    /// The engine's HTTP options from these flags.
+    pub fn http_options(&self) -> anyhow::Result<HttpOptions> {
+        if !(self.timeout > 0.0 && self.timeout <= 3600.0) {
+            anyhow::bail!("--timeout must be between 0 and 3600 seconds");
+        }
         let deadline = match self.deadline {
-            Some(d) if d.is_finite() && d > 0.0 && d <= 1e7 => {
-                Some(std::time::Duration::from_secs_f64(d))
-            }
+            Some(d) if d.is_finite() && d > 0.0 && d <= 1e7 => Some(Duration::from_secs_f64(d)),
             Some(d) => anyhow::bail!("--deadline must be a number of seconds above 0 (got {d})"),
             None => None,
         };
-        let ca_cert = match &self.ca_cert {
-            Some(p) => {
-                let pem = std::fs::read(p)
-                    .with_context(|| format!("cannot read --ca-cert {}", p.display()))?;
-                // reqwest takes a file without any certificate silently; the user meant one.
-                if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-                    anyhow::bail!(
-                        "--ca-cert {}: no PEM certificate (\"-----BEGIN CERTIFICATE-----\") in it",
-                        p.display()
-                    );
-                }
-                Some(pem)
-            }
-            None => None,
+        let ca_cert = self.ca_cert.as_deref().map(read_ca_cert).transpose()?;
+        let limits = LimitOptions {
+            rate: self.rate,
+            deadline,
+            max_consecutive_errors: self.max_consecutive_errors,
         };
-        Ok(crate::exchange::HttpOptions {
-            timeout,
+        limits.validate()?;
+        Ok(HttpOptions {
+            timeout: Duration::from_secs_f64(self.timeout),
             ca_cert,
             insecure: self.insecure,
-            limits: crate::runner::limits::LimitOptions {
-                rate: self.rate,
-                deadline,
-                max_consecutive_errors: self.max_consecutive_errors,
-            },
-            ..crate::exchange::HttpOptions::default()
+            limits,
+            ..HttpOptions::default()
         })
     }
 }
@@ -187,12 +178,38 @@ pub async fn main(cli: Cli) -> i32 {
 }
 
 fn keygen(a: KeygenArgs) -> anyhow::Result<i32> {
-    let out =
-        crate::keygen::keygen_with(&a.out, crate::keygen::KeygenOptions { overwrite: a.force })?;
+    use abca_conformance::keygen::{keygen_with, KeygenOptions};
+    let out = keygen_with(&a.out, KeygenOptions { overwrite: a.force })?;
     println!("wrote {} (keep it private)", out.private_jwk.display());
     println!(
         "wrote {} (register it at the authorization server)",
         out.public_jwks.display()
     );
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn net_flags_defaults_are_the_engines() {
+        let cli = Cli::try_parse_from(["abca-conformance", "run"]).unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!("not run")
+        };
+        let http = run.net.http_options().unwrap();
+        let d = HttpOptions::default();
+        assert_eq!(http.timeout, d.timeout);
+        assert_eq!(http.limits, d.limits);
+        assert_eq!(http.insecure, d.insecure);
+        assert_eq!(http.ca_cert, d.ca_cert);
+    }
+
+    #[test]
+    fn rate_takes_a_number_or_a_number_per_second() {
+        assert_eq!(parse_rate("50"), Ok(50.0));
+        assert_eq!(parse_rate("2.5/s"), Ok(2.5));
+        assert!(parse_rate("fast").is_err());
+    }
 }

@@ -162,8 +162,10 @@ fn with_attester(
         }
         None => {
             let dir = std::env::temp_dir().join(format!("abca-serve-{}", std::process::id()));
-            let out =
-                crate::keygen::keygen_with(&dir, crate::keygen::KeygenOptions { overwrite: true })?;
+            let out = abca_conformance::keygen::keygen_with(
+                &dir,
+                abca_conformance::keygen::KeygenOptions { overwrite: true },
+            )?;
             let text = std::fs::read_to_string(&out.public_jwks)?;
             c.attester_jwks = serde_json::from_str(&text)?;
             Ok((c, format!(" attester-key {}", out.private_jwk.display())))

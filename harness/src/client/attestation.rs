@@ -6,50 +6,24 @@ use super::keys::KeySet;
 use super::token::{alg_for, TokenDraft};
 use crate::scenario::{KeyRef, TokenKind};
 use serde_json::{json, Value};
-use std::sync::Mutex;
 
 /// An issued attestation is re-signed after this many seconds, so that a long run never
 /// presents one near its `exp` (LIFETIME) or past a server's freshness limit.
 pub const REUSE_FOR: i64 = 300;
 
-/// The valid attestations of a run, one per client_id, each with its compact form.
-#[derive(Default)]
-pub struct Issued {
-    cache: Mutex<Vec<(TokenDraft, String, i64)>>,
-}
-
-impl Issued {
-    /// The valid attestation for `client_id`: the one issued earlier, unless it is older than
-    /// [`REUSE_FOR`], in which case a new one is signed.
-    pub fn get(
-        &self,
-        keys: &KeySet,
-        client_id: &str,
-        extra: &serde_json::Map<String, Value>,
-        now: i64,
-    ) -> TokenDraft {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache.retain(|(d, _, at)| now - at < REUSE_FOR || d.claim_str("sub") != Some(client_id));
-        if let Some((d, _, _)) = cache
-            .iter()
-            .find(|(d, _, _)| d.claim_str("sub") == Some(client_id))
-        {
-            return d.clone();
-        }
+/// The valid attestation for `client_id`: the one issued earlier in this run, unless it is
+/// older than [`REUSE_FOR`], in which case a new one is signed and kept.
+pub fn issued(
+    keys: &KeySet,
+    client_id: &str,
+    extra: &serde_json::Map<String, Value>,
+    now: i64,
+) -> TokenDraft {
+    keys.issued.get_or_sign(client_id, now, REUSE_FOR, || {
         let d = valid(keys, client_id, extra, now);
         let compact = d.sign(keys);
-        cache.push((d.clone(), compact, now));
-        d
-    }
-
-    /// The compact form of `d` if it is exactly an issued attestation (no mutation touched it).
-    pub fn signed(&self, d: &TokenDraft) -> Option<String> {
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .iter()
-            .find(|(c, _, _)| c == d)
-            .map(|(_, s, _)| s.clone())
-    }
+        (d, compact)
+    })
 }
 
 /// Lifetime of the attestations the suite issues as the attester.

@@ -16,7 +16,7 @@ pub struct KeySet {
     /// The MAC key's `kid`, put in the header of MAC-protected attestations.
     pub attester_mac_kid: Option<String>,
     /// The valid attestations issued in this run (signed once, reused).
-    pub issued: super::attestation::Issued,
+    pub issued: super::issued::Issued,
 }
 
 impl KeySet {

@@ -1,6 +1,8 @@
 //! The client engine: keys, and the three JWTs a valid request carries.
 pub mod attestation;
 pub mod dpop;
+pub mod draft;
+pub mod issued;
 pub mod keys;
 pub mod pop;
 pub mod token;

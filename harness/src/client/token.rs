@@ -1,35 +1,13 @@
 //! A JWT before it is signed: header and claims as JSON maps (any member, any JSON type),
 //! who signs it, and what damage to do afterwards. Scenarios change drafts; `render` turns
 //! a draft into the compact form with the harness's own JWS builder.
+pub use super::draft::TokenDraft;
 use super::keys::KeySet;
 use crate::jose::jws::{JwsBuilder, Signer};
 use crate::scenario::{KeyRef, SignatureDamage, TokenKind};
-use serde_json::{Map, Value};
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct TokenDraft {
-    pub kind: TokenKind,
-    pub header: Map<String, Value>,
-    pub claims: Map<String, Value>,
-    pub signer: KeyRef,
-    pub damage: Vec<SignatureDamage>,
-}
+use serde_json::Value;
 
 impl TokenDraft {
-    pub fn new(kind: TokenKind, signer: KeyRef) -> TokenDraft {
-        TokenDraft {
-            kind,
-            header: Map::new(),
-            claims: Map::new(),
-            signer,
-            damage: Vec::new(),
-        }
-    }
-
-    pub fn claim_str(&self, name: &str) -> Option<&str> {
-        self.claims.get(name).and_then(Value::as_str)
-    }
-
     /// Signs and serialises with the harness's JWS builder. Never fails: damage that cannot
     /// be applied (e.g. flipping a bit of an empty `none` signature) leaves the token as
     /// signed, and an HMAC key the target does not have becomes a throwaway secret, which

@@ -12,7 +12,7 @@ use super::{strategy, FuzzCase};
 use crate::exchange::Http;
 use crate::report::Verdict;
 use crate::runner::steps;
-use crate::scenario::{AcceptSpec, Endpoint, Expectation, Level, Mode, RejectSpec};
+use crate::scenario::{Endpoint, Mode};
 use crate::target::Target;
 use crate::verdict::{self, Control, Outcome};
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
@@ -26,8 +26,6 @@ pub struct Options {
     pub seed: u64,
     /// Requests in flight at once.
     pub jobs: usize,
-    /// Cases started per second at most.
-    pub rate: Option<f64>,
     /// Bound on shrinking steps (each is one or more requests).
     pub max_shrink_iters: u32,
 }
@@ -97,30 +95,6 @@ pub fn pairs(t: &Target) -> Vec<(Mode, Endpoint)> {
     out
 }
 
-/// The oracle's expectation as the scenario language says it, and its level.
-pub fn expectation(e: &Expected) -> Option<(Expectation, Level)> {
-    match e {
-        Expected::Accept { level, .. } => {
-            Some((Expectation::Accept(AcceptSpec::default()), *level))
-        }
-        Expected::Reject {
-            errors,
-            headers,
-            level,
-            ..
-        } => Some((
-            Expectation::Reject(RejectSpec {
-                status: vec![],
-                error: errors.iter().map(|s| s.to_string()).collect(),
-                headers: headers.iter().map(|s| s.to_string()).collect(),
-                any_of: vec![],
-            }),
-            *level,
-        )),
-        Expected::Skip { .. } => None,
-    }
-}
-
 /// How one sent case came out.
 #[derive(Debug)]
 pub enum Judged {
@@ -135,7 +109,7 @@ pub enum Judged {
 /// Judges with the same rules `run` applies (verdict::judge), so a finding replays to the
 /// same verdict. The controls were accepted before any case is sent.
 pub fn judge(expected: &Expected, outcome: &Outcome) -> Option<Judged> {
-    let (expect, level) = expectation(expected)?;
+    let (expect, level) = expected.expectation()?;
     let j = verdict::judge(&expect, level, outcome, &Control::Accepted);
     Some(match j.verdict {
         Verdict::Pass => Judged::Pass,
@@ -201,8 +175,8 @@ impl Fuzzer {
             };
             return Err(format!(
                 "the valid {} request at the {} endpoint was not accepted ({why}); fuzzing a server that refuses valid requests would only find its own brokenness",
-                crate::runner::cases::method_name(mode),
-                crate::runner::cases::endpoint_str(endpoint),
+                mode.method(),
+                endpoint.as_str(),
             ));
         }
         Ok(())
@@ -248,10 +222,6 @@ impl Fuzzer {
                     summary.skipped += 1;
                     n += 1;
                     continue;
-                }
-                if let Some(rate) = opts.rate {
-                    let due = start + Duration::from_secs_f64(n as f64 / rate);
-                    tokio::time::sleep_until(due.into()).await;
                 }
                 let (target, http) = (self.target.clone(), self.http.clone());
                 let index = n;

@@ -3,7 +3,6 @@
 //! it (to `fail` on the same server).
 use super::oracle::{Capabilities, Expected};
 use super::FuzzCase;
-use crate::runner::cases::{endpoint_str, mode_str};
 use crate::scenario::{Precondition, Scenario};
 use std::path::{Path, PathBuf};
 
@@ -34,7 +33,9 @@ impl Finding {
 
     /// The scenario that replays this finding.
     pub fn scenario(&self) -> anyhow::Result<Scenario> {
-        let (expect, level) = super::engine::expectation(&self.expected)
+        let (expect, level) = self
+            .expected
+            .expectation()
             .ok_or_else(|| anyhow::anyhow!("the oracle does not decide this case"))?;
         let rules = self.expected.rules();
         let cited: Vec<String> = rules
@@ -51,8 +52,8 @@ impl Finding {
             title: format!(
                 "fuzz finding: {} mutation(s) at the {} endpoint in {}; a conforming server would {verb}",
                 self.case.mutations.len(),
-                endpoint_str(self.case.endpoint),
-                mode_str(self.case.mode),
+                self.case.endpoint.as_str(),
+                self.case.mode.as_str(),
             ),
             requirements: rules.iter().map(|r| r.id.to_string()).collect(),
             modes: vec![self.case.mode],

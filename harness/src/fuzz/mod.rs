@@ -7,6 +7,7 @@
 //! - [`strategy`]: proptest strategies over the mutation vocabulary;
 //! - [`engine`]: controls, concurrent execution, judging, shrinking;
 //! - [`finding`]: a shrunk mismatch as a ready-to-run YAML scenario.
+pub mod capabilities;
 pub mod engine;
 pub mod finding;
 pub mod oracle;

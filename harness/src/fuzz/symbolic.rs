@@ -3,7 +3,7 @@
 //! the instance key…) instead of bytes. Mutations of the scenario vocabulary are applied here
 //! by reading their documented meaning (scenario/model.rs), independently of plan/ and client/,
 //! so that a bug in the request builder and a bug in the oracle do not hide each other.
-use super::oracle::Capabilities;
+use super::capabilities::Capabilities;
 use crate::scenario::{
     ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, Endpoint, FieldRef, KeyRef, Mode,
     Mutation, TokenKind,

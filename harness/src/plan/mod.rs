@@ -25,7 +25,7 @@ pub fn valid_request(
         .to_string();
     let keys = &target.keys;
     let client_id = target.client_id(mode).to_string();
-    let attestation = keys.issued.get(
+    let attestation = client::attestation::issued(
         keys,
         &client_id,
         target.spec.extra_claims(TokenKind::Attestation),
@@ -93,7 +93,6 @@ pub fn valid_request(
     }
     Ok(RequestDraft {
         mode,
-        endpoint,
         method: "POST".into(),
         url,
         fields,

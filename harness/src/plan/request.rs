@@ -3,7 +3,7 @@
 use crate::client::keys::KeySet;
 use crate::client::token::TokenDraft;
 use crate::exchange::WireRequest;
-use crate::scenario::{Endpoint, Mode, TokenKind};
+use crate::scenario::{Mode, TokenKind};
 
 pub const ATTESTATION: &str = "OAuth-Client-Attestation";
 pub const POP: &str = "OAuth-Client-Attestation-PoP";
@@ -34,7 +34,6 @@ pub struct Field {
 #[derive(Clone, Debug)]
 pub struct RequestDraft {
     pub mode: Mode,
-    pub endpoint: Endpoint,
     pub method: String,
     pub url: String,
     pub fields: Vec<Field>,

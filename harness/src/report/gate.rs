@@ -1,6 +1,8 @@
-//! The exit status of `run`: DESIGN.md says 1 when at least one `fail`; `--strict` raises
-//! warnings (broken SHOULDs) to failures like h2spec's `--strict`; a baselined result does not
-//! count, and a baseline entry that no longer holds does.
+//! The exit status of `run`, decided here and nowhere else (docs/design.md, "Exit status"):
+//! 1 when at least one `fail`; `--strict` raises warnings (broken SHOULDs) to failures like
+//! h2spec's `--strict`; a baselined result does not count, and a baseline entry that no
+//! longer holds does. 2 when nothing fails but the suite could not really run
+//! ([`super::RunStatus`]): cut short by the circuit breaker, or nothing judged.
 use super::baseline::Baseline;
 use super::{CaseResult, Gate, Report, Verdict};
 
@@ -35,7 +37,10 @@ pub fn decide(report: &mut Report, strict: bool, baseline: Option<&Baseline>) ->
         .filter(|r| fails_run(r, strict))
         .map(|r| r.id.clone())
         .collect();
-    let exit_status = i32::from(!failing.is_empty() || !stale.is_empty());
+    let exit_status = status(
+        !failing.is_empty() || !stale.is_empty(),
+        report.run.could_not_run().is_some(),
+    );
     report.gate = Some(Gate {
         exit_status,
         strict,
@@ -51,10 +56,23 @@ pub fn decide(report: &mut Report, strict: bool, baseline: Option<&Baseline>) ->
     exit_status
 }
 
-/// The exit status recorded in the report, or the DESIGN.md rule when none was decided.
+/// The exit status recorded in the report, or the same rule without `--strict` or a baseline
+/// when none was decided.
 pub fn exit_status(report: &Report) -> i32 {
     match &report.gate {
         Some(g) => g.exit_status,
-        None => i32::from(report.results.iter().any(|r| r.verdict == Verdict::Fail)),
+        None => status(
+            report.results.iter().any(|r| r.verdict == Verdict::Fail),
+            report.run.could_not_run().is_some(),
+        ),
+    }
+}
+
+/// The rule: a failure is 1; otherwise a run that could not really run is 2; else 0.
+fn status(fails: bool, could_not_run: bool) -> i32 {
+    match (fails, could_not_run) {
+        (true, _) => 1,
+        (false, true) => 2,
+        (false, false) => 0,
     }
 }

@@ -180,8 +180,8 @@ fn result<'a>(report: &'a Report, r: &'a CaseResult) -> ResultView<'a> {
         id: &r.id,
         scenario: &r.scenario,
         title: &r.title,
-        mode: crate::runner::cases::mode_str(r.mode),
-        endpoint: crate::runner::cases::endpoint_str(r.endpoint),
+        mode: r.mode.as_str(),
+        endpoint: r.endpoint.as_str(),
         level: format!("{:?}", r.level),
         verdict: r.verdict.as_str(),
         shown: if strict { "fail" } else { r.verdict.as_str() },
@@ -293,7 +293,7 @@ fn view(report: &Report) -> View<'_> {
         results: {
             // What needs a look first; the sort is stable, so run order holds within a verdict.
             let mut rs: Vec<&CaseResult> = report.results.iter().collect();
-            rs.sort_by_key(|r| r.verdict.report_rank());
+            rs.sort_by_key(|r| std::cmp::Reverse(r.verdict.severity()));
             rs.into_iter().map(|r| result(report, r)).collect()
         },
     }

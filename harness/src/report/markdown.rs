@@ -124,7 +124,12 @@ fn view(report: &Report) -> View<'_> {
         .iter()
         .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::NotApplicable))
         .collect();
-    not_passing.sort_by_key(|r| (r.verdict.report_rank(), r.baseline.is_some()));
+    not_passing.sort_by_key(|r| {
+        (
+            std::cmp::Reverse(r.verdict.severity()),
+            r.baseline.is_some(),
+        )
+    });
     let not_applicable: Vec<&CaseResult> = report
         .results
         .iter()

@@ -1,51 +1,10 @@
 //! The run's results, as written to `report.json` (DESIGN.md contract; extend compatibly)
 //! and read by every other renderer (terminal, JUnit, HTML, Markdown, NDJSON).
-use crate::scenario::{Endpoint, Level, Mode};
+pub use crate::exchange::{DecodedJwt, Exchange, HttpRequest, HttpResponse};
+pub use crate::types::Verdict;
+use crate::types::{Endpoint, Level, Mode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Pass,
-    Fail,
-    Warning,
-    Info,
-    NotApplicable,
-    Error,
-}
-
-impl Verdict {
-    pub const ALL: [Verdict; 6] = [
-        Verdict::Pass,
-        Verdict::Fail,
-        Verdict::Warning,
-        Verdict::Info,
-        Verdict::NotApplicable,
-        Verdict::Error,
-    ];
-    /// Order in which reports list results: what needs a look first.
-    pub fn report_rank(self) -> u8 {
-        match self {
-            Verdict::Fail => 0,
-            Verdict::Error => 1,
-            Verdict::Warning => 2,
-            Verdict::Info => 3,
-            Verdict::NotApplicable => 4,
-            Verdict::Pass => 5,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Warning => "warning",
-            Verdict::Info => "info",
-            Verdict::NotApplicable => "not_applicable",
-            Verdict::Error => "error",
-        }
-    }
-}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
@@ -54,10 +13,49 @@ pub struct Report {
     pub summary: Summary,
     pub results: Vec<CaseResult>,
     pub requirements: Vec<RequirementResult>,
+    /// Whether the suite really ran: cut short by the circuit breaker, or nothing could be
+    /// judged, is "the suite could not run" (exit status 2). Absent in reports written before
+    /// it was recorded, which read as complete.
+    #[serde(default)]
+    pub run: RunStatus,
     /// How the exit status was decided (`--strict`, `--baseline`); absent when nobody decided
     /// it yet (a Report straight from the runner).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<Gate>,
+}
+
+/// Whether the suite really ran (docs/design.md, "Exit status").
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every selected case was run or judged not applicable, and at least one was judged.
+    #[default]
+    Complete,
+    /// The circuit breaker stopped the run (the target went away mid-run): the cases it
+    /// skipped are unknown, so a clean exit would be a lie.
+    CutShort {
+        /// Why the breaker tripped.
+        reason: String,
+    },
+    /// Every result is `error` or `not_applicable`, at least one `error`.
+    NothingJudged {
+        errors: usize,
+        /// The first `error` result: its id and reason.
+        first: String,
+    },
+}
+
+impl RunStatus {
+    /// Why the suite could not run, for people; `None` when it did.
+    pub fn could_not_run(&self) -> Option<String> {
+        match self {
+            RunStatus::Complete => None,
+            RunStatus::CutShort { reason } => Some(format!("the run was cut short: {reason}")),
+            RunStatus::NothingJudged { errors, first } => Some(format!(
+                "no case could be judged ({errors} error(s)); first: {first}"
+            )),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -171,7 +169,8 @@ pub struct Baselined {
 /// The decision on the run's exit status, and what went into it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Gate {
-    /// 0: nothing fails the run; 1: at least one result or baseline entry does.
+    /// 0: nothing fails the run; 1: at least one result or baseline entry does; 2: nothing
+    /// fails, but the suite could not really run (see `run`).
     pub exit_status: i32,
     /// `--strict`: a warning (broken SHOULD) fails the run like a fail.
     pub strict: bool,
@@ -194,46 +193,6 @@ pub struct StaleEntry {
     pub reason: String,
     /// What happened instead.
     pub problem: String,
-}
-
-/// One HTTP request and its response, as sent and received.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Exchange {
-    /// What this exchange was for: `challenge`, `request`, `retry (use_dpop_nonce)`, ...
-    pub purpose: String,
-    pub request: HttpRequest,
-    /// None when no response came (timeout, reset); `error` says why.
-    pub response: Option<HttpResponse>,
-    pub error: Option<String>,
-    /// JWTs carried in the request, decoded (for reports).
-    pub jwts: Vec<DecodedJwt>,
-    pub duration_ms: u64,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct HttpRequest {
-    pub method: String,
-    pub url: String,
-    /// In wire order; a field sent on two lines appears twice.
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct HttpResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    /// Body as text (lossy UTF-8), cut at 64 KiB; `body_truncated` says so.
-    pub body: String,
-    pub body_truncated: bool,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DecodedJwt {
-    /// The header field it came in.
-    pub field: String,
-    pub header: serde_json::Value,
-    pub claims: serde_json::Value,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,86 +1,10 @@
-//! Which (scenario, mode, endpoint) cases a run has, and whether each applies to the target.
+//! Whether a case applies to the target (and to the revision the run judges by), and which
+//! positive control it leans on.
 use crate::catalog::Catalog;
+use crate::corpus::Case;
 use crate::revision::Revision;
-use crate::scenario::{BuiltinCheck, Endpoint, Expectation, Loaded, Mode, Precondition, Scenario};
+use crate::scenario::{BuiltinCheck, Endpoint, Expectation, Mode, Precondition};
 use crate::target::Target;
-
-#[derive(Clone, Debug)]
-pub struct Case<'a> {
-    pub scenario: &'a Scenario,
-    pub mode: Mode,
-    pub endpoint: Endpoint,
-}
-
-impl Case<'_> {
-    /// `<scenario>/<mode>/<endpoint>`: unique in a run, the libtest name, what `--only` matches.
-    pub fn id(&self) -> String {
-        format!(
-            "{}/{}/{}",
-            self.scenario.id,
-            mode_str(self.mode),
-            endpoint_str(self.endpoint)
-        )
-    }
-}
-
-pub fn mode_str(m: Mode) -> &'static str {
-    match m {
-        Mode::AttestationPopJwt => "attestation_pop_jwt",
-        Mode::DpopCombined => "dpop_combined",
-        Mode::None => "none",
-    }
-}
-
-pub fn endpoint_str(e: Endpoint) -> &'static str {
-    match e {
-        Endpoint::Token => "token",
-        Endpoint::Par => "par",
-        Endpoint::Challenge => "challenge",
-        Endpoint::Metadata => "metadata",
-    }
-}
-
-/// Every case of the corpus, in corpus order.
-pub fn expand(scenarios: &[Loaded]) -> Vec<Case<'_>> {
-    let mut out = Vec::new();
-    for l in scenarios {
-        for &mode in &l.scenario.modes {
-            for &endpoint in &l.scenario.endpoints {
-                out.push(Case {
-                    scenario: &l.scenario,
-                    mode,
-                    endpoint,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// `--only`: a glob with `*` against the case id or the scenario id, or a substring.
-pub fn matches(pattern: &str, case: &Case) -> bool {
-    let id = case.id();
-    if pattern.contains('*') {
-        glob(pattern, &id) || glob(pattern, &case.scenario.id)
-    } else {
-        id.contains(pattern)
-    }
-}
-
-fn glob(p: &str, s: &str) -> bool {
-    match p.split_once('*') {
-        None => p == s,
-        Some((head, tail)) => {
-            let Some(rest) = s.strip_prefix(head) else {
-                return false;
-            };
-            if tail.is_empty() {
-                return true;
-            }
-            (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob(tail, &rest[i..]))
-        }
-    }
-}
 
 /// Why a case is not part of the revision the run judges by, or None when it is: the
 /// scenario names other revisions, none of its requirements is a rule of this revision, or
@@ -127,7 +51,7 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
         if advertised {
             return Some(format!(
                 "the server advertises {}; this case is for servers that do not",
-                method_name(case.mode)
+                case.mode.method()
             ));
         }
         if target.advertised.is_empty() {
@@ -136,7 +60,7 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
     } else if !advertised {
         return Some(format!(
             "token_endpoint_auth_methods_supported does not list {}",
-            method_name(case.mode)
+            case.mode.method()
         ));
     }
     let p = target.policy();
@@ -204,14 +128,6 @@ fn check_not_applicable(
     }
 }
 
-pub fn method_name(m: Mode) -> &'static str {
-    match m {
-        Mode::AttestationPopJwt => "attest_jwt_client_auth",
-        Mode::DpopCombined => "attest_jwt_client_auth_dpop",
-        Mode::None => "none",
-    }
-}
-
 /// The (mode, endpoint) whose control a case leans on.
 pub fn control_key(case: &Case) -> (Mode, Endpoint) {
     if case
@@ -226,18 +142,5 @@ pub fn control_key(case: &Case) -> (Mode, Endpoint) {
         (other, case.endpoint)
     } else {
         (case.mode, case.endpoint)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-    #[test]
-    fn globs() {
-        assert!(glob("pop-*", "pop-aud-wrong"));
-        assert!(glob("*/dpop_combined/*", "x/dpop_combined/token"));
-        assert!(!glob("pop-*", "att-pop"));
-        assert!(glob("*", ""));
-        assert!(!glob("a*b", "ac"));
     }
 }

@@ -1,47 +1,44 @@
 //! The run: expand scenarios into cases, run the positive controls, then every case
 //! concurrently, judge each, and assemble the report.
 pub mod cases;
-pub mod limits;
 pub mod steps;
 
 use crate::catalog::Catalog;
 use crate::checks;
-use crate::exchange::Http;
+use crate::corpus::{Case, Corpus, Selection};
+use crate::exchange::{Http, Stop};
 use crate::report::{
-    CaseResult, Report, RequirementResult, Summary, TargetInfo, ToolInfo, Verdict,
+    CaseResult, Report, RequirementResult, RunStatus, Summary, TargetInfo, ToolInfo, Verdict,
 };
 use crate::scenario::{Endpoint, Expectation, Loaded, Mode, Role};
 use crate::target::Target;
 use crate::verdict::{self, Control, Judgement};
-use cases::Case;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// What to run, and how many cases at once.
+#[derive(Clone, Debug)]
 pub struct RunOptions {
     pub select: Selection,
     pub jobs: usize,
 }
 
-/// Which cases run.
-#[derive(Clone, Debug, Default)]
-pub enum Selection {
-    #[default]
-    All,
-    /// `--only`: globs or substrings (see [`cases::matches`]).
-    Patterns(Vec<String>),
-    /// Exact case ids (the libtest integration).
-    Ids(std::collections::BTreeSet<String>),
-}
-
-impl Selection {
-    pub fn accepts(&self, case: &Case) -> bool {
-        match self {
-            Selection::All => true,
-            Selection::Patterns(ps) => ps.iter().any(|p| cases::matches(p, case)),
-            Selection::Ids(ids) => ids.contains(&case.id()),
+impl Default for RunOptions {
+    /// Every case, as many at once as the machine has cores.
+    fn default() -> Self {
+        RunOptions {
+            select: Selection::All,
+            jobs: default_jobs(),
         }
     }
+}
+
+/// The number of cores (2 when unknown).
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 /// Called with each result as it is decided (progress bars, NDJSON streams).
@@ -50,14 +47,14 @@ pub type OnResult<'a> = &'a (dyn Fn(&CaseResult) + Sync);
 pub async fn run(
     target: &Target,
     http: &Http,
-    scenarios: &[Loaded],
-    catalog: &Catalog,
+    corpus: &Corpus,
     opts: &RunOptions,
     on_result: OnResult<'_>,
 ) -> Report {
     let started = Instant::now();
     let started_at = rfc3339_now();
-    let all = cases::expand(scenarios);
+    let (scenarios, catalog) = (corpus.scenarios(), corpus.catalog());
+    let all = corpus.cases();
     let selected: Vec<Case> = all.into_iter().filter(|c| opts.select.accepts(c)).collect();
 
     // Positive controls first: every (mode, endpoint) a selected case leans on.
@@ -98,12 +95,19 @@ pub async fn run(
         let controls = &controls;
         async move {
             let _permit = sem.acquire().await;
-            let r = run_case(case, target, http, catalog, controls).await;
+            let (r, stopped) = run_case(case, target, http, catalog, controls).await;
             on_result(&r);
-            r
+            (r, stopped)
         }
     }))
     .await;
+    // A case the circuit breaker kept from running makes the run incomplete; one the deadline
+    // kept from running does not (the user chose the deadline).
+    let cut_short = results.iter().find_map(|(_, s)| match s {
+        Some(stop @ Stop::Breaker { .. }) => Some(stop.to_string()),
+        _ => None,
+    });
+    let results: Vec<CaseResult> = results.into_iter().map(|(r, _)| r).collect();
 
     let mut summary = Summary::default();
     for r in &results {
@@ -129,9 +133,28 @@ pub async fn run(
             metadata: target.metadata.clone(),
         },
         summary,
+        run: run_status(cut_short, &results),
         results,
         requirements,
         gate: None,
+    }
+}
+
+/// [`RunStatus`] of a run: cut short by the breaker, else whether anything was judged.
+fn run_status(cut_short: Option<String>, results: &[CaseResult]) -> RunStatus {
+    if let Some(reason) = cut_short {
+        return RunStatus::CutShort { reason };
+    }
+    let mut errors = results.iter().filter(|r| r.verdict == Verdict::Error);
+    let judged = results
+        .iter()
+        .any(|r| !matches!(r.verdict, Verdict::Error | Verdict::NotApplicable));
+    match errors.next() {
+        Some(first) if !judged => RunStatus::NothingJudged {
+            errors: 1 + errors.count(),
+            first: format!("{}: {}", first.id, first.reason),
+        },
+        _ => RunStatus::Complete,
     }
 }
 
@@ -141,8 +164,9 @@ async fn run_case(
     http: &Http,
     catalog: &Catalog,
     controls: &BTreeMap<(Mode, Endpoint), (Control, steps::Executed)>,
-) -> CaseResult {
+) -> (CaseResult, Option<Stop>) {
     let start = Instant::now();
+    let mut stopped = None;
     let s = case.scenario;
     let rev = target.spec.revision;
     let expect = s.expect_in(rev);
@@ -163,16 +187,15 @@ async fn run_case(
             .stopped()
             .filter(|_| case.endpoint != Endpoint::Metadata)
         {
-            // Circuit breaker tripped or deadline passed (runner/limits.rs): nothing more is
-            // sent. Metadata checks send nothing (they read the discovered document) and are
-            // still judged.
-            (
-                Judgement {
-                    verdict: Verdict::Error,
-                    reason: why,
-                },
-                Vec::new(),
-            )
+            // Circuit breaker tripped or deadline passed (exchange/limits.rs): nothing more
+            // is sent. Metadata checks send nothing (they read the discovered document) and
+            // are still judged.
+            let judgement = Judgement {
+                verdict: Verdict::Error,
+                reason: why.to_string(),
+            };
+            stopped = Some(why);
+            (judgement, Vec::new())
         } else if let Expectation::Check(check) = expect {
             checks::run(*check, target, http, verdict::broken(level)).await
         } else {
@@ -211,7 +234,7 @@ async fn run_case(
             }
             (judgement, exchanges)
         };
-    CaseResult {
+    let result = CaseResult {
         id: case.id(),
         scenario: s.id.clone(),
         title: s.title.clone(),
@@ -244,19 +267,8 @@ async fn run_case(
         exchanges,
         duration_ms: start.elapsed().as_millis() as u64,
         baseline: None,
-    }
-}
-
-/// Severity order for rolling results up to a requirement.
-fn severity(v: Verdict) -> u8 {
-    match v {
-        Verdict::Fail => 5,
-        Verdict::Error => 4,
-        Verdict::Warning => 3,
-        Verdict::Info => 2,
-        Verdict::Pass => 1,
-        Verdict::NotApplicable => 0,
-    }
+    };
+    (result, stopped)
 }
 
 /// Per requirement of `rev`, as `rev` states it (section number, level, wording), with the
@@ -276,7 +288,7 @@ fn requirement_results(
             let mut worst = Verdict::NotApplicable;
             for res in results.iter().filter(|x| x.requirements.contains(&r.id)) {
                 *counts.entry(res.verdict.as_str().to_string()).or_insert(0) += 1;
-                if severity(res.verdict) > severity(worst) {
+                if res.verdict.severity() > worst.severity() {
                     worst = res.verdict;
                 }
             }

@@ -3,7 +3,7 @@
 //! reused challenge) where the first request must be accepted before the second is judged.
 use crate::checks;
 use crate::client;
-use crate::exchange::{Http, Reply};
+use crate::exchange::{Http, Reply, SendError};
 use crate::plan::{self, Fresh, RequestDraft};
 use crate::report::Exchange;
 use crate::scenario::{ChallengeUse, Endpoint, Mode, Mutation, TokenKind};
@@ -50,7 +50,7 @@ struct CaseRun<'a> {
 struct Sent {
     draft: RequestDraft,
     challenge: Option<String>,
-    reply: Result<Reply, String>,
+    reply: Result<Reply, SendError>,
 }
 
 pub async fn execute(
@@ -164,7 +164,7 @@ impl CaseRun<'_> {
         &mut self,
         purpose: &str,
         wire: &crate::exchange::WireRequest,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, SendError> {
         let (e, r) = self.http.exchange(purpose, wire).await;
         self.exchanges.push(e);
         r
@@ -236,7 +236,7 @@ fn first_challenge(d: &RequestDraft, mode: Mode) -> Option<String> {
     }
 }
 
-fn require_accepted(r: &Result<Reply, String>, what: &str) -> Result<(), String> {
+fn require_accepted(r: &Result<Reply, SendError>, what: &str) -> Result<(), String> {
     match r {
         Ok(r) if r.accepted() => Ok(()),
         Ok(r) => Err(format!(
@@ -247,9 +247,9 @@ fn require_accepted(r: &Result<Reply, String>, what: &str) -> Result<(), String>
     }
 }
 
-fn to_outcome(r: Result<Reply, String>) -> Outcome {
+fn to_outcome(r: Result<Reply, SendError>) -> Outcome {
     match r {
         Ok(r) => Outcome::Reply(r),
-        Err(e) => Outcome::Transport(e),
+        Err(e) => Outcome::Transport(e.to_string()),
     }
 }

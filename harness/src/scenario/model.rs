@@ -12,6 +12,7 @@
 //! `"${now}"` becomes a JSON number). A `set:` value that is exactly one of `"${instance_jwk}"`,
 //! `"${instance_jwk_private}"`, `"${other_jwk}"`, `"${attester_jwk}"` becomes that JWK object.
 use crate::revision::Revision;
+pub use crate::types::{Endpoint, KeyRef, Level, Mode, TokenKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -105,33 +106,6 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
 
-/// Proof-of-possession mode; `none` is for endpoint-level checks (metadata, challenge).
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// Normal mode, `attest_jwt_client_auth`.
-    AttestationPopJwt,
-    /// DPoP combined mode, `attest_jwt_client_auth_dpop`.
-    DpopCombined,
-    None,
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum Endpoint {
-    Token,
-    Par,
-    Challenge,
-    Metadata,
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    MUST,
-    SHOULD,
-    MAY,
-}
-
 /// Conditions the target must meet for a scenario to apply.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
@@ -163,43 +137,12 @@ pub enum Precondition {
     ChallengeSingleUse,
 }
 
-/// Which of the three JWTs a mutation touches.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenKind {
-    /// The Client Attestation JWT (`OAuth-Client-Attestation`).
-    Attestation,
-    /// The Client Attestation PoP JWT (`OAuth-Client-Attestation-PoP`).
-    Pop,
-    /// The DPoP proof (`DPoP`).
-    Dpop,
-}
-
 /// A header field of the request: one of the three token fields, or any other name.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(untagged)]
 pub enum FieldRef {
     Token(TokenKind),
     Name(String),
-}
-
-/// Keys the harness can sign with.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyRef {
-    /// The attester key of the target config (signs valid attestations).
-    Attester,
-    /// The Client Instance Key (in `cnf.jwk`; signs valid PoPs and combined DPoP proofs).
-    Instance,
-    /// A fresh P-256 key nobody trusts or expects.
-    Other,
-    /// `alg: none`, empty signature.
-    None,
-    /// HS256 with the instance key's public JWK thumbprint as the secret (a MAC where an
-    /// asymmetric signature is required).
-    HmacInstance,
-    /// HS256 with the attestation MAC key of the target config.
-    HmacAttester,
 }
 
 /// How to damage a finished signature.

@@ -12,53 +12,13 @@ mod proofs;
 
 use super::rules::{self as r, Rule};
 use super::symbolic::{self as s, Request};
-use crate::scenario::{Endpoint, Level, Mode, Mutation, TokenKind};
+use crate::scenario::{
+    AcceptSpec, Endpoint, Expectation, Level, Mode, Mutation, RejectSpec, TokenKind,
+};
 use attestation::judge_attestation;
 use proofs::{judge_dpop, judge_pop, Role};
-use std::collections::BTreeSet;
 
-/// What the oracle knows about the target: discovered metadata and declared policy.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Capabilities {
-    /// Modes in `token_endpoint_auth_methods_supported`.
-    pub advertised: BTreeSet<Mode>,
-    /// Metadata advertises `challenge_endpoint`.
-    pub challenge_endpoint: bool,
-    /// Declared: every PoP / combined proof must carry a challenge.
-    pub challenge_required: bool,
-    /// Declared: every DPoP proof must carry a server nonce.
-    pub dpop_nonce_required: bool,
-    /// Declared: an issued challenge is accepted once.
-    pub challenge_single_use: bool,
-    /// Declared maximum attestation age in seconds.
-    pub attestation_max_age: Option<u64>,
-    /// `alg` of the attester key.
-    pub attester_alg: String,
-    /// The attestation header names the attester key by `kid`.
-    pub attester_kid: bool,
-    /// The target has the attestation MAC key (HS256 attestations can be valid).
-    pub attester_mac: bool,
-    /// The same client_id serves both modes (a request that switches mode stays registered).
-    pub same_client_both_modes: bool,
-}
-
-impl Default for Capabilities {
-    /// The embedded reference AS with its default configuration.
-    fn default() -> Self {
-        Capabilities {
-            advertised: [Mode::AttestationPopJwt, Mode::DpopCombined].into(),
-            challenge_endpoint: true,
-            challenge_required: false,
-            dpop_nonce_required: false,
-            challenge_single_use: true,
-            attestation_max_age: Some(86_400),
-            attester_alg: "ES256".into(),
-            attester_kid: true,
-            attester_mac: false,
-            same_client_both_modes: true,
-        }
-    }
-}
+pub use super::capabilities::Capabilities;
 
 /// What a conforming server does.
 #[derive(Clone, Debug, PartialEq)]
@@ -367,3 +327,29 @@ const OAUTH_PARAMS: &[&str] = &[
 
 #[cfg(test)]
 mod tests;
+
+/// The oracle's expectation as the scenario language says it, and its level.
+impl Expected {
+    pub fn expectation(&self) -> Option<(Expectation, Level)> {
+        match self {
+            Expected::Accept { level, .. } => {
+                Some((Expectation::Accept(AcceptSpec::default()), *level))
+            }
+            Expected::Reject {
+                errors,
+                headers,
+                level,
+                ..
+            } => Some((
+                Expectation::Reject(RejectSpec {
+                    status: vec![],
+                    error: errors.iter().map(|s| s.to_string()).collect(),
+                    headers: headers.iter().map(|s| s.to_string()).collect(),
+                    any_of: vec![],
+                }),
+                *level,
+            )),
+            Expected::Skip { .. } => None,
+        }
+    }
+}

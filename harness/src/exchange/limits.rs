@@ -2,19 +2,24 @@
 //! breaker that stops sending after N consecutive transport failures.
 //!
 //! Every request of a run (discovery, challenges, controls, cases) goes through one
-//! [`crate::exchange::Http`], which holds one [`Limits`]; so the rate is shared by all
-//! concurrent cases, and once the breaker trips or the deadline passes nothing more is sent.
-//! The runner asks [`Limits::stopped`] before a case and marks it `error` with that reason.
-use crate::report::{Report, Verdict};
+//! [`super::Http`], which holds one [`Limits`]; so the rate is shared by all concurrent
+//! cases, and once the breaker trips or the deadline passes nothing more is sent. The runner
+//! asks [`Limits::stopped`] before a case and marks it `error` with that reason.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// The reason given to cases that did not run because the deadline had passed.
-pub const DEADLINE_REACHED: &str = "run deadline reached";
-/// How the reason given to cases after the circuit breaker tripped begins.
-const BREAKER_PREFIX: &str = "stopped after ";
+/// Why a run sends nothing more.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Stop {
+    /// The circuit breaker tripped: the target stopped answering.
+    #[error("stopped after {after} consecutive errors: {last_error}")]
+    Breaker { after: usize, last_error: String },
+    /// `--deadline` passed.
+    #[error("run deadline reached")]
+    Deadline,
+}
 
 /// What the user asked for (`--rate`, `--deadline`, `--max-consecutive-errors`).
 #[derive(Clone, Debug, PartialEq)]
@@ -44,15 +49,19 @@ impl Default for LimitOptions {
 
 impl LimitOptions {
     /// Checks the numbers a user typed; the message names the flag.
-    pub fn validate(&self) -> anyhow::Result<()> {
+    pub fn validate(&self) -> Result<(), super::OptionError> {
         if let Some(r) = self.rate {
             if !(r.is_finite() && r > 0.0 && r <= 100_000.0) {
-                anyhow::bail!("--rate must be a number of requests per second above 0 (got {r})");
+                return Err(super::OptionError(format!(
+                    "--rate must be a number of requests per second above 0 (got {r})"
+                )));
             }
         }
         if let Some(d) = self.deadline {
             if d.is_zero() {
-                anyhow::bail!("--deadline must be more than 0 seconds");
+                return Err(super::OptionError(
+                    "--deadline must be more than 0 seconds".into(),
+                ));
             }
         }
         Ok(())
@@ -75,26 +84,26 @@ impl Limits {
     }
 
     /// Why nothing more may be sent, once the breaker has tripped or the deadline passed.
-    pub fn stopped(&self) -> Option<String> {
+    pub fn stopped(&self) -> Option<Stop> {
         if let Some(why) = self.breaker.tripped.get() {
             return Some(why.clone());
         }
         match self.deadline {
-            Some(d) if Instant::now() >= d => Some(DEADLINE_REACHED.to_string()),
+            Some(d) if Instant::now() >= d => Some(Stop::Deadline),
             _ => None,
         }
     }
 
     /// Waits for the right to send one request (the rate limit); `Err` with the reason when
     /// the run has stopped, or would reach its deadline while waiting.
-    pub async fn admit(&self) -> Result<(), String> {
+    pub async fn admit(&self) -> Result<(), Stop> {
         if let Some(why) = self.stopped() {
             return Err(why);
         }
         if let Some(rate) = &self.rate {
             let slot = rate.reserve();
             if matches!(self.deadline, Some(d) if slot >= d) {
-                return Err(DEADLINE_REACHED.to_string());
+                return Err(Stop::Deadline);
             }
             tokio::time::sleep_until(slot).await;
             // The breaker may have tripped while this request waited its turn.
@@ -155,7 +164,7 @@ struct Breaker {
     consecutive: AtomicUsize,
     /// Set once, when the streak reaches `max`; never cleared, so an answer arriving later
     /// from a request already in flight does not restart a run the user was told had stopped.
-    tripped: OnceLock<String>,
+    tripped: OnceLock<Stop>,
 }
 
 impl Breaker {
@@ -172,50 +181,16 @@ impl Breaker {
         if self.max == 0 || n < self.max {
             return;
         }
-        let why = format!("{BREAKER_PREFIX}{} consecutive errors: {error}", self.max);
+        let why = Stop::Breaker {
+            after: self.max,
+            last_error: error.to_string(),
+        };
         if self.tripped.set(why.clone()).is_ok() {
             // Said at once on stderr: the user watching a run should know it has stopped
             // talking to the server, not find out from the report.
             eprintln!("abca-conformance: {why}; no further requests are sent, the remaining cases are marked error");
         }
     }
-}
-
-/// Whether the suite could not really run (DESIGN.md exit status 2), and why: the circuit
-/// breaker stopped it (the target went away mid-run: the cases it skipped are unknown, so a
-/// clean exit would be a lie), or no case could be judged at all.
-pub fn could_not_run(report: &Report) -> Option<String> {
-    if let Some(r) = report
-        .results
-        .iter()
-        .find(|r| r.verdict == Verdict::Error && r.reason.starts_with(BREAKER_PREFIX))
-    {
-        return Some(format!("the run was cut short: {}", r.reason));
-    }
-    nothing_judged(report)
-}
-
-/// When no case could be judged (every result `error` or `not_applicable`, at least one
-/// `error`), the suite did not really run. Returns why.
-pub fn nothing_judged(report: &Report) -> Option<String> {
-    let errors: Vec<_> = report
-        .results
-        .iter()
-        .filter(|r| r.verdict == Verdict::Error)
-        .collect();
-    let judged = report
-        .results
-        .iter()
-        .any(|r| !matches!(r.verdict, Verdict::Error | Verdict::NotApplicable));
-    if judged || errors.is_empty() {
-        return None;
-    }
-    Some(format!(
-        "no case could be judged ({} error(s)); first: {}: {}",
-        errors.len(),
-        errors[0].id,
-        errors[0].reason
-    ))
 }
 
 #[cfg(test)]
@@ -271,9 +246,12 @@ mod tests {
         assert!(l.admit().await.is_ok(), "an answer resets the streak");
         l.record_transport_failure("reset by peer");
         let why = l.admit().await.unwrap_err();
-        assert_eq!(why, "stopped after 3 consecutive errors: reset by peer");
+        assert_eq!(
+            why.to_string(),
+            "stopped after 3 consecutive errors: reset by peer"
+        );
         l.record_answer();
-        assert_eq!(l.stopped().as_deref(), Some(why.as_str()), "stays stopped");
+        assert_eq!(l.stopped(), Some(why), "stays stopped");
     }
 
     #[tokio::test]
@@ -290,7 +268,7 @@ mod tests {
         let l = limits(None, Some(Duration::from_millis(50)), 0);
         assert!(l.admit().await.is_ok());
         tokio::time::sleep(Duration::from_millis(80)).await;
-        assert_eq!(l.admit().await.unwrap_err(), DEADLINE_REACHED);
+        assert_eq!(l.admit().await.unwrap_err(), Stop::Deadline);
         assert_eq!(l.remaining(), Some(Duration::ZERO));
     }
 
@@ -301,19 +279,8 @@ mod tests {
         let l = limits(Some(0.1), Some(Duration::from_secs(1)), 0);
         assert!(l.admit().await.is_ok());
         let start = Instant::now();
-        assert_eq!(l.admit().await.unwrap_err(), DEADLINE_REACHED);
+        assert_eq!(l.admit().await.unwrap_err(), Stop::Deadline);
         assert!(start.elapsed() < Duration::from_millis(500));
-    }
-
-    #[test]
-    fn net_args_default_matches_the_flags_defaults() {
-        let parsed = crate::cli::run::RunArgs::parse_from(Vec::<String>::new()).unwrap();
-        let d = crate::cli::NetArgs::default();
-        assert_eq!(parsed.net.max_consecutive_errors, d.max_consecutive_errors);
-        assert_eq!(parsed.net.rate, d.rate);
-        assert_eq!(parsed.net.deadline, d.deadline);
-        assert_eq!(parsed.net.insecure, d.insecure);
-        assert_eq!(parsed.net.ca_cert, d.ca_cert);
     }
 
     #[test]

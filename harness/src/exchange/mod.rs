@@ -5,10 +5,39 @@
 //! and time so a misbehaving server cannot hang or exhaust the suite. Every request passes
 //! the run's [`Limits`] (rate, deadline, circuit breaker) first, so etiquette towards a live
 //! server holds for discovery, challenges and cases alike.
-use crate::report::{Exchange, HttpRequest, HttpResponse};
-use crate::runner::limits::{LimitOptions, Limits, DEADLINE_REACHED};
+//!
+//! The network layer: it imports nothing above it (only [`crate::jose`], to decode the JWTs
+//! of a recorded request).
+mod limits;
+mod record;
+
+pub use limits::{LimitOptions, Stop, DEFAULT_MAX_CONSECUTIVE_ERRORS};
+pub use record::{record, DecodedJwt, Exchange, HttpRequest, HttpResponse};
+
+use limits::Limits;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// A network option the user gave is unusable; the message names the flag.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct OptionError(pub String);
+
+/// Why a request got no answer to judge.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SendError {
+    /// The run has stopped (circuit breaker, deadline): nothing was sent.
+    #[error(transparent)]
+    Stopped(#[from] Stop),
+    /// The planned request cannot be put on the wire (a scenario asked for a bad method or
+    /// header).
+    #[error("{0}")]
+    Unsendable(String),
+    /// Sent, but no complete answer came (refused, reset, timed out, TLS failure).
+    #[error("{0}")]
+    Transport(String),
+}
 
 /// Bodies beyond this are not read further (the server is misbehaving).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -115,8 +144,22 @@ pub struct Http {
     limits: Arc<Limits>,
 }
 
+/// Reads `--ca-cert FILE`: PEM with at least one certificate.
+pub fn read_ca_cert(path: &Path) -> Result<Vec<u8>, OptionError> {
+    let pem = std::fs::read(path)
+        .map_err(|e| OptionError(format!("cannot read --ca-cert {}: {e}", path.display())))?;
+    // reqwest takes a file without any certificate silently; the user meant one.
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(OptionError(format!(
+            "--ca-cert {}: no PEM certificate (\"-----BEGIN CERTIFICATE-----\") in it",
+            path.display()
+        )));
+    }
+    Ok(pem)
+}
+
 impl Http {
-    pub fn new(opts: &HttpOptions) -> anyhow::Result<Http> {
+    pub fn new(opts: &HttpOptions) -> Result<Http, OptionError> {
         let mut b = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(opts.connect_timeout)
@@ -125,7 +168,7 @@ impl Http {
             .user_agent(concat!("abca-conformance/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = &opts.ca_cert {
             let cert = reqwest::Certificate::from_pem(pem)
-                .map_err(|e| anyhow::anyhow!("--ca-cert is not a PEM certificate: {e}"))?;
+                .map_err(|e| OptionError(format!("--ca-cert is not a PEM certificate: {e}")))?;
             b = b.add_root_certificate(cert);
         }
         if opts.insecure {
@@ -138,28 +181,31 @@ impl Http {
             b = b.danger_accept_invalid_certs(true);
         }
         opts.limits.validate()?;
+        let client = b
+            .build()
+            .map_err(|e| OptionError(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Http {
-            client: b.build()?,
+            client,
             timeout: opts.timeout,
             limits: Arc::new(Limits::new(&opts.limits)),
         })
     }
 
     /// Why the run sends nothing more (circuit breaker tripped, deadline passed), if so.
-    pub fn stopped(&self) -> Option<String> {
+    pub fn stopped(&self) -> Option<Stop> {
         self.limits.stopped()
     }
 
     /// Sends `req`; never panics; transport failures come back as `Err` with a reason.
-    pub async fn send(&self, req: &WireRequest) -> Result<Reply, String> {
+    pub async fn send(&self, req: &WireRequest) -> Result<Reply, SendError> {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
-            .map_err(|_| format!("invalid HTTP method {:?}", req.method))?;
+            .map_err(|_| SendError::Unsendable(format!("invalid HTTP method {:?}", req.method)))?;
         let mut rb = self.client.request(method, &req.url);
         for (n, v) in &req.headers {
             let name = reqwest::header::HeaderName::from_bytes(n.as_bytes())
-                .map_err(|_| format!("invalid header name {n:?}"))?;
+                .map_err(|_| SendError::Unsendable(format!("invalid header name {n:?}")))?;
             let value = reqwest::header::HeaderValue::from_bytes(v.as_bytes())
-                .map_err(|_| format!("invalid header value for {n}"))?;
+                .map_err(|_| SendError::Unsendable(format!("invalid header value for {n}")))?;
             rb = rb.header(name, value);
         }
         if !req.body.is_empty() || req.method == "POST" {
@@ -214,14 +260,14 @@ impl Http {
         };
         let result = match tokio::time::timeout(budget, fut).await {
             Ok(r) => r,
-            Err(_) if at_deadline => return Err(DEADLINE_REACHED.to_string()),
+            Err(_) if at_deadline => return Err(SendError::Stopped(Stop::Deadline)),
             Err(_) => Err(format!("no complete answer within {:?}", self.timeout)),
         };
         match &result {
             Ok(_) => self.limits.record_answer(),
             Err(e) => self.limits.record_transport_failure(e),
         }
-        result
+        result.map_err(SendError::Transport)
     }
 
     /// Sends and records.
@@ -229,7 +275,7 @@ impl Http {
         &self,
         purpose: &str,
         req: &WireRequest,
-    ) -> (Exchange, Result<Reply, String>) {
+    ) -> (Exchange, Result<Reply, SendError>) {
         let start = Instant::now();
         let result = self.send(req).await;
         let ex = record(purpose, req, &result, start.elapsed());
@@ -264,61 +310,4 @@ fn describe(e: reqwest::Error) -> String {
         );
     }
     msg
-}
-
-/// Builds the report record of one exchange, decoding the JWTs the request carried.
-pub fn record(
-    purpose: &str,
-    req: &WireRequest,
-    result: &Result<Reply, String>,
-    took: Duration,
-) -> Exchange {
-    let jwts = req
-        .headers
-        .iter()
-        .filter(|(n, _)| {
-            let n = n.to_ascii_lowercase();
-            n == "oauth-client-attestation" || n == "oauth-client-attestation-pop" || n == "dpop"
-        })
-        .flat_map(|(n, v)| {
-            v.split(',')
-                .map(move |part| (n.clone(), part.trim().to_string()))
-        })
-        .filter_map(|(n, v)| {
-            let (header, claims) = crate::jose::jws::decode_unverified(&v).ok()?;
-            Some(crate::report::DecodedJwt {
-                field: n,
-                header,
-                claims,
-            })
-        })
-        .collect();
-    let (response, error) = match result {
-        Ok(r) => {
-            let cut = r.body.len().min(REPORT_BODY);
-            (
-                Some(HttpResponse {
-                    status: r.status,
-                    headers: r.headers.clone(),
-                    body: String::from_utf8_lossy(&r.body[..cut]).into_owned(),
-                    body_truncated: r.truncated || cut < r.body.len(),
-                }),
-                None,
-            )
-        }
-        Err(e) => (None, Some(e.clone())),
-    };
-    Exchange {
-        purpose: purpose.to_string(),
-        request: HttpRequest {
-            method: req.method.clone(),
-            url: req.url.clone(),
-            headers: req.headers.clone(),
-            body: req.body.clone(),
-        },
-        response,
-        error,
-        jwts,
-        duration_ms: took.as_millis() as u64,
-    }
 }

@@ -1,0 +1,30 @@
+//! A JWT before it is signed: header and claims as JSON maps (any member, any JSON type),
+//! who signs it, and what damage to do afterwards (signing is in [`super::token`]).
+use crate::scenario::SignatureDamage;
+use crate::types::{KeyRef, TokenKind};
+use serde_json::{Map, Value};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenDraft {
+    pub kind: TokenKind,
+    pub header: Map<String, Value>,
+    pub claims: Map<String, Value>,
+    pub signer: KeyRef,
+    pub damage: Vec<SignatureDamage>,
+}
+
+impl TokenDraft {
+    pub fn new(kind: TokenKind, signer: KeyRef) -> TokenDraft {
+        TokenDraft {
+            kind,
+            header: Map::new(),
+            claims: Map::new(),
+            signer,
+            damage: Vec::new(),
+        }
+    }
+
+    pub fn claim_str(&self, name: &str) -> Option<&str> {
+        self.claims.get(name).and_then(Value::as_str)
+    }
+}

@@ -1,0 +1,158 @@
+//! The engine's API, all a caller needs (the CLI, the tests, the benches):
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use abca_conformance::engine::{Connection, Corpus, HttpOptions, RunOptions, TargetSource};
+//! let corpus = Corpus::embedded()?; // read and validated once
+//! let conn = Connection::open(TargetSource::default(), &HttpOptions::default()).await?;
+//! let mut report = conn.run(&corpus, &RunOptions::default(), &|_| {}).await;
+//! conn.close().await;
+//! let exit_status = abca_conformance::report::gate::decide(&mut report, false, None);
+//! # let _ = exit_status; Ok(()) }
+//! ```
+//!
+//! A target is described by plain values ([`TargetSource`]: the embedded reference AS with
+//! [`EmbeddedOptions`], or a server described by [`TargetFlags`]), the network by
+//! [`HttpOptions`]; the result is a [`Report`] whose `run` says whether the suite really ran,
+//! and [`crate::report::gate::decide`] turns it into the exit status.
+use crate::client::keys::KeySet;
+use crate::exchange::Http;
+use crate::fuzz::engine::Fuzzer;
+use crate::report::Report;
+use crate::revision::DraftChoice;
+use crate::runner;
+use crate::target::{discovery, Target};
+use std::sync::Arc;
+
+pub use crate::catalog::{Catalog, ChangeKind, Requirement, Stated};
+pub use crate::corpus::{Case, Corpus, CorpusError, Selection};
+pub use crate::embedded::{EmbeddedOptions, CLIENT_ID as EMBEDDED_CLIENT_ID};
+pub use crate::exchange::{
+    read_ca_cert, HttpOptions, LimitOptions, DEFAULT_MAX_CONSECUTIVE_ERRORS,
+};
+pub use crate::fuzz::engine::{Options as FuzzOptions, Summary as FuzzSummary};
+pub use crate::runner::{default_jobs, OnResult, RunOptions};
+pub use crate::target::config::DEFAULT_REVISION;
+pub use crate::target::{Policy, TargetFlags};
+
+/// Which server to test.
+#[derive(Clone, Debug)]
+pub enum TargetSource {
+    /// The reference AS, started in this process on a loopback port.
+    Embedded(EmbeddedOptions),
+    /// A server described by flags and/or a target file.
+    Remote(TargetFlags),
+}
+
+impl Default for TargetSource {
+    fn default() -> Self {
+        TargetSource::Embedded(EmbeddedOptions::default())
+    }
+}
+
+impl TargetSource {
+    /// The flags when they name a target, else the embedded server with `embedded`, judged
+    /// by the flags' revision when they give one.
+    pub fn from_flags(
+        flags: TargetFlags,
+        embedded: EmbeddedOptions,
+    ) -> anyhow::Result<TargetSource> {
+        let revision = match flags.draft {
+            Some(DraftChoice::Auto) => anyhow::bail!(
+                "--draft auto is resolved by `run` before the target is prepared; give a revision (07, 10, 11, 12) here"
+            ),
+            Some(DraftChoice::Revision(r)) => Some(r),
+            None => None,
+        };
+        Ok(if flags.is_empty() {
+            TargetSource::Embedded(match revision {
+                Some(r) => embedded.with_revision(r),
+                None => embedded,
+            })
+        } else {
+            TargetSource::Remote(flags)
+        })
+    }
+}
+
+/// A discovered target and the HTTP client of the run (with its limits), plus the embedded
+/// server behind it when there is one, kept alive until [`Connection::close`].
+pub struct Connection {
+    target: Arc<Target>,
+    http: Http,
+    server: Option<reference_as::RunningServer>,
+}
+
+impl Connection {
+    /// Starts the embedded server or resolves the target description, then discovers the
+    /// target's metadata.
+    pub async fn open(source: TargetSource, http: &HttpOptions) -> anyhow::Result<Connection> {
+        let http = Http::new(http)?;
+        let (target, server) = match source {
+            TargetSource::Embedded(opts) => {
+                let e = crate::embedded::start(opts).await?;
+                let target = discovery::discover(&http, e.spec, e.keys, true).await?;
+                (target, Some(e.server))
+            }
+            TargetSource::Remote(flags) => {
+                let spec = flags.resolve()?;
+                let keys = KeySet::load(
+                    &spec.attester_key,
+                    spec.attester_kid.clone(),
+                    spec.attestation_mac_key.as_deref(),
+                )?;
+                (discovery::discover(&http, spec, keys, false).await?, None)
+            }
+        };
+        Ok(Connection {
+            target: Arc::new(target),
+            http,
+            server,
+        })
+    }
+
+    /// Runs the selected cases of `corpus`: the positive controls first, then every case,
+    /// `opts.jobs` at a time. `on_result` sees each result as it is decided.
+    pub async fn run(&self, corpus: &Corpus, opts: &RunOptions, on_result: OnResult<'_>) -> Report {
+        runner::run(&self.target, &self.http, corpus, opts, on_result).await
+    }
+
+    /// Fuzzes the target: its positive controls must be accepted first (a server that
+    /// refuses valid requests would only show its own brokenness), then `opts.cases` random
+    /// cases; `progress` sees the summary after each.
+    pub async fn fuzz(
+        &self,
+        opts: &FuzzOptions,
+        progress: &(dyn Fn(&FuzzSummary) + Sync),
+    ) -> anyhow::Result<FuzzSummary> {
+        let fuzzer = Fuzzer::new(self.target.clone(), self.http.clone())?;
+        fuzzer.controls().await.map_err(anyhow::Error::msg)?;
+        fuzzer.run(opts, progress).await
+    }
+
+    /// The issuer of the discovered target.
+    pub fn issuer(&self) -> &str {
+        self.target.issuer()
+    }
+
+    /// Stops the embedded server, if any.
+    pub async fn close(self) {
+        if let Some(s) = self.server {
+            s.shutdown().await;
+        }
+    }
+}
+
+/// Opens a connection, runs, closes: the whole of `run` without the reports.
+pub async fn run(
+    corpus: &Corpus,
+    source: TargetSource,
+    http: &HttpOptions,
+    opts: &RunOptions,
+    on_result: OnResult<'_>,
+) -> anyhow::Result<Report> {
+    let conn = Connection::open(source, http).await?;
+    let report = conn.run(corpus, opts, on_result).await;
+    conn.close().await;
+    Ok(report)
+}

@@ -1,0 +1,228 @@
+//! The bottom layer: plain types every other layer speaks of, each with its wire name (in
+//! YAML, report.json, case ids and the CLI) declared once, next to its variant. `as_str`,
+//! `parse`, `Display` and serde all read that one declaration. This module imports nothing
+//! from the crate.
+use std::fmt;
+
+/// Declares a fieldless enum whose variants each have one wire name.
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The wire names, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($wire),+];
+
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                }
+            }
+
+            /// The value of a wire name.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s {
+                    $( $wire => Some($name::$variant), )+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl serde::de::Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "one of {}", $name::NAMES.join(", "))
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        $name::parse(v).ok_or_else(|| E::unknown_variant(v, $name::NAMES))
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "enum": $name::NAMES })
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// Proof-of-possession mode; `none` is for endpoint-level checks (metadata, challenge).
+    pub enum Mode {
+        /// Normal mode, `attest_jwt_client_auth`.
+        AttestationPopJwt = "attestation_pop_jwt",
+        /// DPoP combined mode, `attest_jwt_client_auth_dpop`.
+        DpopCombined = "dpop_combined",
+        None = "none",
+    }
+}
+
+impl Mode {
+    /// The `token_endpoint_auth_method` value of the mode (draft-10 §Metadata).
+    pub fn method(self) -> &'static str {
+        match self {
+            Mode::AttestationPopJwt => "attest_jwt_client_auth",
+            Mode::DpopCombined => "attest_jwt_client_auth_dpop",
+            Mode::None => "none",
+        }
+    }
+}
+
+wire_enum! {
+    /// The endpoint a case is sent to (or, for `metadata`, reads).
+    pub enum Endpoint {
+        Token = "token",
+        Par = "par",
+        Challenge = "challenge",
+        Metadata = "metadata",
+    }
+}
+
+wire_enum! {
+    /// Which of the three JWTs a mutation touches.
+    pub enum TokenKind {
+        /// The Client Attestation JWT (`OAuth-Client-Attestation`).
+        Attestation = "attestation",
+        /// The Client Attestation PoP JWT (`OAuth-Client-Attestation-PoP`).
+        Pop = "pop",
+        /// The DPoP proof (`DPoP`).
+        Dpop = "dpop",
+    }
+}
+
+impl TokenKind {
+    /// The HTTP header field that carries the token.
+    pub fn field_name(self) -> &'static str {
+        match self {
+            TokenKind::Attestation => "OAuth-Client-Attestation",
+            TokenKind::Pop => "OAuth-Client-Attestation-PoP",
+            TokenKind::Dpop => "DPoP",
+        }
+    }
+}
+
+wire_enum! {
+    /// Keys the harness can sign with.
+    pub enum KeyRef {
+        /// The attester key of the target config (signs valid attestations).
+        Attester = "attester",
+        /// The Client Instance Key (in `cnf.jwk`; signs valid PoPs and combined DPoP proofs).
+        Instance = "instance",
+        /// A fresh P-256 key nobody trusts or expects.
+        Other = "other",
+        /// `alg: none`, empty signature.
+        None = "none",
+        /// HS256 with the instance key's public JWK thumbprint as the secret (a MAC where an
+        /// asymmetric signature is required).
+        HmacInstance = "hmac_instance",
+        /// HS256 with the attestation MAC key of the target config.
+        HmacAttester = "hmac_attester",
+    }
+}
+
+wire_enum! {
+    /// Requirement level (RFC 2119 keywords, as the draft writes them).
+    pub enum Level {
+        MUST = "MUST",
+        SHOULD = "SHOULD",
+        MAY = "MAY",
+    }
+}
+
+impl Level {
+    /// The verdict for a broken rule of this level.
+    pub fn broken(self) -> Verdict {
+        match self {
+            Level::MUST => Verdict::Fail,
+            Level::SHOULD => Verdict::Warning,
+            Level::MAY => Verdict::Info,
+        }
+    }
+}
+
+wire_enum! {
+    /// The verdict on one case (docs/design.md, "Verdicts").
+    pub enum Verdict {
+        Pass = "pass",
+        Fail = "fail",
+        Warning = "warning",
+        Info = "info",
+        NotApplicable = "not_applicable",
+        Error = "error",
+    }
+}
+
+impl Verdict {
+    /// The one severity order: how much a verdict needs a look. A requirement's verdict is the
+    /// most severe of its results, and reports list the most severe first.
+    pub fn severity(self) -> u8 {
+        match self {
+            Verdict::Fail => 5,
+            Verdict::Error => 4,
+            Verdict::Warning => 3,
+            Verdict::Info => 2,
+            Verdict::Pass => 1,
+            Verdict::NotApplicable => 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_round_trip_through_serde() {
+        for v in Verdict::ALL {
+            let json = serde_json::to_string(v).unwrap();
+            assert_eq!(json, format!("\"{}\"", v.as_str()));
+            assert_eq!(serde_json::from_str::<Verdict>(&json).unwrap(), *v);
+        }
+        for m in Mode::ALL {
+            assert_eq!(Mode::parse(m.as_str()), Some(*m));
+        }
+        let e = serde_json::from_str::<Endpoint>("\"tokn\"").unwrap_err();
+        assert!(e.to_string().contains("unknown variant `tokn`"), "{e}");
+    }
+
+    #[test]
+    fn severity_is_a_total_order() {
+        let mut s: Vec<u8> = Verdict::ALL.iter().map(|v| v.severity()).collect();
+        s.sort();
+        s.dedup();
+        assert_eq!(s.len(), Verdict::ALL.len());
+    }
+}
