@@ -102,6 +102,60 @@ pub struct ServerConfig {
     pub faults: BTreeSet<Fault>,
     /// The draft revision the server conforms to (default: -11, the newest published).
     pub draft: Draft,
+    /// The authorization code, refresh token and pre-authorized code grants.
+    pub grants: GrantSettings,
+}
+
+/// The test user of the login page (`serve --user NAME:PASSWORD`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestUser {
+    pub username: String,
+    pub password: String,
+}
+
+impl Default for TestUser {
+    fn default() -> Self {
+        TestUser {
+            username: "alice".into(),
+            password: "wonderland".into(),
+        }
+    }
+}
+
+/// Settings of the grants beyond client_credentials, lifetimes in seconds.
+#[derive(Clone, Debug)]
+pub struct GrantSettings {
+    /// The one user the login page accepts.
+    pub user: TestUser,
+    /// `POST /test/pre-authorized-code` mints pre-authorized codes (test-only; on by default).
+    pub test_endpoints: bool,
+    /// Lifetime of a pushed request's `request_uri` (RFC 9126 §2.2 `expires_in`).
+    pub request_uri_ttl: u64,
+    /// Lifetime of an authorization code (RFC 6749 §4.1.2: "maximum ... of 10 minutes").
+    pub code_ttl: u64,
+    /// Lifetime of a minted pre-authorized code.
+    pub pre_authorized_code_ttl: u64,
+    /// Lifetime of a refresh token.
+    pub refresh_token_ttl: u64,
+    /// Issue a new refresh token on each refresh and retire the old one (RFC 6749 §6 MAY).
+    pub rotate_refresh_tokens: bool,
+    /// Lifetime of a login session (the cookie of the authorization pages).
+    pub session_ttl: u64,
+}
+
+impl Default for GrantSettings {
+    fn default() -> Self {
+        GrantSettings {
+            user: TestUser::default(),
+            test_endpoints: true,
+            request_uri_ttl: 60,
+            code_ttl: 60,
+            pre_authorized_code_ttl: 300,
+            refresh_token_ttl: 86_400,
+            rotate_refresh_tokens: false,
+            session_ttl: 600,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -126,6 +180,7 @@ impl Default for ServerConfig {
             windows: TimeWindows::default(),
             faults: BTreeSet::new(),
             draft: Draft::default(),
+            grants: GrantSettings::default(),
         }
     }
 }

@@ -32,8 +32,20 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct AuthOutcome {
     pub client_id: String,
+    /// RFC 7638 thumbprint of the Client Instance Key (the attestation's `cnf.jwk`): what
+    /// codes and refresh tokens are bound to (draft-10 §Refresh token binding, §Binding of
+    /// OAuth protocol artifacts).
+    pub instance_jkt: Option<String>,
+    /// RFC 7638 thumbprint of the key of the validated DPoP proof, if any (the combined-mode
+    /// proof, or an independent one next to a PoP): checked against `dpop_jkt` (RFC 9449 §10).
+    pub dpop_jkt: Option<String>,
+}
+
+impl AuthOutcome {
     /// A DPoP proof was validated (→ token_type DPoP, RFC 9449 §5).
-    pub dpop_validated: bool,
+    pub fn dpop_validated(&self) -> bool {
+        self.dpop_jkt.is_some()
+    }
 }
 
 /// The request facts authentication needs.
@@ -126,7 +138,7 @@ pub fn authenticate(
     }
 
     let mut commit = Commit::default();
-    let mut dpop_validated = false;
+    let mut dpop_jkt = None;
     match mode {
         Mode::Normal => {
             // §7.2 item 1 (-07 §6.2 item 2): precisely one PoP field.
@@ -153,8 +165,8 @@ pub fn authenticate(
                         "DPoP proof: key differs from the attestation's cnf key",
                     ));
                 }
+                dpop_jkt = Some(proof.thumbprint.clone());
                 commit.add_dpop(proof);
-                dpop_validated = true;
             }
         }
         Mode::Combined => {
@@ -178,16 +190,17 @@ pub fn authenticate(
                     commit.values.push(c);
                 }
             }
+            dpop_jkt = Some(proof.thumbprint.clone());
             commit.add_dpop(proof);
-            dpop_validated = true;
         }
         Mode::AttestationAlone => {}
     }
 
     commit.apply(st, now)?;
     Ok(AuthOutcome {
+        instance_jkt: crate::jwk::thumbprint(&att.cnf.json),
         client_id: att.client_id,
-        dpop_validated,
+        dpop_jkt,
     })
 }
 

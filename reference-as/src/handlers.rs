@@ -1,5 +1,7 @@
-//! HTTP endpoints: metadata, token, PAR, challenge, and the JSON fallbacks. Handlers take the
+//! HTTP endpoints: metadata, token, PAR, challenge, the test-only pre-authorized code minting,
+//! and the JSON fallbacks (the HTML authorization pages are in authorize.rs). Handlers take the
 //! raw request so that no extractor rejection (axum's plain-text errors) reaches a client.
+use crate::artifacts::{PreAuthorizedCode, PushedRequest};
 use crate::config::ChallengePolicy;
 use crate::dispatch::{authenticate, AuthRequest};
 use crate::errors::{json_response, OAuthError};
@@ -73,7 +75,7 @@ pub async fn challenge(State(st): St, req: Request) -> Response {
     r
 }
 
-/// POST /token: client_credentials with attestation-based client authentication.
+/// POST /token: every grant authenticates the client by attestation first (grants.rs).
 pub async fn token(State(st): St, req: Request) -> Response {
     let result = token_inner(&st, req).await;
     finish(&st, result)
@@ -81,6 +83,7 @@ pub async fn token(State(st): St, req: Request) -> Response {
 
 async fn token_inner(st: &AppState, req: Request) -> Result<Response, OAuthError> {
     let (method, headers, form) = read_form_request(req).await?;
+    let now = now();
     let outcome = authenticate(
         st,
         &AuthRequest {
@@ -89,36 +92,16 @@ async fn token_inner(st: &AppState, req: Request) -> Result<Response, OAuthError
             endpoint_url: &st.token_endpoint,
             form_client_id: form.get("client_id").map(String::as_str),
         },
-        now(),
+        now,
     )?;
-    // RFC 6749 §5.2: grant errors come after client authentication.
-    match form.get("grant_type").map(String::as_str) {
-        Some("client_credentials") => {}
-        Some(other) => {
-            return Err(OAuthError::new(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                format!("grant_type {other:?} is not supported (only client_credentials)"),
-            ))
-        }
-        None => return Err(OAuthError::invalid_request("grant_type missing")),
-    }
-    let token_type = if outcome.dpop_validated && !st.fault(Fault::TokenTypeBearerWithDpop) {
-        "DPoP"
-    } else {
-        "Bearer"
-    };
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({
-            "access_token": crate::jose::b64url_encode(&rand::random::<[u8; 32]>()),
-            "token_type": token_type,
-            "expires_in": 3600,
-        }),
-    ))
+    let body = crate::grants::token_response(st, &form, &outcome, now)?;
+    Ok(json_response(StatusCode::OK, &body))
 }
 
-/// POST /par (RFC 9126 §2): authenticates like the token endpoint.
+/// POST /par (RFC 9126 §2): authenticates like the token endpoint, then stores the request
+/// under a fresh `request_uri` together with the Client Instance Key that authenticated it
+/// (draft-10 §Binding of OAuth protocol artifacts: the binding of the code is established
+/// here, "before the user is redirected to the Authorization Endpoint").
 pub async fn par(State(st): St, req: Request) -> Response {
     let result = par_inner(&st, req).await;
     finish(&st, result)
@@ -126,12 +109,15 @@ pub async fn par(State(st): St, req: Request) -> Response {
 
 async fn par_inner(st: &AppState, req: Request) -> Result<Response, OAuthError> {
     let (method, headers, form) = read_form_request(req).await?;
-    let client_id = if st.fault(Fault::ParSkipsClientAuth) {
-        form.get("client_id")
+    let now = now();
+    let (client_id, instance_jkt, proof_jkt) = if st.fault(Fault::ParSkipsClientAuth) {
+        let id = form
+            .get("client_id")
             .cloned()
-            .ok_or_else(|| OAuthError::invalid_request("client_id missing"))?
+            .ok_or_else(|| OAuthError::invalid_request("client_id missing"))?;
+        (id, None, None)
     } else {
-        authenticate(
+        let o = authenticate(
             st,
             &AuthRequest {
                 method: method.as_str(),
@@ -139,15 +125,12 @@ async fn par_inner(st: &AppState, req: Request) -> Result<Response, OAuthError> 
                 endpoint_url: &st.par_endpoint,
                 form_client_id: form.get("client_id").map(String::as_str),
             },
-            now(),
-        )?
-        .client_id
+            now,
+        )?;
+        (o.client_id, o.instance_jkt, o.dpop_jkt)
     };
     let client = st
-        .config
-        .clients
-        .iter()
-        .find(|c| c.client_id == client_id)
+        .client(&client_id)
         .ok_or_else(|| OAuthError::invalid_client(format!("unknown client {client_id:?}")))?;
     // RFC 9126 §2.1: request_uri must not be provided.
     if form.contains_key("request_uri") {
@@ -174,14 +157,120 @@ async fn par_inner(st: &AppState, req: Request) -> Result<Response, OAuthError> 
             "redirect_uri {redirect_uri:?} is not registered for the client"
         )));
     }
+    // PKCE S256 is required for every code (RFC 7636 §4.2-4.3; "plain" is not offered:
+    // code_challenge_methods_supported is ["S256"]).
+    let code_challenge = form
+        .get("code_challenge")
+        .ok_or_else(|| OAuthError::invalid_request("code_challenge missing: PKCE is required"))?;
+    match form.get("code_challenge_method").map(String::as_str) {
+        Some("S256") => {}
+        Some(other) => {
+            return Err(OAuthError::invalid_request(format!(
+                "code_challenge_method {other:?} is not supported (only S256)"
+            )))
+        }
+        None => {
+            return Err(OAuthError::invalid_request(
+                "code_challenge_method missing (S256 is required; RFC 7636 §4.3 defaults to plain)",
+            ))
+        }
+    }
+    if !is_sha256_b64url(code_challenge) {
+        return Err(OAuthError::invalid_request(
+            "code_challenge is not a base64url SHA-256 value (RFC 7636 §4.2, S256)",
+        ));
+    }
+    // RFC 9449 §10 / §10.1: dpop_jkt, or a DPoP proof sent here, binds the code to that key;
+    // when both are present they must name the same key.
+    let dpop_jkt = match (form.get("dpop_jkt"), proof_jkt) {
+        (Some(j), _) if !is_sha256_b64url(j) => {
+            return Err(OAuthError::invalid_request(
+                "dpop_jkt is not a base64url SHA-256 JWK thumbprint (RFC 9449 §10)",
+            ))
+        }
+        (Some(j), Some(p)) if *j != p => {
+            return Err(OAuthError::invalid_request(
+                "dpop_jkt does not match the key of the DPoP proof (RFC 9449 §10.1)",
+            ))
+        }
+        (Some(j), _) => Some(j.clone()),
+        (None, p) => p,
+    };
     let request_uri = format!(
         "urn:ietf:params:oauth:request_uri:{}",
-        crate::jose::b64url_encode(&rand::random::<[u8; 24]>())
+        crate::store::random_handle()
+    );
+    let ttl = st.config.grants.request_uri_ttl;
+    st.pushed.insert_as(
+        request_uri.clone(),
+        PushedRequest {
+            client_id,
+            redirect_uri: redirect_uri.clone(),
+            code_challenge: code_challenge.clone(),
+            state: form.get("state").cloned(),
+            scope: form.get("scope").cloned(),
+            instance_jkt,
+            dpop_jkt,
+        },
+        now,
+        ttl,
     );
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({ "request_uri": request_uri, "expires_in": 60 }),
+        &json!({ "request_uri": request_uri, "expires_in": ttl }),
     ))
+}
+
+/// 43 base64url characters: the encoding of a SHA-256 value (S256 challenge, RFC 7638 jkt).
+fn is_sha256_b64url(s: &str) -> bool {
+    s.len() == 43 && crate::jose::b64url_decode(s).is_ok_and(|b| b.len() == 32)
+}
+
+/// POST /test/pre-authorized-code: mints a pre-authorized code (OpenID4VCI 1.0 §4.1.1) the
+/// way a credential issuer's back office would put one in a credential offer. Test-only;
+/// `ServerConfig.grants.test_endpoints` switches it off. Form `client_id` (optional) restricts
+/// the code to that client.
+pub async fn mint_pre_authorized_code(State(st): St, req: Request) -> Response {
+    let result = async {
+        if req.method() != Method::POST {
+            return Err(OAuthError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "invalid_request",
+                "method not allowed; use POST",
+            )
+            .with_header(header::ALLOW, "POST".into()));
+        }
+        let (parts, body) = req.into_parts();
+        let bytes = read_body(body).await?;
+        let form = if bytes.is_empty() {
+            Form::new()
+        } else {
+            parse_form(&parts.headers, &bytes)?
+        };
+        let client_id = form.get("client_id").cloned();
+        if let Some(c) = &client_id {
+            if st.client(c).is_none() {
+                return Err(OAuthError::invalid_request(format!("unknown client {c:?}")));
+            }
+        }
+        let code = st.pre_authorized_codes.insert(
+            PreAuthorizedCode {
+                client_id,
+                used: false,
+            },
+            now(),
+            st.config.grants.pre_authorized_code_ttl,
+        );
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({
+                "pre-authorized_code": code,
+                "expires_in": st.config.grants.pre_authorized_code_ttl,
+            }),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn read_form_request(
@@ -201,7 +290,7 @@ async fn read_form_request(
     Ok((parts.method, parts.headers, form))
 }
 
-async fn read_body(body: Body) -> Result<axum::body::Bytes, OAuthError> {
+pub(crate) async fn read_body(body: Body) -> Result<axum::body::Bytes, OAuthError> {
     axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
         OAuthError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

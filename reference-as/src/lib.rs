@@ -9,8 +9,16 @@
 //! - [`router`] gives the axum `Router` for in-process use (fuzzing without sockets).
 //!
 //! Behaviour common to every revision (RFC 9449, RFC 9126):
-//! - Endpoints: metadata (RFC 8414), `POST /token` (client_credentials), `POST /par`, and
-//!   `POST /challenge` when challenges are on.
+//! - Endpoints: metadata (RFC 8414), `POST /token`, `POST /par`, `POST /challenge` when
+//!   challenges are on, the authorization endpoint `GET /authorize` with its HTML login and
+//!   consent pages (`POST /login`, `POST /consent`; authorize.rs), and the test-only
+//!   `POST /test/pre-authorized-code` (`grants.test_endpoints`).
+//! - Grants (grants.rs): client_credentials, authorization_code (PAR required, PKCE S256
+//!   required, single use), refresh_token, and OpenID4VCI's pre-authorized code; the code and
+//!   pre-authorized grants issue refresh tokens. Every grant authenticates the client by
+//!   attestation. Codes are bound to the Client Instance Key used at PAR and to `dpop_jkt`
+//!   (RFC 9449 §10); refresh tokens to the Client Instance Key of the request that got them,
+//!   checked in either mode (artifacts.rs). Mismatch, reuse, expiry: 400 `invalid_grant`.
 //! - Dispatch: an `OAuth-Client-Attestation-PoP` field selects normal mode (a DPoP proof next
 //!   to it is validated on its own, its key need not be the cnf key); otherwise a `DPoP` field
 //!   selects combined mode (DPoP key = cnf key by RFC 7638 thumbprint); neither is
@@ -53,6 +61,8 @@
 //!   fields are RFC 9651 Token Items without parameters (§4, §5.1): `<jwt>;p=1` and a quoted
 //!   `"<jwt>"` are rejected, as are two field lines or a comma list.
 
+mod artifacts;
+mod authorize;
 mod challenge;
 mod claims;
 pub mod config;
@@ -62,18 +72,22 @@ mod errors;
 pub mod fault;
 mod fields;
 mod form;
+mod grants;
 mod handlers;
+mod html;
 mod jose;
 mod jwk;
 mod metadata;
 mod replay;
 mod state;
+mod store;
 mod verify_attestation;
 mod verify_dpop;
 mod verify_pop;
 
 pub use config::{
-    AuthMethod, ChallengePolicy, ClientRegistration, DpopNoncePolicy, ServerConfig, TimeWindows,
+    AuthMethod, ChallengePolicy, ClientRegistration, DpopNoncePolicy, GrantSettings, ServerConfig,
+    TestUser, TimeWindows,
 };
 pub use draft::Draft;
 pub use fault::Fault;
@@ -141,9 +155,18 @@ pub fn router(config: ServerConfig) -> anyhow::Result<axum::Router> {
             any(handlers::metadata),
         )
         .route(&format!("{base}/token"), any(handlers::token))
-        .route(&format!("{base}/par"), any(handlers::par));
+        .route(&format!("{base}/par"), any(handlers::par))
+        .route(&format!("{base}/authorize"), any(authorize::authorize))
+        .route(&format!("{base}/login"), any(authorize::login))
+        .route(&format!("{base}/consent"), any(authorize::consent));
     if st.config.challenge != ChallengePolicy::Off {
         app = app.route(&format!("{base}/challenge"), any(handlers::challenge));
+    }
+    if st.config.grants.test_endpoints {
+        app = app.route(
+            &format!("{base}/test/pre-authorized-code"),
+            any(handlers::mint_pre_authorized_code),
+        );
     }
     Ok(app.fallback(handlers::not_found).with_state(st))
 }

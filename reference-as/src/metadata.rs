@@ -68,9 +68,28 @@ pub fn metadata(st: &AppState) -> Value {
         );
     }
     m.insert(
+        "authorization_endpoint".into(),
+        json!(st.authorization_endpoint),
+    );
+    m.insert(
         "grant_types_supported".into(),
-        json!(["client_credentials"]),
+        json!(crate::grants::SUPPORTED),
     );
     m.insert("response_types_supported".into(), json!(["code"]));
+    // RFC 7636 §4.3 / RFC 8414 §2: only S256; PKCE is required for every code.
+    m.insert("code_challenge_methods_supported".into(), json!(["S256"]));
+    // RFC 9126 §5: the authorization endpoint accepts only pushed requests.
+    m.insert("require_pushed_authorization_requests".into(), json!(true));
+    // RFC 9207 §3: `iss` is in every authorization response.
+    m.insert(
+        "authorization_response_iss_parameter_supported".into(),
+        json!(true),
+    );
+    // OpenID4VCI 1.0 §11.3 (AS metadata): the pre-authorized code grant needs client
+    // authentication here (by attestation, like every grant).
+    m.insert(
+        "pre-authorized_grant_anonymous_access_supported".into(),
+        json!(false),
+    );
     Value::Object(m)
 }

@@ -1,10 +1,12 @@
 //! Shared server state: configuration, trusted attester keys, endpoint URLs and the stores.
+use crate::artifacts::{CodeGrant, PreAuthorizedCode, PushedRequest, RefreshGrant, Session};
 use crate::challenge::{ChallengeStore, Purpose};
 use crate::config::{AuthMethod, ChallengePolicy, DpopNoncePolicy, ServerConfig};
 use crate::draft::Draft;
 use crate::fault::Fault;
 use crate::jwk::{parse_jwk, Alg, Jwk, KeyMaterial};
 use crate::replay::ReplayStore;
+use crate::store::Store;
 use anyhow::{bail, Context};
 use serde_json::Value;
 
@@ -18,10 +20,18 @@ pub struct AppState {
     pub token_endpoint: String,
     pub par_endpoint: String,
     pub challenge_endpoint: String,
+    pub authorization_endpoint: String,
     pub trusted_attesters: Vec<Jwk>,
     pub challenges: ChallengeStore,
     pub pop_jtis: ReplayStore,
     pub dpop_jtis: ReplayStore,
+    /// `request_uri` → pushed authorization request.
+    pub pushed: Store<PushedRequest>,
+    /// Session cookie value → login session of the authorization pages.
+    pub sessions: Store<Session>,
+    pub codes: Store<CodeGrant>,
+    pub pre_authorized_codes: Store<PreAuthorizedCode>,
+    pub refresh_tokens: Store<RefreshGrant>,
 }
 
 impl AppState {
@@ -42,18 +52,31 @@ impl AppState {
             token_endpoint: format!("{base}/token"),
             par_endpoint: format!("{base}/par"),
             challenge_endpoint: format!("{base}/challenge"),
+            authorization_endpoint: format!("{base}/authorize"),
             issuer,
             base_path,
             trusted_attesters,
             challenges: ChallengeStore::default(),
             pop_jtis: ReplayStore::default(),
             dpop_jtis: ReplayStore::default(),
+            pushed: Store::default(),
+            sessions: Store::default(),
+            codes: Store::default(),
+            pre_authorized_codes: Store::default(),
+            refresh_tokens: Store::default(),
             config,
         })
     }
 
     pub fn fault(&self, f: Fault) -> bool {
         self.config.faults.contains(&f)
+    }
+
+    pub fn client(&self, client_id: &str) -> Option<&crate::config::ClientRegistration> {
+        self.config
+            .clients
+            .iter()
+            .find(|c| c.client_id == client_id)
     }
 
     pub fn method_enabled(&self, m: AuthMethod) -> bool {

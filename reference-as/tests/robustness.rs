@@ -120,6 +120,7 @@ proptest! {
             3 => prop::sample::select(vec!["/token", "/par"]),
             1 => prop::sample::select(vec![
                 "/challenge", "/.well-known/oauth-authorization-server", "/", "/token/", "/nope", "/%ff",
+                "/test/pre-authorized-code",
             ]),
         ],
         att in prop::option::weighted(0.9, header_value(0)),
@@ -138,6 +139,9 @@ proptest! {
             Just(b"grant_type=client_credentials".to_vec()),
             Just(b"grant_type=client_credentials".to_vec()),
             Just(b"response_type=code&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb&client_id=%ff".to_vec()),
+            Just(b"grant_type=authorization_code&code=x&redirect_uri=%ff&code_verifier=".to_vec()),
+            Just(b"grant_type=refresh_token&refresh_token=%00".to_vec()),
+            Just(b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code&pre-authorized_code=\xff".to_vec()),
             (1usize..100_000).prop_map(|n| vec![b'x'; n]),
         ],
         fault in prop::option::weighted(0.7, any::<usize>()),
@@ -173,5 +177,55 @@ proptest! {
                 prop_assert!(json.unwrap()["error"].is_string(), "{status}: error body without error code");
             }
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// The HTML authorization pages: whatever the query, cookie and form, an HTML answer
+    /// (page or redirect), never a server error.
+    #[test]
+    fn authorization_pages_never_fail(
+        method in prop::sample::select(vec!["GET", "POST", "PUT"]),
+        path in prop::sample::select(vec![
+            "/authorize", "/authorize?client_id=https%3A%2F%2Fclient.example.com&request_uri=urn%3Ax",
+            "/authorize?client_id=%ff&client_id=a", "/authorize?request_uri=", "/login", "/consent",
+        ]),
+        cookie in prop::option::weighted(0.6, prop::sample::select(vec![
+            "abca_session=x", "abca_session=", "abca_session", "a=b; abca_session=%ff", "=;;=",
+        ])),
+        form_ct in prop::bool::weighted(0.8),
+        body in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..200),
+            Just(b"username=alice&password=wonderland&csrf=x".to_vec()),
+            Just(b"approve=approve&deny=deny&csrf=".to_vec()),
+            (1usize..100_000).prop_map(|n| vec![b'x'; n]),
+        ],
+        fault in prop::option::weighted(0.5, any::<usize>()),
+        policies in any::<u8>(),
+    ) {
+        let app = reference_as::router(config(fault, policies)).expect("router");
+        let mut req = Request::builder().method(method).uri(path);
+        if form_ct {
+            req = req.header("content-type", "application/x-www-form-urlencoded");
+        }
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let req = req.body(Body::from(body)).expect("request");
+        let resp = RT.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(10), app.oneshot(req)).await
+        });
+        let resp = resp.expect("no answer within 10 s").expect("infallible");
+        let status = resp.status();
+        prop_assert!(status.as_u16() < 500, "server error {status}");
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        prop_assert!(ct.starts_with("text/html"), "{status}: content-type {ct:?}");
     }
 }

@@ -2,6 +2,7 @@
 use clap::{Args, ValueEnum};
 use reference_as::{
     AuthMethod, ChallengePolicy, ClientRegistration, DpopNoncePolicy, Draft, Fault, ServerConfig,
+    TestUser,
 };
 use std::path::PathBuf;
 
@@ -65,6 +66,26 @@ pub struct ServeArgs {
     /// editor's copy; no -12 is published).
     #[arg(long, value_name = "N", default_value = "11", value_parser = parse_draft)]
     pub draft: Draft,
+    /// The user the login page accepts (authorization code flow).
+    #[arg(long, value_name = "NAME:PASSWORD", default_value = "alice:wonderland", value_parser = parse_user)]
+    pub user: TestUser,
+    /// Turn off the test-only endpoint POST /test/pre-authorized-code (it mints
+    /// pre-authorized codes for the OpenID4VCI grant).
+    #[arg(long)]
+    pub no_test_endpoints: bool,
+    /// Rotate refresh tokens: each refresh returns a new one and retires the old one.
+    #[arg(long)]
+    pub rotate_refresh_tokens: bool,
+}
+
+fn parse_user(s: &str) -> Result<TestUser, String> {
+    match s.split_once(':') {
+        Some((u, p)) if !u.is_empty() && !p.is_empty() => Ok(TestUser {
+            username: u.into(),
+            password: p.into(),
+        }),
+        _ => Err(format!("{s:?} is not NAME:PASSWORD")),
+    }
 }
 
 fn parse_draft(s: &str) -> Result<Draft, String> {
@@ -143,6 +164,9 @@ fn config(a: &ServeArgs) -> anyhow::Result<ServerConfig> {
         ..ServerConfig::default()
     };
     c.windows.attestation_max_age = a.attestation_max_age;
+    c.grants.user = a.user.clone();
+    c.grants.test_endpoints = !a.no_test_endpoints;
+    c.grants.rotate_refresh_tokens = a.rotate_refresh_tokens;
     Ok(c)
 }
 

@@ -5,6 +5,8 @@
 //! that matters here. JWS assembly is done by hand so that tests can build malformed tokens.
 #![allow(dead_code)]
 
+pub mod flow;
+
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use reference_as::{
@@ -25,6 +27,9 @@ pub const DPOP_ONLY_CLIENT: &str = "https://dpop-only.example.com";
 /// Registered for normal mode only.
 pub const POP_ONLY_CLIENT: &str = "https://pop-only.example.com";
 pub const HMAC_SECRET: &[u8] = b"a-32-byte-secret-for-hs256-tests";
+/// RFC 7636 Appendix B verifier and its S256 challenge.
+pub const PKCE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const PKCE_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
@@ -166,6 +171,8 @@ pub static ATTESTER_PS: LazyLock<TestKey> = LazyLock::new(|| TestKey::rsa("PS256
 /// The Client Instance Key (cnf) of the default attestation.
 pub static CLIENT: LazyLock<TestKey> = LazyLock::new(|| TestKey::p256(3));
 pub static CLIENT_ED: LazyLock<TestKey> = LazyLock::new(|| TestKey::ed25519(4));
+/// The Client Instance Key of a second instance of the same client.
+pub static INSTANCE_B: LazyLock<TestKey> = LazyLock::new(|| TestKey::p256(6));
 /// A key nobody trusts or binds.
 pub static OTHER: LazyLock<TestKey> = LazyLock::new(|| TestKey::p256(5));
 pub static OCT: LazyLock<TestKey> = LazyLock::new(|| TestKey::oct(HMAC_SECRET));
@@ -550,11 +557,17 @@ impl Case {
     /// The valid request for `mode` at `ep`, with fresh challenge / nonce values when `srv`
     /// demands or offers them.
     pub async fn valid(srv: &TestServer, mode: Mode, ep: Ep) -> Case {
+        Case::valid_as(srv, mode, ep, &CLIENT).await
+    }
+
+    /// The valid request of the Client Instance whose key is `key` (its attestation's cnf
+    /// key, signing its PoP or combined-mode DPoP proof).
+    pub async fn valid_as(srv: &TestServer, mode: Mode, ep: Ep, key: &'static TestKey) -> Case {
         let issuer = srv.issuer.clone();
         let mut case = Case {
             mode,
             ep,
-            att: Some(attestation(CLIENT_ID, &CLIENT)),
+            att: Some(attestation(CLIENT_ID, key)),
             pop: None,
             dpop: None,
             form: match ep {
@@ -564,6 +577,9 @@ impl Case {
                     ("client_id".into(), CLIENT_ID.into()),
                     ("redirect_uri".into(), REDIRECT_URI.into()),
                     ("state".into(), "af0ifjsldkj".into()),
+                    // RFC 7636 Appendix B: the reference AS requires PKCE S256 at PAR.
+                    ("code_challenge".into(), PKCE_CHALLENGE.into()),
+                    ("code_challenge_method".into(), "S256".into()),
                 ],
             },
             header_edits: vec![],
@@ -573,14 +589,14 @@ impl Case {
         };
         match mode {
             Mode::Normal => {
-                let mut p = pop(&issuer, &CLIENT);
+                let mut p = pop(&issuer, key);
                 if srv.config.challenge != ChallengePolicy::Off {
                     p.claims["challenge"] = json!(srv.fresh_value().await);
                 }
                 case.pop = Some(p);
             }
             Mode::Combined => {
-                let mut d = dpop(&issuer, ep, &CLIENT);
+                let mut d = dpop(&issuer, ep, key);
                 if srv.config.challenge != ChallengePolicy::Off
                     || srv.config.dpop_nonce == DpopNoncePolicy::Required
                 {

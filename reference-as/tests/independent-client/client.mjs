@@ -86,7 +86,14 @@ async function dpop(key, url, { htu = url, combined = true } = {}) {
 
 function form(endpoint) {
   return endpoint === 'par'
-    ? new URLSearchParams({ response_type: 'code', client_id: cfg.client_id, redirect_uri: cfg.redirect_uri })
+    ? new URLSearchParams({
+        response_type: 'code',
+        client_id: cfg.client_id,
+        redirect_uri: cfg.redirect_uri,
+        // RFC 7636 Appendix B pair: the reference AS requires PKCE S256 at PAR.
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      })
     : new URLSearchParams({ grant_type: 'client_credentials' });
 }
 
