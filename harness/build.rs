@@ -1,5 +1,5 @@
 //! Embeds the scenario corpus and the requirement catalog in the binary, so a
-//! `cargo install`ed suite runs from any folder (DESIGN.md, CLI contract).
+//! `cargo install`ed suite runs from any folder (docs/design.md, "CLI contract").
 use std::path::{Path, PathBuf};
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {

@@ -33,7 +33,7 @@ pub async fn run(
         }
     };
     // No answer at all (timeout, reset, refused, run stopped) proves nothing about the rule:
-    // inconclusive, not broken (DESIGN.md "Verdicts": error).
+    // inconclusive, not broken (docs/design.md, "Verdicts": error).
     let no_answer = exchanges.last().is_some_and(|x| x.response.is_none());
     let judgement = match result {
         Ok(reason) => Judgement {

@@ -38,7 +38,7 @@ pub struct TargetFile {
     pub policy: Policy,
 }
 
-/// Server policies the suite cannot discover and must be told (DESIGN.md: conservative
+/// Server policies the suite cannot discover and must be told (docs/design.md: conservative
 /// defaults).
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]

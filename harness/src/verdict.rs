@@ -1,5 +1,5 @@
 //! Verdict: what the server did, compared with what a conforming server does, at the
-//! requirement's level (DESIGN.md "Verdicts").
+//! requirement's level (docs/design.md, "Verdicts").
 //!
 //! The rule that makes rejections mean something: a negative result counts as `pass` only
 //! when the positive control of the same (mode, endpoint) was accepted in the same run. A

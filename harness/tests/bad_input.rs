@@ -1,5 +1,5 @@
 //! Bad input never panics and never runs: broken scenario files (`--suites DIR`) and bad
-//! attester keys (`--attester-key FILE`) end the run with exit status 2 (DESIGN.md) and a
+//! attester keys (`--attester-key FILE`) end the run with exit status 2 (docs/design.md) and a
 //! message that names the file, with line:column where the YAML parser knows them.
 //!
 //! Each case runs the built binary in a fresh temporary folder, with a kill after a timeout

@@ -1,5 +1,5 @@
 //! The harness against misbehaving servers: every fault ends in `error` verdicts that say
-//! why, or in exit status 2 with a clear message when nothing can run (DESIGN.md); never a
+//! why, or in exit status 2 with a clear message when nothing can run (docs/design.md); never a
 //! panic, never a hang.
 //!
 //! Each test runs the built binary exactly as a user would (`abca-conformance run ...

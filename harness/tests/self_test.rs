@@ -1,4 +1,4 @@
-//! Self-test: the suite against servers known to conform and known not to (DESIGN.md: prove
+//! Self-test: the suite against servers known to conform and known not to (docs/design.md: prove
 //! every check can fail). One libtest trial per configuration:
 //! - `conforming/<config>`: the reference AS without faults, in several configurations
 //!   (challenges off/optional/required, DPoP nonces, one method only) → 0 fail, 0 error,

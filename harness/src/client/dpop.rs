@@ -1,6 +1,6 @@
 //! The valid DPoP proof (RFC 9449 §4.2). In combined mode it is signed by the Client Instance
 //! Key and carries the server's challenge in `nonce` (draft-10 §Verification DPoP Combined
-//! Mode item 5; DESIGN.md stance).
+//! Mode item 5; docs/design.md stance).
 use super::keys::KeySet;
 use super::token::{alg_for, public_jwk_for, TokenDraft};
 use crate::scenario::{KeyRef, TokenKind};

@@ -162,7 +162,7 @@ impl Fuzzer {
     }
 
     /// draft-10 needs the valid request accepted before any rejection means something
-    /// (DESIGN.md, Verdicts): every pair's valid request, or the reason it failed.
+    /// (docs/design.md, "Verdicts"): every pair's valid request, or the reason it failed.
     pub async fn controls(&self) -> Result<(), String> {
         for &(mode, endpoint) in &self.pairs {
             let e = steps::execute(&self.target, &self.http, mode, endpoint, &[]).await;

@@ -491,7 +491,7 @@ fn change_cnf(t: &mut Jwt, change: &CnfChange) -> Result<(), String> {
     Ok(())
 }
 
-/// JWK members that do not change the key material (RFC 7517 §4; DESIGN.md stance on the
+/// JWK members that do not change the key material (RFC 7517 §4; docs/design.md stance on the
 /// combined-mode key match): `use: sig`, any `kid`, `alg: ES256` (the instance key's), and
 /// `key_ops: [verify]`.
 pub fn harmless_jwk_member(k: &str, v: &Value) -> bool {

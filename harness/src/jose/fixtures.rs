@@ -1,5 +1,5 @@
 //! The fixed test keys of `vectors/keys/`, embedded in the binary so that the suite and
-//! its self-test run from any folder (DESIGN "CLI contract": vectors are embedded).
+//! its self-test run from any folder (docs/design.md, "CLI contract": vectors are embedded).
 //!
 //! These keys are public on purpose; a real server must never trust them.
 

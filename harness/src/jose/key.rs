@@ -2,7 +2,7 @@
 //! and HS256 (hmac).
 //!
 //! The harness signs attestations, PoPs and DPoP proofs with these RustCrypto crates; the
-//! reference AS verifies with ring. DESIGN "Layout": the two must not share JOSE code, so
+//! reference AS verifies with ring. docs/design.md, "Architecture": the two must not share JOSE code, so
 //! that a bug in one is caught by the other.
 //!
 //! Loading is strict and the errors say what is wrong without echoing key material: a

@@ -2,7 +2,7 @@
 //! compact builder that can build malformed tokens on purpose.
 //!
 //! Signing uses RustCrypto (p256, ed25519-dalek, rsa, hmac); the reference AS verifies
-//! with ring. DESIGN "Layout": the two never share JOSE code.
+//! with ring. docs/design.md, "Architecture": the two never share JOSE code.
 
 pub mod b64;
 pub mod fixtures;

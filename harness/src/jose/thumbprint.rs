@@ -1,7 +1,7 @@
 //! RFC 7638 JWK thumbprints.
 //!
 //! The thumbprint is how the suite compares keys on key material rather than JSON text:
-//! DESIGN "Stances" makes the combined-mode key match (draft-10 §Verification DPoP combined
+//! docs/design.md, "Stances on the draft's open points" makes the combined-mode key match (draft-10 §Verification DPoP combined
 //! mode item 4, "identical to the public key in the cnf claim") a thumbprint comparison, so
 //! member order and extra members (`use`, `kid`, `alg`, `key_ops`) do not matter.
 
@@ -184,7 +184,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        // Extra members, in any order, never change the thumbprint (DESIGN "Stances":
+        // Extra members, in any order, never change the thumbprint (docs/design.md, "Stances on the draft's open points":
         // combined-mode key match ignores member order and extra members).
         #[test]
         fn extra_members_and_order_do_not_matter(

@@ -1,4 +1,4 @@
-//! The exit status of `run`, decided here and nowhere else (docs/design.md, "Exit status"):
+//! The exit status of `run`, decided here and nowhere else (docs/design.md, "Run status and exit status"):
 //! 1 when at least one `fail`; `--strict` raises warnings (broken SHOULDs) to failures like
 //! h2spec's `--strict`; a baselined result does not count, and a baseline entry that no
 //! longer holds does. 2 when nothing fails but the suite could not really run

@@ -1,4 +1,4 @@
-//! The run's results, as written to `report.json` (DESIGN.md contract; extend compatibly)
+//! The run's results, as written to `report.json` (docs/design.md, "report.json"; extend compatibly)
 //! and read by every other renderer (terminal, JUnit, HTML, Markdown, NDJSON).
 pub use crate::exchange::{DecodedJwt, Exchange, HttpRequest, HttpResponse};
 pub use crate::types::Verdict;
@@ -24,7 +24,7 @@ pub struct Report {
     pub gate: Option<Gate>,
 }
 
-/// Whether the suite really ran (docs/design.md, "Exit status").
+/// Whether the suite really ran (docs/design.md, "Run status and exit status").
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RunStatus {

@@ -120,7 +120,7 @@ pub enum Precondition {
     ChallengeNotRequired,
     /// The scenario's mode is NOT advertised by the server (and the other one is): the request
     /// is sent anyway and must be rejected (draft-10 §Metadata: the methods signal support;
-    /// DESIGN.md stance). The control of the other mode at the same endpoint stands in as the
+    /// docs/design.md stance). The control of the other mode at the same endpoint stands in as the
     /// positive control.
     MethodNotAdvertised,
     /// The target is declared to enforce a maximum attestation age (target config

@@ -150,7 +150,7 @@ pub(super) fn judge_nbf(v: &Sv, rule: &'static Rule, j: &mut Judge) {
 }
 
 /// PoP / combined-proof `iat` (draft-10 §Verification PoP item 6, RFC 9449 §4.3 item 11): a
-/// day old or an hour ahead is outside any window (DESIGN.md); when the server may judge
+/// day old or an hour ahead is outside any window (docs/design.md); when the server may judge
 /// freshness by its own challenge / nonce instead, iat is not decided.
 pub(super) fn judge_proof_iat(
     v: &Sv,

@@ -264,7 +264,7 @@ pub(super) fn judge_htu(v: &Sv, endpoint: Endpoint, ctx: &'static Rule, j: &mut 
 
 /// The DPoP `nonce`: in combined mode it carries the server's challenge (draft-10
 /// §Verification DPoP Combined Mode item 5) or DPoP nonce (RFC 9449 §8); the error may be
-/// use_attestation_challenge or use_dpop_nonce (DESIGN.md). Next to a PoP it is a DPoP
+/// use_attestation_challenge or use_dpop_nonce (docs/design.md). Next to a PoP it is a DPoP
 /// nonce only.
 pub(super) fn judge_nonce(v: Option<&Sv>, role: Role, caps: &Capabilities, j: &mut Judge) {
     let (required, served) = match role {
