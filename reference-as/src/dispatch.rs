@@ -166,7 +166,7 @@ pub fn authenticate(
                     ));
                 }
                 dpop_jkt = Some(proof.thumbprint.clone());
-                commit.add_dpop(proof);
+                commit.add_dpop(st, proof);
             }
         }
         Mode::Combined => {
@@ -191,7 +191,7 @@ pub fn authenticate(
                 }
             }
             dpop_jkt = Some(proof.thumbprint.clone());
-            commit.add_dpop(proof);
+            commit.add_dpop(st, proof);
         }
         Mode::AttestationAlone => {}
     }
@@ -310,14 +310,21 @@ fn combined_challenge(
 struct Commit {
     pop_jti: Option<String>,
     dpop_jti: Option<String>,
-    /// Server-issued values used (challenges / DPoP nonces), consumed once each.
+    /// Server-issued values used (challenges, and up to -10 the shared challenge / DPoP
+    /// nonce values), consumed once each.
     values: Vec<String>,
+    /// DPoP nonces used (from -11 on, when they are separate values), consumed once each.
+    dpop_nonces: Vec<String>,
 }
 
 impl Commit {
-    fn add_dpop(&mut self, proof: DpopProof) {
+    fn add_dpop(&mut self, st: &AppState, proof: DpopProof) {
         self.dpop_jti = proof.jti;
-        self.values.extend(proof.nonce_used);
+        if st.nonce_purpose() == Purpose::DpopNonce {
+            self.dpop_nonces.extend(proof.nonce_used);
+        } else {
+            self.values.extend(proof.nonce_used);
+        }
     }
 
     fn apply(mut self, st: &AppState, now: u64) -> Result<(), OAuthError> {
@@ -344,10 +351,19 @@ impl Commit {
         }
         self.values.sort();
         self.values.dedup();
+        self.dpop_nonces.retain(|n| !self.values.contains(n));
         for v in &self.values {
             if !st.challenges.consume(v, now) {
                 return Err(OAuthError::use_attestation_challenge(
                     "challenge was used concurrently by another request",
+                ));
+            }
+        }
+        // -11/-12 §7.4: a DPoP nonce that is no longer valid is use_dpop_nonce.
+        for v in &self.dpop_nonces {
+            if !st.challenges.consume(v, now) {
+                return Err(OAuthError::use_dpop_nonce(
+                    "DPoP nonce was used concurrently by another request",
                 ));
             }
         }

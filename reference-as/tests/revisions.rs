@@ -312,3 +312,54 @@ async fn metadata_per_revision(
 fn default_revision_is_11() {
     assert_eq!(ServerConfig::default().draft, Draft::D11);
 }
+
+/// Server values are single-use: a combined-mode proof reusing its nonce (with a fresh jti)
+/// is refused with the retry signal of the revision (-10: the nonce is a challenge; -11/-12
+/// §7.4: use_dpop_nonce).
+#[rstest]
+#[case(Draft::D10, USE_CHALLENGE)]
+#[case(Draft::D11, USE_NONCE)]
+#[case(Draft::D12, USE_NONCE)]
+#[tokio::test]
+async fn combined_nonce_reuse(
+    #[case] draft: Draft,
+    #[case] expect: Expect,
+    #[values(challenge_required, nonce_required, nonce_and_challenge)] edit: ConfigEdit,
+) {
+    let srv = TestServer::start(config(draft, edit)).await;
+    let mut case = Case::valid(&srv, Mode::Combined, Ep::Token).await;
+    check(&srv.send(&case).await, OK, &format!("{draft} first use"));
+    case.dpop().claims["jti"] = json!(random_id());
+    let second = srv.send(&case).await;
+    // -10 with DPoP nonces required: RFC 9449 §8 checks the nonce first.
+    let expect = if draft == Draft::D10 && srv.config.dpop_nonce == DpopNoncePolicy::Required {
+        USE_NONCE
+    } else {
+        expect
+    };
+    check(&second, expect, &format!("{draft} reuse"));
+    srv.stop().await;
+}
+
+/// Under `dpop-nonce-freshness-via-challenge` a -11 server still accepts the valid combined
+/// request of every freshness configuration (the fault bends the error, not the happy path).
+#[rstest]
+#[tokio::test]
+async fn via_challenge_fault_keeps_valid_combined_requests(
+    #[values(
+        challenge_optional,
+        challenge_required,
+        nonce_required,
+        nonce_and_challenge
+    )]
+    edit: ConfigEdit,
+) {
+    let mut cfg = config(Draft::D11, edit);
+    cfg.faults = [reference_as::Fault::DpopNonceFreshnessViaChallenge].into();
+    let srv = TestServer::start(cfg).await;
+    for ep in [Ep::Token, Ep::Par] {
+        let case = Case::valid(&srv, Mode::Combined, ep).await;
+        check(&srv.send(&case).await, OK, &format!("{ep:?}"));
+    }
+    srv.stop().await;
+}
