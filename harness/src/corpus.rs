@@ -14,6 +14,9 @@ pub enum CorpusError {
     Invalid(Vec<InputError>),
     #[error("--suites {}: not a folder", .0.display())]
     NotAFolder(PathBuf),
+    /// An empty or wrong folder must not end in "PASSED: 0 result(s)", a false green.
+    #[error("--suites {}: no scenario file (*.yaml with an `id:`) in it; see suites/README.md for the format", .0.display())]
+    Empty(PathBuf),
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -60,6 +63,9 @@ impl Corpus {
             Catalog::embedded()?
         };
         let scenarios = load::load_dir(dir).map_err(CorpusError::Invalid)?;
+        if scenarios.is_empty() {
+            return Err(CorpusError::Empty(dir.to_path_buf()));
+        }
         Corpus::new(scenarios, catalog)
     }
 

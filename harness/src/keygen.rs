@@ -50,7 +50,7 @@ pub fn keygen_with(out_dir: &Path, options: KeygenOptions) -> anyhow::Result<Key
         for path in [&private_path, &public_path] {
             if path.exists() {
                 bail!(
-                    "{} already exists; refusing to overwrite a key (pass --overwrite to replace it)",
+                    "{} already exists; refusing to overwrite a key (`abca-conformance keygen --force` replaces it)",
                     path.display()
                 );
             }

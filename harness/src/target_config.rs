@@ -76,6 +76,8 @@ pub struct TargetFlags {
     pub attester_key: Option<PathBuf>,
     pub attester_kid: Option<String>,
     pub challenge_required: bool,
+    /// `--dpop-nonce-required`: the server demands a DPoP nonce (RFC 9449 §8).
+    pub dpop_nonce_required: bool,
     pub target_file: Option<PathBuf>,
     /// `--draft`: a revision, or `auto` (resolved by probing before the run).
     pub draft: Option<DraftChoice>,
@@ -179,6 +181,7 @@ impl TargetFlags {
             .context("no attester key: give --attester-key FILE (private JWK or PKCS#8 PEM)")?;
         let mut policy = file.policy.clone();
         policy.challenge_required |= self.challenge_required;
+        policy.dpop_nonce_required |= self.dpop_nonce_required;
         let mut claims = file.claims.clone();
         if !file.attestation_claims.is_empty() {
             let att = claims.entry(TokenKind::Attestation).or_default();

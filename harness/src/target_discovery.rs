@@ -9,7 +9,16 @@ use std::collections::BTreeSet;
 
 /// RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
 pub fn well_known_urls(issuer: &str) -> anyhow::Result<Vec<String>> {
-    let u = url::Url::parse(issuer).with_context(|| format!("issuer {issuer:?} is not a URL"))?;
+    let u = url::Url::parse(issuer)
+        .with_context(|| format!("issuer {issuer:?} is not a URL (e.g. https://as.example.com)"))?;
+    // RFC 8414 §2: the issuer is an https URL (http for a server on this machine). Any other
+    // scheme parses, but has no origin to put the well-known path on.
+    if !matches!(u.scheme(), "https" | "http") || u.host_str().is_none() {
+        bail!(
+            "issuer {issuer:?}: the issuer must be an https:// URL with a host (RFC 8414 §2; http:// for a local test server), not scheme {:?}",
+            u.scheme()
+        );
+    }
     if u.query().is_some() || u.fragment().is_some() {
         bail!("issuer {issuer:?} must not have a query or fragment (RFC 8414 §2)");
     }

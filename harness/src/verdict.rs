@@ -67,7 +67,19 @@ pub fn judge(
         Outcome::Inconclusive(e) => return j(Verdict::Error, e.clone()),
     };
     match expect {
-        Expectation::Accept(spec) => judge_accept(spec, level, reply),
+        // A valid variant refused while the valid request itself is refused says nothing
+        // about the variant: the refusal has the same cause (usually the set-up). Only the
+        // control itself is `fail` (it has Control::NotNeeded).
+        Expectation::Accept(spec) => match control {
+            Control::NotAccepted(why) if !reply.accepted() => j(
+                Verdict::Error,
+                format!(
+                    "inconclusive: the valid request for this mode and endpoint was not accepted ({why}), so refusing this variant too says nothing about it (server answered {})",
+                    reply.summary()
+                ),
+            ),
+            _ => judge_accept(spec, level, reply),
+        },
         Expectation::Reject(spec) => match control {
             Control::NotAccepted(why) => j(
                 Verdict::Error,
@@ -284,6 +296,8 @@ mod tests {
     #[case::control_accepted(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(200, TOKEN, &[]), Control::NotNeeded, Verdict::Pass)]
     #[case::par_accepted(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(201, r#"{"request_uri":"urn:x"}"#, &[]), Control::NotNeeded, Verdict::Pass)]
     #[case::accepted_but_empty(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(200, "{}", &[]), Control::NotNeeded, Verdict::Fail)]
+    #[case::variant_without_control(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(401, ERR, &[]), Control::NotAccepted("401".into()), Verdict::Error)]
+    #[case::variant_accepted_without_control(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(200, TOKEN, &[]), Control::NotAccepted("401".into()), Verdict::Pass)]
     #[case::control_rejected(Expectation::Accept(AcceptSpec::default()), Level::MUST, reply(401, ERR, &[]), Control::NotNeeded, Verdict::Fail)]
     #[case::token_type_wrong(Expectation::Accept(AcceptSpec{token_type: Some("DPoP".into())}), Level::MUST, reply(200, r#"{"access_token":"a","token_type":"Bearer"}"#, &[]), Control::NotNeeded, Verdict::Fail)]
     #[case::token_type_case(Expectation::Accept(AcceptSpec{token_type: Some("DPoP".into())}), Level::MUST, reply(200, r#"{"access_token":"a","token_type":"dpop"}"#, &[]), Control::NotNeeded, Verdict::Pass)]

@@ -26,7 +26,7 @@ fn oidc_provider_matches_expectations() {
     );
 
     let target = target_for(&ready, &exp);
-    let (code, report) = run_suite(&work, &target);
+    let (code, report) = run_suite(&work, &target, &[]);
     drop(server);
 
     assert_matches("oidc-provider", &report, &exp);

@@ -66,7 +66,9 @@ impl Run {
 async fn cli(args: &[String], limit: Duration) -> Run {
     let out_dir = tempfile::tempdir().unwrap();
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_abca-conformance"));
-    cmd.arg("run")
+    // --keep-going: these rows test how each case copes with a bad answer, past the
+    // preflight that would otherwise stop at the refused control (tests/preflight.rs).
+    cmd.args(["run", "--keep-going"])
         .args(args)
         .arg("--report-dir")
         .arg(out_dir.path())

@@ -103,13 +103,21 @@ fn options(server: &ServerCfg, target: &TargetCfg) -> Result<EmbeddedOptions, St
     Ok(o)
 }
 
-/// The whole corpus against `source`, with the default options of `run`.
-async fn run_suite(corpus: &Corpus, source: TargetSource) -> Result<Report, String> {
+/// The whole corpus against `source`, with the default options of `run` (and, with
+/// `keep_going`, past a failed preflight: a fault may refuse the valid request itself).
+async fn run_suite(
+    corpus: &Corpus,
+    source: TargetSource,
+    keep_going: bool,
+) -> Result<Report, String> {
     engine::run(
         corpus,
         source,
         &HttpOptions::default(),
-        &RunOptions::default(),
+        &RunOptions {
+            keep_going,
+            ..RunOptions::default()
+        },
         &|_| {},
     )
     .await
@@ -121,7 +129,7 @@ fn run(
     corpus: &Corpus,
     opts: EmbeddedOptions,
 ) -> Result<Report, Failed> {
-    rt.block_on(run_suite(corpus, TargetSource::Embedded(opts)))
+    rt.block_on(run_suite(corpus, TargetSource::Embedded(opts), false))
         .map_err(Failed::from)
 }
 
@@ -158,7 +166,7 @@ async fn fault_report(corpus: &Corpus, case: &FaultCase) -> Result<Report, Strin
     let fault = Fault::from_name(&case.fault).ok_or(format!("unknown fault {}", case.fault))?;
     let mut opts = options(&case.server, &case.target)?;
     opts.server.faults.insert(fault);
-    run_suite(corpus, TargetSource::Embedded(opts)).await
+    run_suite(corpus, TargetSource::Embedded(opts), true).await
 }
 
 fn fault_trial(case: &FaultCase, report: &Result<Report, String>) -> Result<(), Failed> {
@@ -241,7 +249,7 @@ fn rejects_everything(rt: &tokio::runtime::Runtime, corpus: &Corpus) -> Result<(
         ..TargetFlags::default()
     };
     let report = rt
-        .block_on(run_suite(corpus, TargetSource::Remote(flags)))
+        .block_on(run_suite(corpus, TargetSource::Remote(flags), true))
         .map_err(Failed::from)?;
     let controls: BTreeSet<&str> = corpus
         .scenarios()

@@ -46,7 +46,7 @@ async fn execute(
 ) -> anyhow::Result<FuzzOutcome> {
     let http = args.net.http_options()?;
     let seed = args.seed.unwrap_or_else(rand::random);
-    println!("fuzz: seed {seed} (the same --seed gives the same cases)");
+    outln!("fuzz: seed {seed} (the same --seed gives the same cases)");
     let source = TargetSource::from_flags(args.target.flags(), EmbeddedOptions::default())?;
     let conn = Connection::open(source, &http).await?;
     let opts = FuzzOptions {
@@ -88,7 +88,7 @@ pub async fn main(args: FuzzArgs) -> anyhow::Result<i32> {
     }
     let s = &outcome.summary;
     let secs = s.elapsed.as_secs_f64().max(1e-9);
-    println!(
+    outln!(
         "fuzz: {} cases in {:.1} s ({:.0}/s): {} sent, {} passed, {} not decided by the draft (not sent), {} inconclusive, {} warnings",
         s.generated,
         secs,
@@ -100,13 +100,13 @@ pub async fn main(args: FuzzArgs) -> anyhow::Result<i32> {
         s.warnings.len()
     );
     for w in &s.warnings {
-        println!("  warning: {w}");
+        outln!("  warning: {w}");
     }
     match (&s.finding, &outcome.written) {
         (Some(f), Some(path)) => {
-            println!("fuzz: MISMATCH in case {} of seed {}", f.index, f.seed);
-            println!("  {}", f.reason);
-            println!(
+            outln!("fuzz: MISMATCH in case {} of seed {}", f.index, f.seed);
+            outln!("  {}", f.reason);
+            outln!(
                 "  shrunk to {} mutation(s){}; written to {}",
                 f.case.mutations.len(),
                 if f.confirmed {
@@ -117,13 +117,13 @@ pub async fn main(args: FuzzArgs) -> anyhow::Result<i32> {
                 path.display()
             );
             if let Some(dir) = path.parent() {
-                println!(
+                outln!(
                     "  replay: abca-conformance run --suites {} <same target options>",
                     dir.display()
                 );
             }
         }
-        _ => println!("fuzz: no mismatch"),
+        _ => outln!("fuzz: no mismatch"),
     }
     Ok(i32::from(s.finding.is_some()))
 }

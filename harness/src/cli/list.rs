@@ -37,12 +37,12 @@ pub fn list(a: ListArgs) -> anyhow::Result<i32> {
     let corpus = Corpus::load(a.suites.as_deref())?;
     let (scenarios, catalog) = (corpus.scenarios(), corpus.catalog());
     if let Some(range) = a.changes {
-        print!("{}", changes(catalog, range));
+        out!("{}", changes(catalog, range));
         return Ok(0);
     }
     let rev = a.draft.unwrap_or(DEFAULT_REVISION);
     if a.requirements {
-        println!("requirements of {}\n", rev.label());
+        outln!("requirements of {}\n", rev.label());
         let mut uncovered = 0;
         for (r, ids) in catalog.coverage(scenarios) {
             let Some(st) = catalog.stated(&r.id, rev) else {
@@ -60,7 +60,7 @@ pub fn list(a: ListArgs) -> anyhow::Result<i32> {
                 }
                 (None, false) => ids.join(", "),
             };
-            println!(
+            outln!(
                 "{:<28} {:<6} {}  {}\n    {}",
                 r.id,
                 format!("{:?}", st.level),
@@ -72,7 +72,7 @@ pub fn list(a: ListArgs) -> anyhow::Result<i32> {
         let of_rev = catalog.of_revision(rev);
         let n = of_rev.len();
         let excluded = of_rev.iter().filter(|(r, _)| r.excluded.is_some()).count();
-        println!("\n{n} requirements: {} covered by scenarios, {excluded} excluded, {uncovered} not covered", n - excluded - uncovered);
+        outln!("\n{n} requirements: {} covered by scenarios, {excluded} excluded, {uncovered} not covered", n - excluded - uncovered);
         return Ok(if uncovered > 0 { 1 } else { 0 });
     }
     let mut n = 0;
@@ -82,9 +82,9 @@ pub fn list(a: ListArgs) -> anyhow::Result<i32> {
             continue;
         }
         n += 1;
-        println!("{:<48} {:<40} {}", s.id, s.requirements.join(","), s.title);
+        outln!("{:<48} {:<40} {}", s.id, s.requirements.join(","), s.title);
     }
-    println!(
+    outln!(
         "\n{n} scenarios apply to {} ({} in the corpus)",
         rev.label(),
         scenarios.len()
@@ -154,19 +154,19 @@ pub fn explain(a: ExplainArgs) -> anyhow::Result<i32> {
             anyhow::anyhow!("no scenario {:?} (see `abca-conformance list`)", a.scenario)
         })?;
     let s = &l.scenario;
-    println!("{} — {}\nfile: {}", s.id, s.title, l.path);
+    outln!("{} — {}\nfile: {}", s.id, s.title, l.path);
     let rev = a.draft.unwrap_or(DEFAULT_REVISION);
-    println!("as {}:", rev.label());
+    outln!("as {}:", rev.label());
     for id in &s.requirements {
         match (catalog.get(id), catalog.stated(id, rev)) {
-            (_, Some(st)) => println!(
+            (_, Some(st)) => outln!(
                 "requirement {} ({:?}, {}): {}",
                 st.id,
                 st.level,
                 st.cite(),
                 st.summary
             ),
-            (Some(r), None) => println!(
+            (Some(r), None) => outln!(
                 "requirement {}: {}",
                 r.id,
                 r.absent_reason(rev).unwrap_or_default()
@@ -174,21 +174,21 @@ pub fn explain(a: ExplainArgs) -> anyhow::Result<i32> {
             (None, None) => {}
         }
     }
-    println!("modes: {:?}  endpoints: {:?}", s.modes, s.endpoints);
+    outln!("modes: {:?}  endpoints: {:?}", s.modes, s.endpoints);
     if !s.requires.is_empty() {
-        println!("requires: {:?}", s.requires);
+        outln!("requires: {:?}", s.requires);
     }
-    println!("mutations:");
+    outln!("mutations:");
     for m in &s.mutations {
-        println!("  - {}", serde_json::to_string(m)?);
+        outln!("  - {}", serde_json::to_string(m)?);
     }
     if !s.revisions.is_empty() {
         let list: Vec<&str> = s.revisions.iter().map(|r| r.name()).collect();
-        println!("revisions: {}", list.join(", "));
+        outln!("revisions: {}", list.join(", "));
     }
-    println!("expect: {}", serde_json::to_string(s.expect_in(rev))?);
+    outln!("expect: {}", serde_json::to_string(s.expect_in(rev))?);
     if let Some(r) = s.rationale_in(rev) {
-        println!("why: {r}");
+        outln!("why: {r}");
     }
     Ok(0)
 }

@@ -2,6 +2,28 @@
 //!
 //! It only translates arguments into the engine's plain values
 //! ([`abca_conformance::engine`]) and prints what comes back.
+
+/// `println!` for the CLI's own output, without its panic on a closed pipe: `list | head`
+/// and `run | head` stop printing when the reader goes away, and a run still writes its
+/// reports and exits with its own status.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+/// `print!` without the panic on a closed pipe (see [`outln!`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::out(format_args!($($arg)*))
+    };
+}
+
+/// Writes to stdout; a write error (the reader closed the pipe) is not a reason to stop.
+pub(crate) fn out(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_fmt(args);
+}
+
 pub mod fuzz;
 pub mod list;
 pub mod run;
@@ -62,6 +84,10 @@ pub struct TargetArgs {
     /// The target is known to demand a challenge in every proof.
     #[arg(long)]
     pub challenge_required: bool,
+    /// The target is known to demand a DPoP nonce (RFC 9449 §8) in every DPoP proof
+    /// (`policy: dpop_nonce_required` in the target file).
+    #[arg(long)]
+    pub dpop_nonce_required: bool,
     /// Target description file (YAML); flags override it.
     #[arg(long, value_name = "FILE.yaml")]
     pub target: Option<PathBuf>,
@@ -81,6 +107,7 @@ impl TargetArgs {
             attester_key: self.attester_key.clone(),
             attester_kid: self.attester_kid.clone(),
             challenge_required: self.challenge_required,
+            dpop_nonce_required: self.dpop_nonce_required,
             target_file: self.target.clone(),
             draft: self.draft,
         }
@@ -180,12 +207,33 @@ pub async fn main(cli: Cli) -> i32 {
 fn keygen(a: KeygenArgs) -> anyhow::Result<i32> {
     use abca_conformance::keygen::{keygen_with, KeygenOptions};
     let out = keygen_with(&a.out, KeygenOptions { overwrite: a.force })?;
-    println!("wrote {} (keep it private)", out.private_jwk.display());
-    println!(
+    outln!("wrote {} (keep it private)", out.private_jwk.display());
+    outln!(
         "wrote {} (register it at the authorization server)",
         out.public_jwks.display()
     );
+    if let Some(root) = git_work_tree(&a.out) {
+        outln!(
+            "note: {} is inside the git work tree {}; keep the private key out of commits, e.g. add `{}/` to {}/.gitignore",
+            a.out.display(),
+            root.display(),
+            a.out
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.strip_prefix(&root).ok().map(|r| r.display().to_string()))
+                .unwrap_or_else(|| a.out.display().to_string()),
+            root.display()
+        );
+    }
     Ok(0)
+}
+
+/// The git work tree holding `dir`, if any (a `.git` entry in it or an ancestor).
+fn git_work_tree(dir: &std::path::Path) -> Option<PathBuf> {
+    let dir = dir.canonicalize().ok()?;
+    dir.ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(|a| a.to_path_buf())
 }
 
 #[cfg(test)]

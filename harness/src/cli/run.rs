@@ -49,6 +49,11 @@ pub struct RunArgs {
     pub strict: bool,
     #[command(flatten)]
     pub net: NetArgs,
+    /// Run the cases even when the preflight finds that the valid request of a mode is
+    /// refused (by default the run stops there with a diagnosis, exit 2). The cases of a
+    /// refused control are then inconclusive (`error`), its control `fail`.
+    #[arg(long)]
+    pub keep_going: bool,
     /// Also list not_applicable cases with their reasons.
     #[arg(long, short)]
     pub verbose: bool,
@@ -68,7 +73,11 @@ impl RunArgs {
 pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
     let formats = Format::parse_list(&args.format).map_err(anyhow::Error::msg)?;
     // Read before the run: a bad baseline is a usage error (exit 2), not a finding.
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let mut baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    // Found before the first request, not after the run.
+    if formats.iter().any(|f| *f != Format::Ndjson) {
+        report::check_writable(&args.report_dir)?;
+    }
     let corpus = Corpus::load(args.suites.as_deref())?;
     let select = args.selection();
     if !args.only.is_empty() && corpus.count(&select) == 0 {
@@ -77,11 +86,25 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
             args.only
         );
     }
+    // With --only, an entry for a case this run did not select is out of scope, not stale;
+    // an entry naming no case of the corpus stays (it is stale: a typo).
+    if let Some(b) = baseline.as_mut() {
+        if !args.only.is_empty() {
+            let cases = corpus.cases();
+            b.scope(|entry| {
+                let names = |c: &engine::Case| entry == c.id() || entry == c.scenario.id;
+                let known = cases.iter().any(names);
+                let chosen = cases.iter().any(|c| names(c) && select.accepts(c));
+                chosen || !known
+            });
+        }
+    }
     let http = args.net.http_options()?;
     let source = TargetSource::from_flags(args.target.flags(), EmbeddedOptions::default())?;
     let opts = RunOptions {
         jobs: args.jobs.unwrap_or_else(engine::default_jobs),
         select,
+        keep_going: args.keep_going,
     };
     let stream = formats.contains(&Format::Ndjson);
     let progress = Progress::for_run(|| corpus.count(&opts.select));
@@ -109,7 +132,7 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
         if stream {
             eprint!("{text}")
         } else {
-            print!("{text}")
+            out!("{text}")
         }
     };
     let style = if stream {
@@ -117,7 +140,15 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
     } else {
         report::terminal::Style::detect()
     };
-    say(&report::terminal::render(&report, &style, args.verbose));
+    let preflight = report.preflight.as_ref();
+    let stopped = preflight.is_some_and(|p| p.stopped);
+    // When the run stopped, the controls' FAIL lines would only repeat the diagnosis.
+    if !stopped {
+        say(&report::terminal::render(&report, &style, args.verbose));
+    }
+    if let Some(d) = preflight.and_then(report::preflight::diagnosis) {
+        say(&format!("\n{d}\n"));
+    }
     let written = report::write_all(&report, &args.report_dir, &formats)?;
     for p in written {
         say(&format!("wrote {}\n", p.display()));

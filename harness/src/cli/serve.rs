@@ -102,24 +102,39 @@ pub async fn main(a: ServeArgs) -> anyhow::Result<i32> {
                 let ds: Vec<&str> = f.drafts().iter().map(|d| d.as_str()).collect();
                 format!("[draft {}] ", ds.join(", "))
             };
-            println!("{:<42} {drafts}{}", f.name(), f.description());
+            outln!("{:<42} {drafts}{}", f.name(), f.description());
         }
         return Ok(0);
     }
     let config = config(&a)?;
-    let (config, key_note) = with_attester(config, a.attester_jwks.as_ref())?;
-    let server = reference_as::start(config).await?;
+    // `_keys` removes the generated private key when serve ends: normally, on Ctrl-C or
+    // SIGTERM, or when the server fails to start.
+    let (config, key_note, _keys) = with_attester(config, a.attester_jwks.as_ref())?;
+    let port = config.port;
+    let server = reference_as::start(config).await.map_err(|e| {
+        let busy = e
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
+            || e.to_string().to_lowercase().contains("address already in use");
+        if busy {
+            anyhow::anyhow!(
+                "port {port} on 127.0.0.1 is already in use (another `serve`?): choose another --port, or --port 0 for any free one"
+            )
+        } else {
+            e.context(format!("cannot start the reference AS on 127.0.0.1:{port}"))
+        }
+    })?;
     let md = format!("{}/.well-known/oauth-authorization-server", server.issuer);
     let editors_copy = if a.draft.is_editors_copy() {
         " (editor's copy)"
     } else {
         ""
     };
-    println!(
+    outln!(
         "reference AS ready: issuer {} metadata {md} token {}/token par {}/par revision {}{editors_copy}{}",
         server.issuer, server.issuer, server.issuer, a.draft, key_note
     );
-    tokio::signal::ctrl_c().await?;
+    stop_signal().await?;
     eprintln!("stopping");
     server.shutdown().await;
     Ok(0)
@@ -170,11 +185,37 @@ fn config(a: &ServeArgs) -> anyhow::Result<ServerConfig> {
     Ok(c)
 }
 
+/// Ctrl-C, or SIGTERM (what `kill` and service managers send).
+async fn stop_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r?,
+            _ = term.recv() => {}
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(tokio::signal::ctrl_c().await?)
+    }
+}
+
+/// A folder holding a generated private key, removed when dropped.
+pub struct TempKeys(PathBuf);
+
+impl Drop for TempKeys {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Trust the given JWKS, or generate an attester key and say where its private half is.
 fn with_attester(
     mut c: ServerConfig,
     jwks: Option<&PathBuf>,
-) -> anyhow::Result<(ServerConfig, String)> {
+) -> anyhow::Result<(ServerConfig, String, Option<TempKeys>)> {
     use anyhow::Context;
     match jwks {
         Some(p) => {
@@ -182,17 +223,25 @@ fn with_attester(
                 .with_context(|| format!("cannot read {}", p.display()))?;
             c.attester_jwks = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a JWKS (JSON)", p.display()))?;
-            Ok((c, String::new()))
+            Ok((c, String::new(), None))
         }
         None => {
             let dir = std::env::temp_dir().join(format!("abca-serve-{}", std::process::id()));
+            let guard = TempKeys(dir.clone());
             let out = abca_conformance::keygen::keygen_with(
                 &dir,
                 abca_conformance::keygen::KeygenOptions { overwrite: true },
             )?;
             let text = std::fs::read_to_string(&out.public_jwks)?;
             c.attester_jwks = serde_json::from_str(&text)?;
-            Ok((c, format!(" attester-key {}", out.private_jwk.display())))
+            Ok((
+                c,
+                format!(
+                    " attester-key {} (removed when serve stops)",
+                    out.private_jwk.display()
+                ),
+                Some(guard),
+            ))
         }
     }
 }

@@ -309,5 +309,12 @@ fn describe(e: reqwest::Error) -> String {
              that issued it, or, for a throwaway test server only, --insecure)",
         );
     }
+    // rustls reading a plain-HTTP answer as a TLS record.
+    if lower.contains("invalidcontenttype") || lower.contains("corrupt message") {
+        msg.push_str(
+            " (the port answers plain HTTP, not TLS: use an http:// issuer for it, or the \
+             server's HTTPS port)",
+        );
+    }
     msg
 }

@@ -118,6 +118,12 @@ impl Baseline {
         Ok(Baseline::parse(&path.display().to_string(), &text)?)
     }
 
+    /// Keeps the entries `keep` says are in scope of this run (`--only` selects part of the
+    /// corpus: entries for the cases left out are neither matched nor stale).
+    pub fn scope(&mut self, keep: impl Fn(&str) -> bool) {
+        self.entries.retain(|e| keep(&e.case));
+    }
+
     /// The entry that expects this result's verdict; an entry naming the case beats one
     /// naming its scenario.
     pub fn entry_for(&self, r: &CaseResult) -> Option<&Entry> {

@@ -37,10 +37,16 @@ pub fn decide(report: &mut Report, strict: bool, baseline: Option<&Baseline>) ->
         .filter(|r| fails_run(r, strict))
         .map(|r| r.id.clone())
         .collect();
-    let exit_status = status(
-        !failing.is_empty() || !stale.is_empty(),
-        report.run.could_not_run().is_some(),
-    );
+    // A run stopped by the preflight is "could not run" even though its refused controls
+    // are `fail`: the server was not tested.
+    let exit_status = if report.run == (super::RunStatus::PreflightFailed { stopped: true }) {
+        2
+    } else {
+        status(
+            !failing.is_empty() || !stale.is_empty(),
+            report.run.could_not_run().is_some(),
+        )
+    };
     report.gate = Some(Gate {
         exit_status,
         strict,

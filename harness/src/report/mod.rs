@@ -14,12 +14,26 @@ pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod ndjson;
+pub mod preflight;
 pub mod progress;
 pub mod sections;
 pub mod terminal;
 pub use model::*;
 
 use std::path::{Path, PathBuf};
+
+/// Checks that report files can be written into `dir` (created when missing), before a run
+/// sends its first request: an unwritable folder found after the run loses the run.
+pub fn check_writable(dir: &Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("--report-dir {}: cannot create it", dir.display()))?;
+    let probe = dir.join(format!(".abca-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("--report-dir {}: cannot write into it", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
 
 /// Output formats of `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,6 +22,37 @@ pub struct Report {
     /// it yet (a Report straight from the runner).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<Gate>,
+    /// What the preflight found before the cases ran (runner/preflight.rs); absent in
+    /// reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<Preflight>,
+}
+
+/// The preflight: metadata sane, the challenge endpoint answering, and each positive
+/// control (the valid request of a mode at an endpoint) accepted, checked before any case.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Preflight {
+    /// Every check passed.
+    pub passed: bool,
+    /// The run stopped after the preflight (a check failed and `--keep-going` was not given):
+    /// the cases did not run, and the exit status is 2.
+    pub stopped: bool,
+    pub checks: Vec<PreflightCheck>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PreflightCheck {
+    /// `metadata`, `challenge endpoint`, or the control's `<mode>/<endpoint>`.
+    pub name: String,
+    pub ok: bool,
+    /// What the server answered (`401 invalid_client ("...")`), or why nothing came back.
+    pub answer: String,
+    /// Likely causes, most likely first (empty when `ok`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub likely_causes: Vec<String>,
+    /// What was sent and received for this check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<Exchange>,
 }
 
 /// Whether the suite really ran (docs/design.md, "Run status and exit status").
@@ -38,6 +69,10 @@ pub enum RunStatus {
         reason: String,
     },
     /// Every result is `error` or `not_applicable`, at least one `error`.
+    /// The preflight found the target cannot be tested as configured (a positive control
+    /// refused, the challenge endpoint silent, no method advertised): `stopped` when the
+    /// cases did not run, else they ran under `--keep-going`.
+    PreflightFailed { stopped: bool },
     NothingJudged {
         errors: usize,
         /// The first `error` result: its id and reason.
@@ -51,6 +86,8 @@ impl RunStatus {
         match self {
             RunStatus::Complete => None,
             RunStatus::CutShort { reason } => Some(format!("the run was cut short: {reason}")),
+            RunStatus::PreflightFailed { stopped: true } => Some("the preflight failed: the target cannot be tested as configured (see above; --keep-going runs the cases anyway)".into()),
+            RunStatus::PreflightFailed { stopped: false } => Some("the preflight failed (see above): the cases leaning on a refused control are inconclusive, so the run is not a pass".into()),
             RunStatus::NothingJudged { errors, first } => Some(format!(
                 "no case could be judged ({errors} error(s)); first: {first}"
             )),

@@ -1,6 +1,7 @@
 //! The run: expand scenarios into cases, run the positive controls, then every case
 //! concurrently, judge each, and assemble the report.
 pub mod cases;
+pub mod preflight;
 pub mod steps;
 
 use crate::catalog::Catalog;
@@ -22,6 +23,9 @@ use std::time::Instant;
 pub struct RunOptions {
     pub select: Selection,
     pub jobs: usize,
+    /// Run the cases even when the preflight found the target cannot be tested as
+    /// configured (a refused control); without it the run stops after the preflight.
+    pub keep_going: bool,
 }
 
 impl Default for RunOptions {
@@ -30,6 +34,7 @@ impl Default for RunOptions {
         RunOptions {
             select: Selection::All,
             jobs: default_jobs(),
+            keep_going: false,
         }
     }
 }
@@ -57,7 +62,8 @@ pub async fn run(
     let all = corpus.cases();
     let selected: Vec<Case> = all.into_iter().filter(|c| opts.select.accepts(c)).collect();
 
-    // Positive controls first: every (mode, endpoint) a selected case leans on.
+    // Positive controls first: every (mode, endpoint) a selected case leans on, in the
+    // preflight (runner/preflight.rs).
     let rev = target.spec.revision;
     let mut needed: Vec<(Mode, Endpoint)> = selected
         .iter()
@@ -68,34 +74,40 @@ pub async fn run(
         .collect();
     needed.sort();
     needed.dedup();
+    let request_cases = selected
+        .iter()
+        .any(|c| !matches!(c.scenario.expect_in(rev), Expectation::Check(_)));
+    let (mut preflight, controls) =
+        preflight::run(target, http, &needed, request_cases, opts.jobs).await;
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
-    let control_runs = futures::future::join_all(needed.iter().map(|&(mode, endpoint)| {
-        let sem = sem.clone();
-        async move {
-            let _permit = sem.acquire().await;
-            let e = steps::execute(target, http, mode, endpoint, &[]).await;
-            ((mode, endpoint), e)
-        }
-    }))
-    .await;
-    let mut controls: BTreeMap<(Mode, Endpoint), (Control, steps::Executed)> = BTreeMap::new();
-    for (key, e) in control_runs {
-        let state = match &e.outcome {
-            verdict::Outcome::Reply(r) if r.accepted() => Control::Accepted,
-            verdict::Outcome::Reply(r) => Control::NotAccepted(r.summary()),
-            verdict::Outcome::Transport(t)
-            | verdict::Outcome::Inconclusive(t)
-            | verdict::Outcome::NotApplicable(t) => Control::NotAccepted(t.clone()),
-        };
-        controls.insert(key, (state, e));
-    }
+    // A refused control stops the run: the cases would only repeat the refusal. The
+    // selected controls are still reported, judged from the preflight's own exchanges.
+    let stop = !preflight.passed && !opts.keep_going;
+    preflight.stopped = stop;
+    let selected: Vec<Case> = if stop {
+        selected
+            .into_iter()
+            .filter(|c| {
+                c.scenario.role == Role::Control && controls.contains_key(&cases::control_key(c))
+            })
+            .collect()
+    } else {
+        selected
+    };
 
     let results = futures::future::join_all(selected.iter().map(|case| {
         let sem = sem.clone();
         let controls = &controls;
         async move {
             let _permit = sem.acquire().await;
-            let (r, stopped) = run_case(case, target, http, catalog, controls).await;
+            let (r, stopped) = if stop {
+                (
+                    control_from_preflight(case, target, catalog, controls),
+                    None,
+                )
+            } else {
+                run_case(case, target, http, catalog, controls).await
+            };
             on_result(&r);
             (r, stopped)
         }
@@ -133,11 +145,54 @@ pub async fn run(
             metadata: target.metadata.clone(),
         },
         summary,
-        run: run_status(cut_short, &results),
+        run: match (cut_short, preflight.passed) {
+            (None, false) => RunStatus::PreflightFailed { stopped: stop },
+            (cut_short, _) => run_status(cut_short, &results),
+        },
         results,
         requirements,
         gate: None,
+        preflight: Some(preflight),
     }
+}
+
+/// A control case judged from the preflight's execution (the run stopped there).
+fn control_from_preflight(
+    case: &Case<'_>,
+    target: &Target,
+    catalog: &Catalog,
+    controls: &preflight::Controls,
+) -> CaseResult {
+    let s = case.scenario;
+    let rev = target.spec.revision;
+    let expect = s.expect_in(rev);
+    let level = s
+        .level_in(rev)
+        .unwrap_or_else(|| catalog.level_in(&s.requirements, rev));
+    let (judgement, exchanges, ms) = match controls.get(&cases::control_key(case)) {
+        Some((_, e)) => (
+            verdict::judge(expect, level, &e.outcome, &Control::NotNeeded),
+            e.exchanges.clone(),
+            e.exchanges.iter().map(|x| x.duration_ms).sum(),
+        ),
+        None => (
+            Judgement {
+                verdict: Verdict::Error,
+                reason: "no control ran".into(),
+            },
+            Vec::new(),
+            0,
+        ),
+    };
+    case_result(
+        case,
+        target,
+        catalog,
+        (level, expect),
+        judgement,
+        exchanges,
+        ms,
+    )
 }
 
 /// [`RunStatus`] of a run: cut short by the breaker, else whether anything was judged.
@@ -163,7 +218,7 @@ async fn run_case(
     target: &Target,
     http: &Http,
     catalog: &Catalog,
-    controls: &BTreeMap<(Mode, Endpoint), (Control, steps::Executed)>,
+    controls: &preflight::Controls,
 ) -> (CaseResult, Option<Stop>) {
     let start = Instant::now();
     let mut stopped = None;
@@ -234,7 +289,31 @@ async fn run_case(
             }
             (judgement, exchanges)
         };
-    let result = CaseResult {
+    let duration_ms = start.elapsed().as_millis() as u64;
+    let result = case_result(
+        case,
+        target,
+        catalog,
+        (level, expect),
+        judgement,
+        exchanges,
+        duration_ms,
+    );
+    (result, stopped)
+}
+
+fn case_result(
+    case: &Case<'_>,
+    target: &Target,
+    catalog: &Catalog,
+    (level, expect): (crate::scenario::Level, &Expectation),
+    judgement: Judgement,
+    exchanges: Vec<crate::report::Exchange>,
+    duration_ms: u64,
+) -> CaseResult {
+    let s = case.scenario;
+    let rev = target.spec.revision;
+    CaseResult {
         id: case.id(),
         scenario: s.id.clone(),
         title: s.title.clone(),
@@ -265,10 +344,9 @@ async fn run_case(
             .collect(),
         expect: serde_json::to_value(expect).unwrap_or_default(),
         exchanges,
-        duration_ms: start.elapsed().as_millis() as u64,
+        duration_ms,
         baseline: None,
-    };
-    (result, stopped)
+    }
 }
 
 /// Per requirement of `rev`, as `rev` states it (section number, level, wording), with the

@@ -203,7 +203,11 @@ pub fn start_node_server(dir: &Path, args: &[&std::ffi::OsStr]) -> (Server, serd
 
 /// Writes `target` as work/target.yaml, runs the whole suite against it through the CLI
 /// (5 minutes at most), and returns the exit code and report.json.
-pub fn run_suite(work: &Path, target: &serde_json::Value) -> (Option<i32>, serde_json::Value) {
+pub fn run_suite(
+    work: &Path,
+    target: &serde_json::Value,
+    extra: &[&str],
+) -> (Option<i32>, serde_json::Value) {
     // JSON is YAML: the target file parser reads it as it is.
     std::fs::write(
         work.join("target.yaml"),
@@ -212,7 +216,9 @@ pub fn run_suite(work: &Path, target: &serde_json::Value) -> (Option<i32>, serde
     .unwrap();
     let out = run_with_timeout(
         Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
-            .args(["run", "--format", "json", "--target"])
+            .args(["run", "--format", "json"])
+            .args(extra)
+            .arg("--target")
             .arg(work.join("target.yaml"))
             .arg("--report-dir")
             .arg(work.join("report")),

@@ -1,0 +1,417 @@
+//! Pointed at a live server (issue 17): the preflight's diagnosis of a set-up mistake, exit
+//! statuses CI can trust, and replay commands that run as printed.
+//!
+//! Each test starts the reference AS in-process on 127.0.0.1 (trusting an attester key made
+//! in a temporary folder) and runs the built binary as a user would, killed on drop, inside
+//! a timeout.
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+struct Served {
+    issuer: String,
+    key: PathBuf,
+    _server: reference_as::RunningServer,
+    dir: tempfile::TempDir,
+}
+
+/// The reference AS, client `https://client.example.com` registered for both methods,
+/// trusting a fresh attester key (kid from keygen).
+async fn served(tweak: impl FnOnce(&mut reference_as::ServerConfig)) -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = abca_conformance::keygen::keygen(dir.path()).unwrap();
+    let mut config = reference_as::ServerConfig {
+        attester_jwks: serde_json::from_str(&std::fs::read_to_string(&keys.public_jwks).unwrap())
+            .unwrap(),
+        ..Default::default()
+    };
+    tweak(&mut config);
+    let server = reference_as::start(config).await.unwrap();
+    Served {
+        issuer: server.issuer.clone(),
+        key: keys.private_jwk,
+        _server: server,
+        dir,
+    }
+}
+
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn both(&self) -> String {
+        format!(
+            "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs the binary with `args` in `cwd`; fails the test when it outlives [`LIMIT`].
+async fn bin(args: &[String], cwd: &Path) -> Out {
+    let out = tokio::time::timeout(
+        LIMIT,
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
+            .args(args)
+            .current_dir(cwd)
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("abca-conformance {args:?} hung"))
+    .expect("start abca-conformance");
+    Out {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn s(x: &[&str]) -> Vec<String> {
+    x.iter().map(|a| a.to_string()).collect()
+}
+
+/// `run` against `srv` with `client` and `extra` options; the report folder is srv.dir/r.
+async fn run(srv: &Served, client: &str, extra: &[&str]) -> (Out, Option<Value>) {
+    let report_dir = srv.dir.path().join("r");
+    let _ = std::fs::remove_dir_all(&report_dir);
+    let mut args = s(&[
+        "run",
+        "--issuer",
+        &srv.issuer,
+        "--client-id",
+        client,
+        "--attester-key",
+        srv.key.to_str().unwrap(),
+        "--format",
+        "json",
+        "--report-dir",
+        report_dir.to_str().unwrap(),
+    ]);
+    args.extend(s(extra));
+    let out = bin(&args, srv.dir.path()).await;
+    let report = std::fs::read_to_string(report_dir.join("report.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    (out, report)
+}
+
+const CLIENT: &str = "https://client.example.com";
+
+// ---- preflight ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_kid_stops_with_a_diagnosis() {
+    let srv = served(|_| {}).await;
+    let (out, report) = run(&srv, CLIENT, &["--attester-kid", "my-attester"]).await;
+    assert_eq!(out.code, Some(2), "{}", out.both());
+    // The server's own reason, and the likely cause, on one screen.
+    assert!(out.stdout.contains("PREFLIGHT"), "{}", out.both());
+    assert!(
+        out.stdout
+            .contains("no trusted attester key with kid 'my-attester'"),
+        "{}",
+        out.both()
+    );
+    assert!(
+        out.stdout
+            .contains("likely: the attester key or its kid is unknown"),
+        "{}",
+        out.both()
+    );
+    assert!(
+        out.stdout.contains("kid=my-attester"),
+        "what was sent: {}",
+        out.both()
+    );
+    assert!(out.stderr.contains("--keep-going"), "{}", out.both());
+    assert!(
+        out.stdout.lines().count() <= 30,
+        "not one screen: {}",
+        out.both()
+    );
+    // The report says so, and holds only the controls.
+    let report = report.expect("report.json");
+    assert_eq!(report["preflight"]["stopped"], true);
+    assert_eq!(report["gate"]["exit_status"], 2);
+    for r in report["results"].as_array().unwrap() {
+        assert_eq!(r["scenario"], "control-valid-request", "{r:#}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unregistered_client_is_named() {
+    let srv = served(|_| {}).await;
+    let (out, _) = run(&srv, "nobody", &[]).await;
+    assert_eq!(out.code, Some(2), "{}", out.both());
+    assert!(
+        out.stdout.contains("\"nobody\" is not registered"),
+        "{}",
+        out.both()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_not_registered_for_one_method() {
+    // The client may use normal mode only: combined mode's control is refused.
+    let srv = served(|c| {
+        for cl in &mut c.clients {
+            cl.methods = [reference_as::AuthMethod::AttestJwtClientAuth]
+                .into_iter()
+                .collect();
+        }
+    })
+    .await;
+    let (out, _) = run(&srv, CLIENT, &[]).await;
+    assert_eq!(out.code, Some(2), "{}", out.both());
+    assert!(out.stdout.contains("ok: metadata"), "{}", out.both());
+    assert!(
+        out.stdout.contains("attestation_pop_jwt/token"),
+        "{}",
+        out.both()
+    );
+    assert!(
+        out.stdout.contains("dpop_combined/token"),
+        "the refused mode is named: {}",
+        out.both()
+    );
+    assert!(
+        out.stdout
+            .contains("not registered at the server, or not for"),
+        "{}",
+        out.both()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_going_runs_but_valid_variants_are_inconclusive() {
+    let srv = served(|_| {}).await;
+    let (out, report) = run(
+        &srv,
+        CLIENT,
+        &["--attester-kid", "my-attester", "--keep-going"],
+    )
+    .await;
+    // The controls fail (exit 1); everything leaning on them is inconclusive.
+    assert_eq!(out.code, Some(1), "{}", out.both());
+    assert!(out.stdout.contains("PREFLIGHT"), "{}", out.both());
+    let report = report.expect("report.json");
+    assert_eq!(report["preflight"]["stopped"], false);
+    let results = report["results"].as_array().unwrap();
+    assert!(results.len() > 100, "every case ran");
+    for r in results {
+        if r["verdict"] == "fail" {
+            assert_eq!(r["scenario"], "control-valid-request", "{r:#}");
+        }
+        if r["expect"] == "accept" && r["scenario"] != "control-valid-request" {
+            assert_eq!(r["verdict"], "error", "{r:#}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn correct_setup_passes_the_preflight() {
+    let srv = served(|_| {}).await;
+    let (out, report) = run(&srv, CLIENT, &["--only", "control-"]).await;
+    assert_eq!(out.code, Some(0), "{}", out.both());
+    assert!(!out.stdout.contains("PREFLIGHT"), "{}", out.both());
+    let report = report.expect("report.json");
+    assert_eq!(report["preflight"]["passed"], true);
+    let names: Vec<&str> = report["preflight"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for n in [
+        "metadata",
+        "challenge endpoint",
+        "attestation_pop_jwt/token",
+        "attestation_pop_jwt/par",
+        "dpop_combined/token",
+        "dpop_combined/par",
+    ] {
+        assert!(names.contains(&n), "{n} not checked: {names:?}");
+    }
+}
+
+// ---- exit statuses CI can trust ----
+
+/// A closed port on loopback: a run that gets as far as sending fails differently.
+const NOWHERE: &str = "http://127.0.0.1:9";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_suites_folder_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = bin(
+        &s(&[
+            "run",
+            "--suites",
+            empty.to_str().unwrap(),
+            "--report-dir",
+            "r",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.code, Some(2), "{}", out.both());
+    assert!(out.stderr.contains("no scenario file"), "{}", out.both());
+    assert!(!out.stdout.contains("PASSED"), "{}", out.both());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_matching_nothing_is_exit_2_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = abca_conformance::keygen::keygen(&dir.path().join("k")).unwrap();
+    let out = bin(
+        &s(&[
+            "run",
+            "--issuer",
+            NOWHERE,
+            "--client-id",
+            "c",
+            "--attester-key",
+            keys.private_jwk.to_str().unwrap(),
+            "--only",
+            "no-such-scenario",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.code, Some(2), "{}", out.both());
+    // The selection is refused, not the unreachable target.
+    assert!(out.stderr.contains("matches no case"), "{}", out.both());
+    // Same for the embedded AS.
+    let out = bin(&s(&["run", "--only", "no-such-scenario"]), dir.path()).await;
+    assert_eq!(out.code, Some(2), "{}", out.both());
+    assert!(out.stderr.contains("matches no case"), "{}", out.both());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unwritable_report_dir_is_found_before_the_first_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = abca_conformance::keygen::keygen(&dir.path().join("k")).unwrap();
+    // A folder below a plain file can never be created, even by root.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = bin(
+        &s(&[
+            "run",
+            "--issuer",
+            NOWHERE,
+            "--client-id",
+            "c",
+            "--attester-key",
+            keys.private_jwk.to_str().unwrap(),
+            "--report-dir",
+            file.join("reports").to_str().unwrap(),
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.code, Some(2), "{}", out.both());
+    assert!(out.stderr.contains("--report-dir"), "{}", out.both());
+    // Nothing was sent: the unreachable target is never mentioned.
+    assert!(!out.stderr.contains("metadata"), "{}", out.both());
+}
+
+/// Spawns the binary with its stdout a pipe whose reading end is closed at once.
+async fn with_closed_stdout(args: &[String], cwd: &Path) -> Out {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start abca-conformance");
+    drop(child.stdout.take());
+    let out = tokio::time::timeout(LIMIT, child.wait_with_output())
+        .await
+        .expect("hung")
+        .expect("wait");
+    Out {
+        code: out.status.code(),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_pipe_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        s(&["list"]),
+        s(&["list", "--requirements"]),
+        s(&["explain", "control-valid-request"]),
+    ] {
+        let out = with_closed_stdout(&args, dir.path()).await;
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.both());
+        assert_ne!(out.code, Some(101), "{args:?}: {}", out.both());
+    }
+    // `run | head`: the run goes on, writes its reports, and exits with its own status.
+    let out = with_closed_stdout(
+        &s(&[
+            "run",
+            "--only",
+            "control-valid-request",
+            "--report-dir",
+            "r",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert!(!out.stderr.contains("panicked"), "{}", out.both());
+    assert_eq!(out.code, Some(0), "{}", out.both());
+    assert!(dir.path().join("r/report.json").is_file());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baseline_entries_outside_only_are_not_stale() {
+    let srv = served(|_| {}).await;
+    let baseline = srv.dir.path().join("known.yaml");
+    std::fs::write(
+        &baseline,
+        "- case: att-alg-none/attestation_pop_jwt/token\n  verdict: fail\n  reason: vendor ticket 1\n\
+         - case: pop-alg-none\n  verdict: fail\n  reason: vendor ticket 2\n",
+    )
+    .unwrap();
+    let b = baseline.to_str().unwrap();
+    let (out, report) = run(
+        &srv,
+        CLIENT,
+        &["--only", "control-valid-request", "--baseline", b],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.both());
+    let report = report.expect("report.json");
+    assert_eq!(report["gate"]["stale_baseline"], serde_json::json!([]));
+    // An entry inside the selection that no longer holds is still stale.
+    let (out, report) = run(&srv, CLIENT, &["--only", "pop-alg-none", "--baseline", b]).await;
+    assert_eq!(out.code, Some(1), "{}", out.both());
+    let stale = &report.expect("report.json")["gate"]["stale_baseline"];
+    assert_eq!(stale.as_array().unwrap().len(), 1, "{stale:#}");
+    assert_eq!(stale[0]["case"], "pop-alg-none");
+    // A typo names no case at all: stale whatever --only says.
+    std::fs::write(
+        &baseline,
+        "- case: no-such-case\n  verdict: fail\n  reason: typo\n",
+    )
+    .unwrap();
+    let (out, _) = run(
+        &srv,
+        CLIENT,
+        &["--only", "control-valid-request", "--baseline", b],
+    )
+    .await;
+    assert_eq!(out.code, Some(1), "{}", out.both());
+}
