@@ -68,11 +68,11 @@ pub enum RunStatus {
         /// Why the breaker tripped.
         reason: String,
     },
-    /// Every result is `error` or `not_applicable`, at least one `error`.
     /// The preflight found the target cannot be tested as configured (a positive control
     /// refused, the challenge endpoint silent, no method advertised): `stopped` when the
     /// cases did not run, else they ran under `--keep-going`.
     PreflightFailed { stopped: bool },
+    /// Every result is `error` or `not_applicable`, at least one `error`.
     NothingJudged {
         errors: usize,
         /// The first `error` result: its id and reason.

@@ -145,9 +145,15 @@ pub async fn run(
             metadata: target.metadata.clone(),
         },
         summary,
+        // Under --keep-going the cases ran: a breaker trip or a run where nothing could be
+        // judged says more than "the preflight failed", so those win; else a refused control
+        // still keeps the run from being a pass.
         run: match (cut_short, preflight.passed) {
-            (None, false) => RunStatus::PreflightFailed { stopped: stop },
-            (cut_short, _) => run_status(cut_short, &results),
+            (None, false) if stop => RunStatus::PreflightFailed { stopped: true },
+            (cut_short, passed) => match run_status(cut_short, &results) {
+                RunStatus::Complete if !passed => RunStatus::PreflightFailed { stopped: false },
+                status => status,
+            },
         },
         results,
         requirements,
