@@ -54,6 +54,10 @@ pub struct Requirement {
     /// note saying what changed (`list --changes`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_revision: BTreeMap<Revision, RevisionDelta>,
+    /// What a rejection for breaking this rule is: a failed client authentication, so the
+    /// error code is fixed (ERR-CLIENT-AUTH-CODE). Absent: any OAuth error code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_as: Option<ErrorClass>,
 }
 
 /// What one revision says differently about a requirement.
@@ -133,6 +137,34 @@ impl Requirement {
             Some(why) => format!("{} is not a rule of {rev}: {why}", self.id),
             None => format!("{} is a rule of {} only", self.id, list.join(", ")),
         })
+    }
+}
+
+/// The kind of failure a broken rule is, and the error codes that name it.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// A well-formed attestation or PoP that does not verify: client authentication failed.
+    /// RFC 6749 §5.2 `invalid_client` ("Client authentication failed"); draft-10 §Errors
+    /// `invalid_client_attestation` "MAY be used in addition". `invalid_request` is for
+    /// malformed requests, so such rules leave malformed input (bad base64, two fields) out.
+    ClientAuthentication,
+    /// A DPoP proof that does not verify: RFC 9449 §5 answers `invalid_dpop_proof`; in
+    /// combined mode the proof is also the client's authentication (draft-10 §DPoP combined
+    /// mode), so `invalid_client` / `invalid_client_attestation` are right too.
+    DpopProof,
+}
+
+impl ErrorClass {
+    pub fn codes(self) -> &'static [&'static str] {
+        match self {
+            ErrorClass::ClientAuthentication => &["invalid_client", "invalid_client_attestation"],
+            ErrorClass::DpopProof => &[
+                "invalid_dpop_proof",
+                "invalid_client",
+                "invalid_client_attestation",
+            ],
+        }
     }
 }
 
@@ -309,6 +341,28 @@ impl Catalog {
             .filter(|(r, ids)| ids.is_empty() && r.excluded.is_none())
             .map(|(r, _)| r)
             .collect()
+    }
+
+    /// The error codes a rejection of a scenario with these requirements must use when the
+    /// scenario names none: only when every requirement is `rejected_as` something (a
+    /// scenario touching an unclassified rule keeps "any code"); the union of their codes.
+    pub fn error_codes_of(&self, requirement_ids: &[String]) -> Vec<&'static str> {
+        let classes: Vec<Option<ErrorClass>> = requirement_ids
+            .iter()
+            .map(|id| self.get(id).and_then(|r| r.rejected_as))
+            .collect();
+        if classes.is_empty() || classes.iter().any(Option::is_none) {
+            return Vec::new();
+        }
+        let mut codes: Vec<&'static str> = Vec::new();
+        for c in classes.into_iter().flatten() {
+            for code in c.codes() {
+                if !codes.contains(code) {
+                    codes.push(code);
+                }
+            }
+        }
+        codes
     }
 
     /// The level of a scenario: the strongest of its requirements'.

@@ -39,14 +39,17 @@ pub async fn run(
         Ok(reason) => Judgement {
             verdict: Verdict::Pass,
             reason,
+            rule: None,
         },
         Err(reason) if no_answer => Judgement {
             verdict: Verdict::Error,
             reason,
+            rule: None,
         },
         Err(reason) => Judgement {
             verdict: broken,
             reason,
+            rule: None,
         },
     };
     (judgement, exchanges)

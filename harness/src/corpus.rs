@@ -268,12 +268,13 @@ fn validate(scenarios: &[Loaded], catalog: &Catalog) -> Result<(), Vec<InputErro
                         | Mutation::ReplayJti { .. }
                         | Mutation::Challenge(ChallengeUse::Reused)
                         | Mutation::Challenge(ChallengeUse::FromResponse)
+                        | Mutation::Challenge(ChallengeUse::FromError)
                 )
             })
             .count();
         if steps > 1 {
             errors.push(err(
-                "at most one of replay, replay_jti, challenge: reused, challenge: from_response per scenario".into(),
+                "at most one of replay, replay_jti, challenge: reused, challenge: from_response, challenge: from_error per scenario".into(),
             ));
         }
         // Revisions: every revision named must be one where the scenario applies, and a

@@ -222,6 +222,20 @@ faults! {
     SfParametersAccepted = "sf-parameters-accepted", lenient,
         "The OAuth-Client-Attestation and -PoP values are Structured Field Token Items that MUST NOT have parameters (draft-12 editor's copy §4, §5.1; RFC 9651): parameters such as ;p=1 are ignored.",
         drafts: [D12];
+    ErrorsNotOauthJson = "errors-not-oauth-json", lenient,
+        "Every rejection must be an RFC 6749 §5.2 error response (draft-10 §Errors points there): errors are answered with the same status as an HTML page (text/html, no error member).";
+    ClientAuthFailureInvalidRequest = "client-auth-failure-invalid-request", lenient,
+        "A failed client authentication is invalid_client (RFC 6749 §5.2, draft-10 §Errors): it is answered 400 invalid_request instead.";
+    ErrorsAll401 = "errors-all-401", lenient,
+        "RFC 6749 §5.2 answers errors other than invalid_client with 400: every error response goes out as 401.";
+    ParAnswers200 = "par-answers-200", lenient,
+        "RFC 9126 §2.2: an accepted pushed authorization request is answered 201: it is answered 200.";
+    TokenTypeMissing = "token-type-missing", lenient,
+        "RFC 6749 §5.1: token_type is REQUIRED in a token response: it is left out.";
+    TokenResponseCacheable = "token-response-cacheable", lenient,
+        "RFC 6749 §5.1: a token response MUST carry Cache-Control: no-store: the header is left out.";
+    ChallengeFromErrorNotHonoured = "challenge-from-error-not-honoured", lenient,
+        "The challenge sent with use_attestation_challenge (and the DPoP-Nonce with use_dpop_nonce) must be usable for the retry (draft-10 §Errors, -11 §6.1, RFC 9449 §8): error responses carry a value the server never stored, so the retry is refused.";
 }
 
 impl Fault {

@@ -94,8 +94,17 @@ async fn token_inner(st: &AppState, req: Request) -> Result<Response, OAuthError
         },
         now,
     )?;
-    let body = crate::grants::token_response(st, &form, &outcome, now)?;
-    Ok(json_response(StatusCode::OK, &body))
+    let mut body = crate::grants::token_response(st, &form, &outcome, now)?;
+    if st.fault(Fault::TokenTypeMissing) {
+        if let Some(o) = body.as_object_mut() {
+            o.remove("token_type");
+        }
+    }
+    let mut resp = json_response(StatusCode::OK, &body);
+    if st.fault(Fault::TokenResponseCacheable) {
+        resp.headers_mut().remove(header::CACHE_CONTROL);
+    }
+    Ok(resp)
 }
 
 /// POST /par (RFC 9126 §2): authenticates like the token endpoint, then stores the request
@@ -215,8 +224,14 @@ async fn par_inner(st: &AppState, req: Request) -> Result<Response, OAuthError> 
         now,
         ttl,
     );
+    // RFC 9126 §2.2: 201 Created.
+    let status = if st.fault(Fault::ParAnswers200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok(json_response(
-        StatusCode::CREATED,
+        status,
         &json!({ "request_uri": request_uri, "expires_in": ttl }),
     ))
 }
@@ -307,11 +322,12 @@ pub(crate) async fn read_body(body: Body) -> Result<axum::body::Bytes, OAuthErro
 /// required with use_dpop_nonce in combined mode by -11/-12 §7.4). Up to -10 one value serves
 /// both; from -11 on they are separate values (see challenge.rs).
 fn finish(st: &AppState, result: Result<Response, OAuthError>) -> Response {
+    let is_error = result.is_err();
     let (mut resp, is_challenge_error) = match result {
         Ok(r) => (r, false),
         Err(e) => {
             let c = e.error == "use_attestation_challenge";
-            (e.into_response(), c)
+            (error_response(st, e), c)
         }
     };
     let want_challenge = st.config.challenge != ChallengePolicy::Off
@@ -329,6 +345,18 @@ fn finish(st: &AppState, result: Result<Response, OAuthError>) -> Response {
             want_nonce.then(|| st.challenges.issue(st.nonce_purpose(), t, ttl)),
         ),
     };
+    // The fault: what an error hands out was never stored, so the retry is refused.
+    let (challenge, nonce) = if is_error && st.fault(Fault::ChallengeFromErrorNotHonoured) {
+        let never = || {
+            format!(
+                "never-issued-{}",
+                crate::jose::b64url_encode(&rand::random::<[u8; 16]>())
+            )
+        };
+        (challenge.map(|_| never()), nonce.map(|_| never()))
+    } else {
+        (challenge, nonce)
+    };
     let h = resp.headers_mut();
     for (name, value) in [(CHALLENGE_HEADER, challenge), (DPOP_NONCE_HEADER, nonce)] {
         if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
@@ -336,6 +364,31 @@ fn finish(st: &AppState, result: Result<Response, OAuthError>) -> Response {
         }
     }
     resp
+}
+
+/// An error as the server answers it: the RFC 6749 §5.2 JSON response, unless a fault bends
+/// its form.
+fn error_response(st: &AppState, mut e: OAuthError) -> Response {
+    if st.fault(Fault::ClientAuthFailureInvalidRequest) && e.error == "invalid_client" {
+        e.status = StatusCode::BAD_REQUEST;
+        e.error = "invalid_request";
+    }
+    if st.fault(Fault::ErrorsAll401) {
+        e.status = StatusCode::UNAUTHORIZED;
+    }
+    if st.fault(Fault::ErrorsNotOauthJson) {
+        let mut r = (
+            e.status,
+            "<!doctype html><title>Bad request</title><p>The request was refused.</p>",
+        )
+            .into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        return r;
+    }
+    e.into_response()
 }
 
 /// Unknown paths.

@@ -33,6 +33,20 @@ enum Probe {
     ChallengeEndpointHasDpopNonce,
     /// -11 §7.4: a combined proof without the nonce gets use_dpop_nonce + `DPoP-Nonce`.
     CombinedMissingNonceGetsUseDpopNonce,
+    /// A bad attestation signature: an RFC 6749 §5.2 JSON error response.
+    ErrorIsOauthJson,
+    /// A bad attestation signature: invalid_client.
+    BadSignatureIsInvalidClient,
+    /// A bad combined-mode DPoP signature: invalid_dpop_proof with 400.
+    DpopErrorIs400,
+    /// A valid PAR request: 201.
+    ParIs201,
+    /// A valid token request: token_type present, Cache-Control no-store.
+    TokenResponseHasTokenType,
+    TokenResponseNoStore,
+    /// A PoP without challenge at a server requiring one; the retry with the error's
+    /// challenge is accepted.
+    RetryWithErrorChallenge,
 }
 
 struct FaultCase {
@@ -457,6 +471,21 @@ fn cases() -> Vec<FaultCase> {
                 })
             }),
         ),
+        c(F::ErrorsNotOauthJson, keep, ErrorIsOauthJson),
+        c(
+            F::ClientAuthFailureInvalidRequest,
+            keep,
+            BadSignatureIsInvalidClient,
+        ),
+        c(F::ErrorsAll401, keep, DpopErrorIs400),
+        c(F::ParAnswers200, keep, ParIs201),
+        c(F::TokenTypeMissing, keep, TokenResponseHasTokenType),
+        c(F::TokenResponseCacheable, keep, TokenResponseNoStore),
+        c(
+            F::ChallengeFromErrorNotHonoured,
+            challenge_required,
+            RetryWithErrorChallenge,
+        ),
     ]
 }
 
@@ -572,6 +601,55 @@ async fn probe(srv: &TestServer, p: &Probe) -> Result<bool, String> {
             Ok(r.status == 400
                 && r.error() == Some("use_dpop_nonce")
                 && r.header("dpop-nonce").is_some())
+        }
+        Probe::ErrorIsOauthJson | Probe::BadSignatureIsInvalidClient => {
+            let mut case = Case::valid(srv, Mode::Normal, Ep::Token).await;
+            case.att().corrupt_signature = true;
+            let r = srv.send(&case).await;
+            if r.ok() {
+                return Err("bad attestation signature accepted".into());
+            }
+            Ok(if matches!(p, Probe::ErrorIsOauthJson) {
+                r.header("content-type")
+                    .is_some_and(|ct| ct.starts_with("application/json"))
+                    && r.error().is_some()
+            } else {
+                r.error() == Some("invalid_client")
+            })
+        }
+        Probe::DpopErrorIs400 => {
+            let mut case = Case::valid(srv, Mode::Combined, Ep::Token).await;
+            case.dpop().corrupt_signature = true;
+            let r = srv.send(&case).await;
+            Ok(r.status == 400 && r.error() == Some("invalid_dpop_proof"))
+        }
+        Probe::ParIs201 => {
+            let case = Case::valid(srv, Mode::Normal, Ep::Par).await;
+            Ok(srv.send(&case).await.status == 201)
+        }
+        Probe::TokenResponseHasTokenType | Probe::TokenResponseNoStore => {
+            let case = Case::valid(srv, Mode::Normal, Ep::Token).await;
+            let r = srv.send(&case).await;
+            if !r.ok() {
+                return Err(format!("valid request rejected: {}", r.describe()));
+            }
+            Ok(if matches!(p, Probe::TokenResponseHasTokenType) {
+                r.json["token_type"].is_string()
+            } else {
+                r.header("cache-control")
+                    .is_some_and(|v| v.contains("no-store"))
+            })
+        }
+        Probe::RetryWithErrorChallenge => {
+            let mut case = Case::valid(srv, Mode::Normal, Ep::Token).await;
+            case.pop().claims["challenge"] = json!("never-issued");
+            let r = srv.send(&case).await;
+            let c = r
+                .header("oauth-client-attestation-challenge")
+                .ok_or_else(|| format!("no challenge header on the error: {}", r.describe()))?;
+            case.pop().claims["challenge"] = json!(c);
+            case.pop().claims["jti"] = json!(random_id());
+            Ok(srv.send(&case).await.ok())
         }
         Probe::TokenTypeDpop => {
             let case = Case::valid(srv, Mode::Combined, Ep::Token).await;

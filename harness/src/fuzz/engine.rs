@@ -108,9 +108,14 @@ pub enum Judged {
 
 /// Judges with the same rules `run` applies (verdict::judge), so a finding replays to the
 /// same verdict. The controls were accepted before any case is sent.
-pub fn judge(expected: &Expected, outcome: &Outcome) -> Option<Judged> {
+pub fn judge(expected: &Expected, endpoint: Endpoint, outcome: &Outcome) -> Option<Judged> {
     let (expect, level) = expected.expectation()?;
-    let j = verdict::judge(&expect, level, outcome, &Control::Accepted);
+    // The oracle names its error codes itself (Expected::Reject.errors).
+    let ctx = verdict::CaseContext {
+        endpoint,
+        error_codes: &[],
+    };
+    let j = verdict::judge(&expect, level, outcome, &Control::Accepted, &ctx);
     Some(match j.verdict {
         Verdict::Pass => Judged::Pass,
         Verdict::Fail => Judged::Mismatch(j.reason),
@@ -196,7 +201,7 @@ impl Fuzzer {
             &case.mutations,
         )
         .await;
-        judge(&expected, &e.outcome)
+        judge(&expected, case.endpoint, &e.outcome)
     }
 
     /// Runs `opts.cases` cases; stops launching new ones at the first mismatch, then shrinks
@@ -238,7 +243,7 @@ impl Fuzzer {
             };
             let (index, case, expected, outcome) =
                 done.map_err(|e| anyhow::anyhow!("a fuzz task failed: {e}"))?;
-            match judge(&expected, &outcome) {
+            match judge(&expected, case.endpoint, &outcome) {
                 Some(Judged::Pass) => summary.passed += 1,
                 Some(Judged::Mismatch(why)) => mismatches.push((index, case, why)),
                 Some(Judged::Warning(why)) => summary.warnings.push(format!("case {index}: {why}")),

@@ -324,8 +324,10 @@ impl Request {
     fn challenge(&mut self, u: ChallengeUse) -> Result<(), String> {
         // Whether the server sends a challenge on responses is only known while running: the
         // oracle cannot decide it beforehand, so such a case is not symbolic (Skip).
-        if u == ChallengeUse::FromResponse {
-            return Err("challenge: from_response depends on the server's responses".into());
+        if matches!(u, ChallengeUse::FromResponse | ChallengeUse::FromError) {
+            return Err(
+                "challenge: from_response / from_error depend on the server's responses".into(),
+            );
         }
         let (kind, claim, other) = match self.mode {
             Mode::DpopCombined => (TokenKind::Dpop, "nonce", "challenge"),
@@ -350,7 +352,7 @@ impl Request {
                     .ok_or("challenge: wrong_claim needs a server challenge")?;
                 t.set_claim(other, v);
             }
-            ChallengeUse::Reused | ChallengeUse::FromResponse => {}
+            ChallengeUse::Reused | ChallengeUse::FromResponse | ChallengeUse::FromError => {}
         }
         Ok(())
     }

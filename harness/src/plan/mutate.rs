@@ -268,7 +268,9 @@ fn challenge(draft: &mut RequestDraft, use_: ChallengeUse) -> Result<(), String>
         ChallengeUse::Missing => {
             t.claims.remove(claim);
         }
-        ChallengeUse::Wrong => {
+        // FromError: the first request of the two carries a foreign challenge; the runner
+        // sends the retry without this mutation.
+        ChallengeUse::Wrong | ChallengeUse::FromError => {
             t.claims
                 .insert(claim.into(), json!(format!("not-issued-{}", fresh_id())));
         }

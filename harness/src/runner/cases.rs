@@ -100,6 +100,14 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
             ),
             Precondition::ChallengeSingleUse => (!p.challenge_single_use)
                 .then_some("the target is declared to accept a challenge more than once"),
+            Precondition::ChallengesIssued => {
+                let issued = target.challenge_endpoint.is_some()
+                    || p.challenge_required
+                    || (case.mode == Mode::DpopCombined && p.dpop_nonce_required);
+                (!issued).then_some(
+                    "the server hands out no challenges (no challenge_endpoint, not declared to require challenges or DPoP nonces)",
+                )
+            }
         };
         if let Some(why) = unmet {
             return Some(why.into());

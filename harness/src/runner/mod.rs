@@ -241,6 +241,7 @@ async fn run_case(
                 Judgement {
                     verdict: Verdict::NotApplicable,
                     reason: why,
+                    rule: None,
                 },
                 Vec::new(),
             )
@@ -254,6 +255,7 @@ async fn run_case(
             let judgement = Judgement {
                 verdict: Verdict::Error,
                 reason: why.to_string(),
+                rule: None,
             };
             stopped = Some(why);
             (judgement, Vec::new())
@@ -270,7 +272,12 @@ async fn run_case(
                     .unwrap_or_else(|| Control::NotAccepted("no control ran".into()))
             };
             let e = steps::execute(target, http, case.mode, case.endpoint, &s.mutations).await;
-            let mut judgement = verdict::judge(expect, level, &e.outcome, &control);
+            let codes = catalog.error_codes_of(&s.requirements);
+            let ctx = verdict::CaseContext {
+                endpoint: case.endpoint,
+                error_codes: &codes,
+            };
+            let mut judgement = verdict::judge(expect, level, &e.outcome, &control, &ctx);
             let mut exchanges = e.exchanges;
             // Show the failed control next to an inconclusive negative: it is the reason.
             if let Control::NotAccepted(_) = control {
@@ -290,6 +297,7 @@ async fn run_case(
                     judgement = Judgement {
                         verdict: Verdict::Error,
                         reason: "control not accepted".into(),
+                        rule: None,
                     };
                 }
             }
@@ -325,8 +333,12 @@ fn case_result(
         title: s.title.clone(),
         mode: case.mode,
         endpoint: case.endpoint,
-        // The requirements of this revision (a scenario may also name rules of others).
-        requirements: {
+        // The requirements of this revision (a scenario may also name rules of others); a
+        // broken rule of the response around the scenario's own (verdict::Rule) is reported
+        // as that rule's result.
+        requirements: if let Some(rule) = judgement.rule {
+            vec![rule.id().to_string()]
+        } else {
             let of_rev: Vec<String> = s
                 .requirements
                 .iter()
@@ -339,7 +351,7 @@ fn case_result(
                 of_rev
             }
         },
-        level,
+        level: judgement.rule.map_or(level, |r| r.level()),
         verdict: judgement.verdict,
         reason: judgement.reason,
         draft: target.spec.revision.name().into(),

@@ -22,6 +22,7 @@ enum Steps {
     ReplayJti(TokenKind),
     ReusedChallenge,
     ChallengeFromResponse,
+    ChallengeFromError,
 }
 
 fn steps_of(mutations: &[Mutation]) -> Steps {
@@ -31,6 +32,7 @@ fn steps_of(mutations: &[Mutation]) -> Steps {
             Mutation::ReplayJti { token } => return Steps::ReplayJti(*token),
             Mutation::Challenge(ChallengeUse::Reused) => return Steps::ReusedChallenge,
             Mutation::Challenge(ChallengeUse::FromResponse) => return Steps::ChallengeFromResponse,
+            Mutation::Challenge(ChallengeUse::FromError) => return Steps::ChallengeFromError,
             _ => {}
         }
     }
@@ -117,6 +119,7 @@ impl CaseRun<'_> {
                 self.send_once(mutations, used, "request reusing the challenge")
                     .await
             }
+            Steps::ChallengeFromError => self.retry_after_error(mutations, fresh).await,
             Steps::ChallengeFromResponse => {
                 let first = self.send(&[], fresh, "first request", |_| {}).await?;
                 require_accepted(&first.reply, "first request")?;
@@ -139,6 +142,66 @@ impl CaseRun<'_> {
                 .await
             }
         }
+    }
+
+    /// The retry the draft promises: a foreign challenge first (no retries), then the valid
+    /// request with the value the error carried, judged.
+    async fn retry_after_error(
+        &mut self,
+        mutations: &[Mutation],
+        fresh: Fresh,
+    ) -> Result<Outcome, String> {
+        let draft = plan::build(self.target, self.mode, self.endpoint, mutations, &fresh)?;
+        let first = match self
+            .exchange(
+                "request with a challenge the server never issued",
+                &draft.render(&self.target.keys),
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return Ok(Outcome::Transport(e.to_string())),
+        };
+        let combined = self.mode == Mode::DpopCombined;
+        let mut retry = Fresh::new(client::now(), None);
+        match first.error_code() {
+            Some("use_attestation_challenge") => {
+                let c = first.header("oauth-client-attestation-challenge").ok_or_else(|| {
+                    format!("inconclusive: use_attestation_challenge without a challenge header ({}), nothing to retry with", first.summary())
+                })?;
+                retry.with_challenge(c.to_string());
+            }
+            Some("use_dpop_nonce") if combined => {
+                let n = first.header("dpop-nonce").ok_or_else(|| {
+                    format!("inconclusive: use_dpop_nonce without a DPoP-Nonce header ({}), nothing to retry with", first.summary())
+                })?;
+                retry.with_dpop_nonce(n.to_string());
+            }
+            _ => {
+                return Err(format!(
+                    "inconclusive: the foreign challenge was not answered with {} ({}), so there is no retry to judge",
+                    if combined {
+                        "use_attestation_challenge or use_dpop_nonce"
+                    } else {
+                        "use_attestation_challenge"
+                    },
+                    first.summary()
+                ))
+            }
+        }
+        let rest: Vec<Mutation> = mutations
+            .iter()
+            .filter(|m| !matches!(m, Mutation::Challenge(_)))
+            .cloned()
+            .collect();
+        let draft = plan::build(self.target, self.mode, self.endpoint, &rest, &retry)?;
+        Ok(to_outcome(
+            self.exchange(
+                "request retried with the value from the error response",
+                &draft.render(&self.target.keys),
+            )
+            .await,
+        ))
     }
 
     /// One attempt with `challenge` as the server's challenge, no retries.

@@ -135,6 +135,9 @@ pub enum Precondition {
     DpopNonceNotRequired,
     /// The target is declared to treat challenges as single-use (`challenge_single_use`).
     ChallengeSingleUse,
+    /// The server hands out challenges: it advertises a challenge endpoint or is declared to
+    /// demand challenges, or (combined mode) it is declared to demand DPoP nonces.
+    ChallengesIssued,
 }
 
 /// A header field of the request: one of the three token fields, or any other name.
@@ -196,6 +199,12 @@ pub enum ChallengeUse {
     /// Put the (valid) challenge in another claim: `challenge` in a DPoP proof, or `nonce`
     /// in a PoP, instead of the one the draft names.
     WrongClaim,
+    /// Two-step: a first request carries a challenge the server never issued; its answer must
+    /// be `use_attestation_challenge` with a challenge header (or, in combined mode,
+    /// `use_dpop_nonce` with `DPoP-Nonce`); the valid request retried with that value is the
+    /// judged one (draft-10 §Errors; -11 §6.1 "The Client uses the Challenge provided with
+    /// the error response to retry the request"; RFC 9449 §8).
+    FromError,
 }
 
 /// One change to the valid request.
