@@ -177,7 +177,16 @@ fn control_from_preflight(
         .unwrap_or_else(|| catalog.level_in(&s.requirements, rev));
     let (judgement, exchanges, ms) = match controls.get(&cases::control_key(case)) {
         Some((_, e)) => (
-            verdict::judge(expect, level, &e.outcome, &Control::NotNeeded),
+            verdict::judge(
+                expect,
+                level,
+                &e.outcome,
+                &Control::NotNeeded,
+                &verdict::CaseContext {
+                    endpoint: case.endpoint,
+                    error_codes: &catalog.error_codes_of(&s.requirements),
+                },
+            ),
             e.exchanges.clone(),
             e.exchanges.iter().map(|x| x.duration_ms).sum(),
         ),
@@ -185,6 +194,7 @@ fn control_from_preflight(
             Judgement {
                 verdict: Verdict::Error,
                 reason: "no control ran".into(),
+                rule: None,
             },
             Vec::new(),
             0,
