@@ -92,8 +92,9 @@ fn config(fault: Option<usize>, policies: u8) -> ServerConfig {
     c.draft = Draft::ALL[usize::from(policies >> 3) % Draft::ALL.len()];
     if let Some(i) = fault {
         let f = Fault::all()[i % Fault::all().len()];
-        // This fault answers 500 on purpose.
-        if f != Fault::ServerErrorOnMalformed {
+        // These faults break the property on purpose: one answers 500, the other answers
+        // errors with a non-JSON body (the self-test's ERR-OAUTH-RESPONSE must see it).
+        if f != Fault::ServerErrorOnMalformed && f != Fault::ErrorsNotOauthJson {
             c.faults = [f].into();
         }
     }
