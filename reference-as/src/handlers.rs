@@ -247,14 +247,7 @@ fn is_sha256_b64url(s: &str) -> bool {
 /// the code to that client.
 pub async fn mint_pre_authorized_code(State(st): St, req: Request) -> Response {
     let result = async {
-        if req.method() != Method::POST {
-            return Err(OAuthError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "invalid_request",
-                "method not allowed; use POST",
-            )
-            .with_header(header::ALLOW, "POST".into()));
-        }
+        require_post(&req)?;
         let (parts, body) = req.into_parts();
         let bytes = read_body(body).await?;
         let form = if bytes.is_empty() {
@@ -288,9 +281,9 @@ pub async fn mint_pre_authorized_code(State(st): St, req: Request) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn read_form_request(
-    req: Request,
-) -> Result<(Method, axum::http::HeaderMap, Form), OAuthError> {
+/// The form endpoints take POST only (RFC 6749 §3.2, RFC 9126 §2.1); anything else is 405
+/// with `Allow: POST` (RFC 9110 §15.5.6).
+fn require_post(req: &Request) -> Result<(), OAuthError> {
     if req.method() != Method::POST {
         return Err(OAuthError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -299,6 +292,13 @@ async fn read_form_request(
         )
         .with_header(header::ALLOW, "POST".into()));
     }
+    Ok(())
+}
+
+async fn read_form_request(
+    req: Request,
+) -> Result<(Method, axum::http::HeaderMap, Form), OAuthError> {
+    require_post(&req)?;
     let (parts, body) = req.into_parts();
     let bytes = read_body(body).await?;
     let form = parse_form(&parts.headers, &bytes)?;
