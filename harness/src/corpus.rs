@@ -3,7 +3,7 @@
 use crate::catalog::Catalog;
 use crate::revision::Revision;
 use crate::scenario::load::{self, InputError, Loaded};
-use crate::scenario::{ChallengeUse, Endpoint, Expectation, Mode, Mutation, Role, Scenario};
+use crate::scenario::{Endpoint, Expectation, Mode, Role, Scenario};
 use std::path::{Path, PathBuf};
 
 /// Why a corpus cannot be used.
@@ -261,16 +261,7 @@ fn validate(scenarios: &[Loaded], catalog: &Catalog) -> Result<(), Vec<InputErro
         let steps = s
             .mutations
             .iter()
-            .filter(|m| {
-                matches!(
-                    m,
-                    Mutation::Replay
-                        | Mutation::ReplayJti { .. }
-                        | Mutation::Challenge(ChallengeUse::Reused)
-                        | Mutation::Challenge(ChallengeUse::FromResponse)
-                        | Mutation::Challenge(ChallengeUse::FromError)
-                )
-            })
+            .filter(|m| m.two_step().is_some())
             .count();
         if steps > 1 {
             errors.push(err(

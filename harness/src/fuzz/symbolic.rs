@@ -6,7 +6,7 @@
 use super::capabilities::Capabilities;
 use crate::scenario::{
     ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, Endpoint, FieldRef, KeyRef, Mode,
-    Mutation, TokenKind,
+    Mutation, TokenKind, TwoStep,
 };
 use serde_json::Value;
 
@@ -117,8 +117,8 @@ pub struct Request {
     pub fields: Vec<Field>,
     /// Form parameters the mutations touched: name → value (None: removed).
     pub form: Vec<(String, Option<String>)>,
-    /// A step mutation (replay, replay_jti, reused challenge).
-    pub step: Option<Mutation>,
+    /// The two-step pattern (replay, replay_jti, reused challenge).
+    pub step: Option<TwoStep>,
 }
 
 pub const ATTESTATION: &str = "OAuth-Client-Attestation";
@@ -306,14 +306,19 @@ impl Request {
                 if self.step.is_some() {
                     return Err("more than one step mutation".into());
                 }
-                self.step = Some(m.clone());
+                self.step = m.two_step();
             }
-            token_level => {
-                let kind = token_of(token_level).ok_or("mutation without a token")?;
+            Mutation::SetJoseHeader { token, .. }
+            | Mutation::RemoveJoseHeader { token, .. }
+            | Mutation::SetClaim { token, .. }
+            | Mutation::RemoveClaim { token, .. }
+            | Mutation::TimeClaim { token, .. }
+            | Mutation::SignWith { token, .. }
+            | Mutation::DamageSignature { token, .. } => {
                 let t = self
-                    .token_mut(kind)
-                    .ok_or_else(|| format!("no {kind:?} token to change"))?;
-                apply_to_token(t, token_level)?;
+                    .token_mut(*token)
+                    .ok_or_else(|| format!("no {token:?} token to change"))?;
+                apply_to_token(t, m)?;
             }
         }
         Ok(())
@@ -337,7 +342,7 @@ impl Request {
             if self.step.is_some() {
                 return Err("more than one step mutation".into());
             }
-            self.step = Some(Mutation::Challenge(u));
+            self.step = Some(TwoStep::ReusedChallenge);
         }
         let t = self
             .token_mut(kind)
@@ -365,21 +370,8 @@ fn ref_name(f: &FieldRef) -> String {
     }
 }
 
-pub fn token_of(m: &Mutation) -> Option<TokenKind> {
-    match m {
-        Mutation::SetJoseHeader { token, .. }
-        | Mutation::RemoveJoseHeader { token, .. }
-        | Mutation::SetClaim { token, .. }
-        | Mutation::RemoveClaim { token, .. }
-        | Mutation::TimeClaim { token, .. }
-        | Mutation::SignWith { token, .. }
-        | Mutation::DamageSignature { token, .. } => Some(*token),
-        _ => None,
-    }
-}
-
 fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), String> {
-    match token_of(m) {
+    match m.token() {
         Some(k) if k == t.kind => {}
         Some(k) => return Err(format!("{k:?} mutation inside a {:?} token", t.kind)),
         None => return Err(format!("{m:?} is not a token mutation")),
@@ -421,7 +413,17 @@ fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), String> {
             }
         }
         Mutation::DamageSignature { .. } => t.damaged = true,
-        _ => unreachable!("token_of covers every token mutation"),
+        // Checked above: only token mutations get here.
+        Mutation::RemoveHeader(_)
+        | Mutation::DuplicateHeader { .. }
+        | Mutation::SetHeader { .. }
+        | Mutation::AddToken { .. }
+        | Mutation::Cnf(_)
+        | Mutation::Challenge(_)
+        | Mutation::Form { .. }
+        | Mutation::HttpMethod(_)
+        | Mutation::Replay
+        | Mutation::ReplayJti { .. } => return Err(format!("{m:?} is not a token mutation")),
     }
     Ok(())
 }

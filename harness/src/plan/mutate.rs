@@ -95,29 +95,20 @@ pub fn apply(
         Mutation::HttpMethod(method) => draft.method = method.clone(),
         // Steps: the runner sends the request twice; nothing changes in the request itself.
         Mutation::Replay | Mutation::ReplayJti { .. } => {}
-        token_level => {
-            let kind = token_of(token_level).ok_or("mutation has no token")?;
-            let t = draft
-                .token_mut(kind)
-                .ok_or_else(|| format!("the request carries no {kind:?} token to change"))?;
-            apply_to_token(t, token_level, target, &vars)?;
-        }
-    }
-    Ok(())
-}
-
-/// The token a token-level mutation names.
-fn token_of(m: &Mutation) -> Option<TokenKind> {
-    match m {
         Mutation::SetJoseHeader { token, .. }
         | Mutation::RemoveJoseHeader { token, .. }
         | Mutation::SetClaim { token, .. }
         | Mutation::RemoveClaim { token, .. }
         | Mutation::TimeClaim { token, .. }
         | Mutation::SignWith { token, .. }
-        | Mutation::DamageSignature { token, .. } => Some(*token),
-        _ => None,
+        | Mutation::DamageSignature { token, .. } => {
+            let t = draft
+                .token_mut(*token)
+                .ok_or_else(|| format!("the request carries no {token:?} token to change"))?;
+            apply_to_token(t, m, target, &vars)?;
+        }
     }
+    Ok(())
 }
 
 /// Mutations that change one JWT.
@@ -127,7 +118,7 @@ fn apply_to_token(
     target: &Target,
     vars: &Vars,
 ) -> Result<(), String> {
-    if let Some(kind) = token_of(m) {
+    if let Some(kind) = m.token() {
         if kind != t.kind {
             return Err(format!(
                 "mutation names {kind:?} inside a {:?} token",
@@ -180,7 +171,18 @@ fn apply_to_token(
             }
         }
         Mutation::DamageSignature { damage, .. } => t.damage.push(*damage),
-        other => return Err(format!("{other:?} cannot be applied to a single token")),
+        Mutation::RemoveHeader(_)
+        | Mutation::DuplicateHeader { .. }
+        | Mutation::SetHeader { .. }
+        | Mutation::AddToken { .. }
+        | Mutation::Cnf(_)
+        | Mutation::Challenge(_)
+        | Mutation::Form { .. }
+        | Mutation::HttpMethod(_)
+        | Mutation::Replay
+        | Mutation::ReplayJti { .. } => {
+            return Err(format!("{m:?} cannot be applied to a single token"))
+        }
     }
     Ok(())
 }

@@ -35,6 +35,20 @@ pub fn check_writable(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The JSON Schema of report.json (draft 2020-12), generated from [`Report`]; committed as
+/// `docs/report.schema.json` and checked against this by a test.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(Report).to_value();
+    if let Some(o) = schema.as_object_mut() {
+        o.insert("title".into(), "abca-conformance report.json".into());
+        o.insert(
+            "description".into(),
+            "The report of one `abca-conformance run` (docs/design.md, \"report.json\"). Fields are only ever added.".into(),
+        );
+    }
+    schema
+}
+
 /// Output formats of `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

@@ -6,7 +6,7 @@ use crate::types::{Endpoint, Level, Mode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub tool: ToolInfo,
     pub target: TargetInfo,
@@ -30,7 +30,7 @@ pub struct Report {
 
 /// The preflight: metadata sane, the challenge endpoint answering, and each positive
 /// control (the valid request of a mode at an endpoint) accepted, checked before any case.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Preflight {
     /// Every check passed.
     pub passed: bool,
@@ -40,7 +40,7 @@ pub struct Preflight {
     pub checks: Vec<PreflightCheck>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PreflightCheck {
     /// `metadata`, `challenge endpoint`, or the control's `<mode>/<endpoint>`.
     pub name: String,
@@ -56,7 +56,7 @@ pub struct PreflightCheck {
 }
 
 /// Whether the suite really ran (docs/design.md, "Run status and exit status").
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RunStatus {
     /// Every selected case was run or judged not applicable, and at least one was judged.
@@ -95,7 +95,7 @@ impl RunStatus {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
@@ -119,7 +119,7 @@ impl ToolInfo {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TargetInfo {
     pub issuer: String,
     /// `true` when the embedded reference AS was the target.
@@ -133,7 +133,7 @@ pub struct TargetInfo {
     pub metadata: serde_json::Value,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Summary {
     pub pass: usize,
     pub fail: usize,
@@ -167,7 +167,7 @@ impl Summary {
 }
 
 /// One scenario run in one (mode, endpoint).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CaseResult {
     /// `<scenario>/<mode>/<endpoint>`, unique in a run; the libtest name.
     pub id: String,
@@ -195,7 +195,7 @@ pub struct CaseResult {
 }
 
 /// A result a baseline entry expected (the OpenID Foundation suite's "expected failure").
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Baselined {
     /// Always `true`; a plain flag for consumers of report.json.
     pub baselined: bool,
@@ -204,7 +204,7 @@ pub struct Baselined {
 }
 
 /// The decision on the run's exit status, and what went into it.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Gate {
     /// 0: nothing fails the run; 1: at least one result or baseline entry does; 2: nothing
     /// fails, but the suite could not really run (see `run`).
@@ -223,7 +223,7 @@ pub struct Gate {
 }
 
 /// A baseline entry whose case did not get the expected verdict (XPASS), or names no case.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct StaleEntry {
     pub case: String,
     pub verdict: Verdict,
@@ -232,7 +232,7 @@ pub struct StaleEntry {
     pub problem: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RequirementResult {
     pub id: String,
     /// Section anchor (the -10 anchor names; `rfcNNNN-x.y` for other RFCs).

@@ -6,37 +6,13 @@ use crate::client;
 use crate::exchange::{Http, Reply, SendError};
 use crate::plan::{self, Fresh, RequestDraft};
 use crate::report::Exchange;
-use crate::scenario::{ChallengeUse, Endpoint, Mode, Mutation, TokenKind};
+use crate::scenario::{two_step, Endpoint, Mode, Mutation, TokenKind, TwoStep};
 use crate::target::Target;
 use crate::verdict::Outcome;
 
 pub struct Executed {
     pub outcome: Outcome,
     pub exchanges: Vec<Exchange>,
-}
-
-/// Which two-step pattern a scenario uses, if any.
-enum Steps {
-    Single,
-    Replay,
-    ReplayJti(TokenKind),
-    ReusedChallenge,
-    ChallengeFromResponse,
-    ChallengeFromError,
-}
-
-fn steps_of(mutations: &[Mutation]) -> Steps {
-    for m in mutations {
-        match m {
-            Mutation::Replay => return Steps::Replay,
-            Mutation::ReplayJti { token } => return Steps::ReplayJti(*token),
-            Mutation::Challenge(ChallengeUse::Reused) => return Steps::ReusedChallenge,
-            Mutation::Challenge(ChallengeUse::FromResponse) => return Steps::ChallengeFromResponse,
-            Mutation::Challenge(ChallengeUse::FromError) => return Steps::ChallengeFromError,
-            _ => {}
-        }
-    }
-    Steps::Single
 }
 
 /// One case being executed: where it goes, what it changes, and what it has exchanged.
@@ -82,17 +58,17 @@ pub async fn execute(
 impl CaseRun<'_> {
     async fn steps(&mut self, mutations: &[Mutation]) -> Result<Outcome, String> {
         let fresh = self.fresh().await?;
-        match steps_of(mutations) {
-            Steps::Single => Ok(to_outcome(
+        match two_step(mutations) {
+            None => Ok(to_outcome(
                 self.send(mutations, fresh, "request", |_| {}).await?.reply,
             )),
-            Steps::Replay => {
+            Some(TwoStep::Replay) => {
                 let first = self.send(mutations, fresh, "first request", |_| {}).await?;
                 require_accepted(&first.reply, "first request of the replay")?;
                 let wire = first.draft.render(&self.target.keys);
                 Ok(to_outcome(self.exchange("replayed request", &wire).await))
             }
-            Steps::ReplayJti(kind) => {
+            Some(TwoStep::ReplayJti(kind)) => {
                 let first = self.send(mutations, fresh, "first request", |_| {}).await?;
                 require_accepted(&first.reply, "first request (the jti's first use)")?;
                 let jti = plan::jti_of(&first.draft, kind)
@@ -108,7 +84,7 @@ impl CaseRun<'_> {
                     .await?;
                 Ok(to_outcome(second.reply))
             }
-            Steps::ReusedChallenge => {
+            Some(TwoStep::ReusedChallenge) => {
                 let first = self.send(&[], fresh, "first request", |_| {}).await?;
                 require_accepted(&first.reply, "first request (the challenge's first use)")?;
                 let used = first
@@ -119,8 +95,8 @@ impl CaseRun<'_> {
                 self.send_once(mutations, used, "request reusing the challenge")
                     .await
             }
-            Steps::ChallengeFromError => self.retry_after_error(mutations, fresh).await,
-            Steps::ChallengeFromResponse => {
+            Some(TwoStep::ChallengeFromError) => self.retry_after_error(mutations, fresh).await,
+            Some(TwoStep::ChallengeFromResponse) => {
                 let first = self.send(&[], fresh, "first request", |_| {}).await?;
                 require_accepted(&first.reply, "first request")?;
                 let header = first

@@ -278,6 +278,83 @@ pub enum Mutation {
     ReplayJti { token: TokenKind },
 }
 
+/// The two-step cases: a first request that must be accepted, then the request that is
+/// judged (docs/design.md, "Scenarios, cases and controls"). A scenario has at most one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TwoStep {
+    /// `replay`: the same request again.
+    Replay,
+    /// `replay_jti`: a new request reusing the first one's `jti` in this token.
+    ReplayJti(TokenKind),
+    /// `challenge: reused`: a new request with the challenge the first one used.
+    ReusedChallenge,
+    /// `challenge: from_response`: a new request with the challenge the first response sent.
+    ChallengeFromResponse,
+    /// `challenge: from_error`: a first request without a challenge, refused with
+    /// `use_attestation_challenge`, then retried with the challenge from that error's header.
+    ChallengeFromError,
+}
+
+impl Mutation {
+    /// The JWT a token-level mutation changes; `None` for a change to the request. Every
+    /// variant is named, so a new one must be placed on one side or the other.
+    pub fn token(&self) -> Option<TokenKind> {
+        match self {
+            Mutation::SetJoseHeader { token, .. }
+            | Mutation::RemoveJoseHeader { token, .. }
+            | Mutation::SetClaim { token, .. }
+            | Mutation::RemoveClaim { token, .. }
+            | Mutation::TimeClaim { token, .. }
+            | Mutation::SignWith { token, .. }
+            | Mutation::DamageSignature { token, .. } => Some(*token),
+            Mutation::RemoveHeader(_)
+            | Mutation::DuplicateHeader { .. }
+            | Mutation::SetHeader { .. }
+            | Mutation::AddToken { .. }
+            | Mutation::Cnf(_)
+            | Mutation::Challenge(_)
+            | Mutation::Form { .. }
+            | Mutation::HttpMethod(_)
+            | Mutation::Replay
+            | Mutation::ReplayJti { .. } => None,
+        }
+    }
+
+    /// The two-step pattern this mutation makes its case follow, if any.
+    pub fn two_step(&self) -> Option<TwoStep> {
+        match self {
+            Mutation::Replay => Some(TwoStep::Replay),
+            Mutation::ReplayJti { token } => Some(TwoStep::ReplayJti(*token)),
+            Mutation::Challenge(u) => match u {
+                ChallengeUse::Reused => Some(TwoStep::ReusedChallenge),
+                ChallengeUse::FromResponse => Some(TwoStep::ChallengeFromResponse),
+                ChallengeUse::FromError => Some(TwoStep::ChallengeFromError),
+                ChallengeUse::Missing | ChallengeUse::Wrong | ChallengeUse::WrongClaim => None,
+            },
+            Mutation::RemoveHeader(_)
+            | Mutation::DuplicateHeader { .. }
+            | Mutation::SetHeader { .. }
+            | Mutation::AddToken { .. }
+            | Mutation::SetJoseHeader { .. }
+            | Mutation::RemoveJoseHeader { .. }
+            | Mutation::SetClaim { .. }
+            | Mutation::RemoveClaim { .. }
+            | Mutation::TimeClaim { .. }
+            | Mutation::SignWith { .. }
+            | Mutation::DamageSignature { .. }
+            | Mutation::Cnf(_)
+            | Mutation::Form { .. }
+            | Mutation::HttpMethod(_) => None,
+        }
+    }
+}
+
+/// The two-step pattern of a list of mutations (the first one found; the corpus checker
+/// allows one).
+pub fn two_step(mutations: &[Mutation]) -> Option<TwoStep> {
+    mutations.iter().find_map(Mutation::two_step)
+}
+
 /// Changes to `cnf.jwk` of the attestation.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]

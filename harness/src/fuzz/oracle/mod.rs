@@ -13,7 +13,7 @@ mod proofs;
 use super::rules::{self as r, Rule};
 use super::symbolic::{self as s, Request};
 use crate::scenario::{
-    AcceptSpec, Endpoint, Expectation, Level, Mode, Mutation, RejectSpec, TokenKind,
+    AcceptSpec, Endpoint, Expectation, Level, Mode, Mutation, RejectSpec, TokenKind, TwoStep,
 };
 use attestation::judge_attestation;
 use proofs::{judge_dpop, judge_pop, Role};
@@ -123,10 +123,8 @@ impl Judge {
     }
 
     fn finish(self, req: &Request, caps: &Capabilities) -> Expected {
-        let two_sends_of_the_case = matches!(
-            req.step,
-            Some(Mutation::Replay) | Some(Mutation::ReplayJti { .. })
-        );
+        let two_sends_of_the_case =
+            matches!(req.step, Some(TwoStep::Replay | TwoStep::ReplayJti(_)));
         if !self.broken.is_empty() {
             if two_sends_of_the_case {
                 return skip(
@@ -173,7 +171,7 @@ impl Judge {
             open.dedup();
             return skip(open.join("; "));
         }
-        if let Some(step) = &req.step {
+        if let Some(step) = req.step {
             return replay_expectation(step, req.mode, caps);
         }
         let rules = if self.harmless.is_empty() {
@@ -189,15 +187,16 @@ impl Judge {
 
 /// draft-10 §Security Considerations Replay Attacks: detection SHOULD be done, so a replayed
 /// valid request that is accepted is a warning, not a failure.
-fn replay_expectation(step: &Mutation, mode: Mode, caps: &Capabilities) -> Expected {
+fn replay_expectation(step: TwoStep, mode: Mode, caps: &Capabilities) -> Expected {
     let rule = match step {
-        Mutation::Replay if mode == Mode::DpopCombined => &r::DPOP_JTI_REPLAY,
-        Mutation::Replay => &r::REPLAY_DETECT,
-        Mutation::ReplayJti {
-            token: TokenKind::Dpop,
-        } => &r::DPOP_JTI_REPLAY,
-        Mutation::ReplayJti { .. } => &r::REPLAY_JTI,
-        _ => {
+        TwoStep::Replay if mode == Mode::DpopCombined => &r::DPOP_JTI_REPLAY,
+        TwoStep::Replay => &r::REPLAY_DETECT,
+        TwoStep::ReplayJti(TokenKind::Dpop) => &r::DPOP_JTI_REPLAY,
+        TwoStep::ReplayJti(TokenKind::Attestation | TokenKind::Pop) => &r::REPLAY_JTI,
+        TwoStep::ChallengeFromResponse | TwoStep::ChallengeFromError => {
+            return skip("challenge: from_response / from_error depend on the server's responses")
+        }
+        TwoStep::ReusedChallenge => {
             if !(caps.challenge_single_use && (caps.challenge_endpoint || caps.challenge_required))
             {
                 return skip("the target is not declared to issue single-use challenges");
