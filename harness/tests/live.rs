@@ -415,3 +415,262 @@ async fn baseline_entries_outside_only_are_not_stale() {
     .await;
     assert_eq!(out.code, Some(1), "{}", out.both());
 }
+
+// ---- replays that replay ----
+
+/// Runs `line` as printed, through `sh`, in `cwd`, with the built binary on PATH as
+/// `abca-conformance` (as after `cargo install`).
+async fn shell(line: &str, cwd: &Path) -> Out {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_abca-conformance"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let out = tokio::time::timeout(
+        LIMIT,
+        tokio::process::Command::new("sh")
+            .args(["-c", line])
+            .env("PATH", path)
+            .current_dir(cwd)
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{line} hung"))
+    .expect("start sh");
+    Out {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The command after `replay: ` on the line following `FAIL <case>`'s block.
+fn printed_replay(stdout: &str, case: &str) -> String {
+    let mut lines = stdout.lines().skip_while(|l| !l.contains(case));
+    lines
+        .find_map(|l| l.trim().strip_prefix("replay: ").map(str::to_string))
+        .unwrap_or_else(|| panic!("no replay line for {case}:\n{stdout}"))
+}
+
+/// The PoP `jti`s a report's result sent.
+fn sent_jtis(result: &Value) -> Vec<String> {
+    result["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|x| x["jwts"].as_array().unwrap().iter())
+        .filter_map(|j| j["claims"]["jti"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printed_replay_line_runs_as_printed_and_reproduces_the_verdict() {
+    // A server that accepts a wrong attestation typ, and detects PoP jti replays (the
+    // reference AS does by default): re-sending the recorded request would be refused for
+    // the replay, not for the typ, and hide the failure.
+    let srv = served(|c| {
+        c.faults
+            .insert(reference_as::Fault::AttestationTypNotChecked);
+    })
+    .await;
+    let case = "att-typ-wrong/attestation_pop_jwt/token";
+    let (out, report) = run(&srv, CLIENT, &["--only", case]).await;
+    assert_eq!(out.code, Some(1), "{}", out.both());
+    let report = report.expect("report.json");
+    let result = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == case)
+        .expect("the case ran")
+        .clone();
+    assert_eq!(result["verdict"], "fail", "{result:#}");
+    let line = printed_replay(&out.stdout, case);
+    assert!(line.starts_with("abca-conformance replay "), "{line}");
+    assert!(!line.contains('<'), "a placeholder in {line}");
+    assert_eq!(
+        report["replay_command"]
+            .as_str()
+            .map(|c| line.starts_with(c)),
+        Some(true)
+    );
+
+    // The recorded request, re-sent byte for byte (what the HTML's curl does), is refused:
+    // the server saw its jti already.
+    let request = result["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|x| x["purpose"] == "request")
+        .expect("the case's request")["request"]
+        .clone();
+    let client = reqwest::Client::new();
+    let mut again = client.post(request["url"].as_str().unwrap());
+    for h in request["headers"].as_array().unwrap() {
+        again = again.header(h[0].as_str().unwrap(), h[1].as_str().unwrap());
+    }
+    let again = again
+        .body(request["body"].as_str().unwrap().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        again.status().is_client_error(),
+        "the recorded request was accepted twice: {}",
+        again.status()
+    );
+    let body = again.text().await.unwrap();
+    assert!(body.contains("jti"), "refused for another reason: {body}");
+
+    // The printed line, run as printed from another folder: fresh tokens, same verdict.
+    let elsewhere = srv.dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let replayed = shell(&line, &elsewhere).await;
+    assert_eq!(replayed.code, Some(1), "{}", replayed.both());
+    assert!(
+        replayed.stdout.contains(&format!("FAIL {case}")),
+        "{}",
+        replayed.both()
+    );
+    // Both sides are printed, and the PoP's jti is not the recorded one.
+    assert!(replayed.stdout.contains("> POST "), "{}", replayed.both());
+    assert!(replayed.stdout.contains("< 200"), "{}", replayed.both());
+    let old = sent_jtis(&result);
+    assert!(!old.is_empty());
+    for jti in &old {
+        assert!(
+            !replayed.stdout.contains(jti.as_str()),
+            "jti {jti} re-sent: {}",
+            replayed.both()
+        );
+    }
+    assert!(replayed.stdout.contains("\"jti\":"), "{}", replayed.both());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_of_a_passing_case_passes_and_unknown_ids_are_refused() {
+    let srv = served(|_| {}).await;
+    let args = |case: &str| {
+        s(&[
+            "replay",
+            case,
+            "--issuer",
+            &srv.issuer,
+            "--client-id",
+            CLIENT,
+            "--attester-key",
+            srv.key.to_str().unwrap(),
+        ])
+    };
+    // Twice: a server with replay detection accepts the second one too (fresh jti).
+    for _ in 0..2 {
+        let out = bin(
+            &args("pop-jti-missing/attestation_pop_jwt/par"),
+            srv.dir.path(),
+        )
+        .await;
+        assert_eq!(out.code, Some(0), "{}", out.both());
+        assert!(
+            out.stdout
+                .contains("PASS pop-jti-missing/attestation_pop_jwt/par"),
+            "{}",
+            out.both()
+        );
+    }
+    let out = bin(&args("pop-jti-missing/attestation_pop_jwt"), srv.dir.path()).await;
+    assert_eq!(out.code, Some(2), "{}", out.both());
+    assert!(out.stderr.contains("no case"), "{}", out.both());
+    assert!(
+        out.stderr
+            .contains("pop-jti-missing/attestation_pop_jwt/token"),
+        "the close ids: {}",
+        out.both()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_replay_line_runs_as_printed() {
+    let srv = served(|c| {
+        c.faults.insert(reference_as::Fault::PopAudNotChecked);
+    })
+    .await;
+    let out = bin(
+        &s(&[
+            "fuzz",
+            "--issuer",
+            &srv.issuer,
+            "--client-id",
+            CLIENT,
+            "--attester-key",
+            srv.key.to_str().unwrap(),
+            "--cases",
+            "2000",
+            "--seed",
+            "11",
+            "--jobs",
+            "4",
+            "--report-dir",
+            "fuzz-out",
+        ]),
+        srv.dir.path(),
+    )
+    .await;
+    assert_eq!(out.code, Some(1), "{}", out.both());
+    let line = out
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("replay: "))
+        .unwrap_or_else(|| panic!("no replay line: {}", out.both()))
+        .to_string();
+    assert!(!line.contains('<'), "a placeholder in {line}");
+    let elsewhere = srv.dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let replayed = shell(&line, &elsewhere).await;
+    assert_eq!(replayed.code, Some(1), "{}", replayed.both());
+    assert!(replayed.stdout.contains("FAIL "), "{}", replayed.both());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_takes_printed_ids_and_requirement_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin(
+        &s(&["explain", "att-typ-wrong/attestation_pop_jwt/token"]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.both());
+    assert!(
+        out.stdout
+            .contains("modes: attestation_pop_jwt  endpoints: token"),
+        "wire names: {}",
+        out.both()
+    );
+    assert!(!out.stdout.contains("AttestationPopJwt"), "{}", out.both());
+    assert!(!out.stdout.contains("suites/"), "{}", out.both());
+    let out = bin(&s(&["explain", "att-typ-wrong"]), dir.path()).await;
+    assert_eq!(out.code, Some(0), "{}", out.both());
+    assert!(
+        out.stdout
+            .contains("modes: attestation_pop_jwt, dpop_combined"),
+        "{}",
+        out.both()
+    );
+    let out = bin(&s(&["explain", "ATT-TYP"]), dir.path()).await;
+    assert_eq!(out.code, Some(0), "{}", out.both());
+    assert!(
+        out.stdout.contains("requirement ATT-TYP (MUST"),
+        "{}",
+        out.both()
+    );
+    assert!(out.stdout.contains("att-typ-wrong"), "{}", out.both());
+    for bad in ["no-such", "att-typ-wrong/dpop/token"] {
+        let out = bin(&s(&["explain", bad]), dir.path()).await;
+        assert_eq!(out.code, Some(2), "{bad}: {}", out.both());
+    }
+}

@@ -117,10 +117,11 @@ pub async fn main(args: FuzzArgs) -> anyhow::Result<i32> {
                 path.display()
             );
             if let Some(dir) = path.parent() {
-                outln!(
-                    "  replay: abca-conformance run --suites {} <same target options>",
-                    dir.display()
-                );
+                let mut words = vec!["abca-conformance".to_string(), "run".to_string()];
+                words.extend(super::suites_words(Some(dir)));
+                words.extend(args.target.command_words(None));
+                words.extend(args.net.command_words());
+                outln!("  replay: {}", words.join(" "));
             }
         }
         _ => outln!("fuzz: no mismatch"),

@@ -24,8 +24,10 @@ pub struct ListArgs {
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// Scenario id.
-    pub scenario: String,
+    /// What to explain: a scenario id, a case id as `run` prints it
+    /// (`<scenario>/<mode>/<endpoint>`), or a requirement id (`ATT-TYP`).
+    #[arg(value_name = "ID")]
+    pub id: String,
     /// Explain it as this revision states it (07, 10, 11, 12); default 11.
     #[arg(long, value_name = "07|10|11|12")]
     pub draft: Option<Revision>,
@@ -147,15 +149,48 @@ pub fn changes(catalog: &Catalog, range: RevisionRange) -> String {
 pub fn explain(a: ExplainArgs) -> anyhow::Result<i32> {
     let corpus = Corpus::load(a.suites.as_deref())?;
     let (scenarios, catalog) = (corpus.scenarios(), corpus.catalog());
+    let rev = a.draft.unwrap_or(DEFAULT_REVISION);
+    if let Some(r) = catalog.get(&a.id) {
+        return explain_requirement(scenarios, catalog, r, rev);
+    }
+    // A case id names its scenario first; its mode and endpoint must be the scenario's.
+    let mut parts = a.id.splitn(3, '/');
+    let scenario_id = parts.next().unwrap_or_default();
     let l = scenarios
         .iter()
-        .find(|l| l.scenario.id == a.scenario)
+        .find(|l| l.scenario.id == scenario_id)
         .ok_or_else(|| {
-            anyhow::anyhow!("no scenario {:?} (see `abca-conformance list`)", a.scenario)
+            anyhow::anyhow!(
+                "no scenario, case or requirement {:?} (see `abca-conformance list` and `list --requirements`)",
+                a.id
+            )
         })?;
     let s = &l.scenario;
-    outln!("{} — {}\nfile: {}", s.id, s.title, l.path);
-    let rev = a.draft.unwrap_or(DEFAULT_REVISION);
+    let (mode, endpoint) = (parts.next(), parts.next());
+    if let Some(m) = mode {
+        if !s.modes.iter().any(|x| x.as_str() == m) {
+            anyhow::bail!(
+                "scenario {} has no mode {m:?} (modes: {})",
+                s.id,
+                wire(&s.modes, |x| x.as_str())
+            );
+        }
+    }
+    if let Some(e) = endpoint {
+        if !s.endpoints.iter().any(|x| x.as_str() == e) {
+            anyhow::bail!(
+                "scenario {} has no endpoint {e:?} (endpoints: {})",
+                s.id,
+                wire(&s.endpoints, |x| x.as_str())
+            );
+        }
+    }
+    outln!("{} — {}", s.id, s.title);
+    // The built-in scenarios live inside the binary: a `suites/...` path would name a file
+    // that does not exist outside the repository. Files of --suites are shown where they are.
+    if let Some(dir) = &a.suites {
+        outln!("file: {}", dir.join(&l.path).display());
+    }
     outln!("as {}:", rev.label());
     for id in &s.requirements {
         match (catalog.get(id), catalog.stated(id, rev)) {
@@ -174,9 +209,26 @@ pub fn explain(a: ExplainArgs) -> anyhow::Result<i32> {
             (None, None) => {}
         }
     }
-    outln!("modes: {:?}  endpoints: {:?}", s.modes, s.endpoints);
+    outln!(
+        "modes: {}  endpoints: {}",
+        mode.map(str::to_string)
+            .unwrap_or_else(|| wire(&s.modes, |x| x.as_str())),
+        endpoint
+            .map(str::to_string)
+            .unwrap_or_else(|| wire(&s.endpoints, |x| x.as_str()))
+    );
     if !s.requires.is_empty() {
-        outln!("requires: {:?}", s.requires);
+        let names: Vec<String> = s
+            .requires
+            .iter()
+            .map(|p| {
+                serde_json::to_value(p)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| format!("{p:?}"))
+            })
+            .collect();
+        outln!("requires: {}", names.join(", "));
     }
     outln!("mutations:");
     for m in &s.mutations {
@@ -189,6 +241,58 @@ pub fn explain(a: ExplainArgs) -> anyhow::Result<i32> {
     outln!("expect: {}", serde_json::to_string(s.expect_in(rev))?);
     if let Some(r) = s.rationale_in(rev) {
         outln!("why: {r}");
+    }
+    Ok(0)
+}
+
+/// Wire names, comma-separated.
+fn wire<T>(xs: &[T], name: impl Fn(&T) -> &'static str) -> String {
+    xs.iter().map(name).collect::<Vec<_>>().join(", ")
+}
+
+/// `explain <REQUIREMENT-ID>`: the requirement as `rev` states it, and the scenarios that
+/// check it.
+fn explain_requirement(
+    scenarios: &[Loaded],
+    catalog: &Catalog,
+    r: &abca_conformance::engine::Requirement,
+    rev: Revision,
+) -> anyhow::Result<i32> {
+    match catalog.stated(&r.id, rev) {
+        Some(st) => outln!(
+            "requirement {} ({:?}, {}): {}",
+            st.id,
+            st.level,
+            st.cite(),
+            st.summary
+        ),
+        None => outln!(
+            "requirement {}: {}",
+            r.id,
+            r.absent_reason(rev).unwrap_or_default()
+        ),
+    }
+    if let Some(why) = &r.excluded {
+        outln!("excluded: {why}");
+    }
+    let ids: Vec<&str> = catalog
+        .coverage(scenarios)
+        .into_iter()
+        .find(|(q, _)| q.id == r.id)
+        .map(|(_, ids)| ids)
+        .unwrap_or_default();
+    if ids.is_empty() {
+        outln!("checked by: no scenario");
+    } else {
+        outln!("checked by:");
+        for id in ids {
+            let title = scenarios
+                .iter()
+                .find(|l| l.scenario.id == id)
+                .map(|l| l.scenario.title.as_str())
+                .unwrap_or_default();
+            outln!("  {id:<44} {title}");
+        }
     }
     Ok(0)
 }

@@ -26,12 +26,14 @@ pub(crate) fn out(args: std::fmt::Arguments) {
 
 pub mod fuzz;
 pub mod list;
+pub mod replay;
 pub mod run;
 pub mod serve;
 
 use abca_conformance::engine::{
     read_ca_cert, HttpOptions, LimitOptions, TargetFlags, DEFAULT_MAX_CONSECUTIVE_ERRORS,
 };
+use abca_conformance::revision::DraftChoice;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -61,6 +63,9 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Fuzz the target with random mutation sets judged by the spec oracle.
     Fuzz(fuzz::FuzzArgs),
+    /// Re-send one case (or every case of a scenario) with fresh jti, iat and challenge, and
+    /// print both sides of every exchange; the exit status is the run's.
+    Replay(Box<replay::ReplayArgs>),
 }
 
 /// Options that describe the target (shared by `run` and `fuzz`).
@@ -114,12 +119,98 @@ impl TargetArgs {
     }
 }
 
+impl TargetArgs {
+    /// The options of this invocation that name the target, shell-quoted, so that a printed
+    /// replay line is a complete command. File paths are made absolute (the line runs from
+    /// any folder); `resolved` is the revision the run judged by, for `--draft auto`.
+    pub fn command_words(&self, resolved: Option<&str>) -> Vec<String> {
+        let mut w = Vec::new();
+        let mut opt = |name: &str, value: &str| {
+            w.push(format!("--{name}"));
+            w.push(quote(value));
+        };
+        if let Some(p) = &self.target {
+            opt("target", &absolute(p));
+        }
+        if let Some(v) = &self.issuer {
+            opt("issuer", v);
+        }
+        if let Some(v) = &self.client_id {
+            opt("client-id", v);
+        }
+        if let Some(v) = &self.dpop_client_id {
+            opt("dpop-client-id", v);
+        }
+        if let Some(p) = &self.attester_key {
+            opt("attester-key", &absolute(p));
+        }
+        if let Some(v) = &self.attester_kid {
+            opt("attester-kid", v);
+        }
+        match (&self.draft, resolved) {
+            (Some(DraftChoice::Revision(r)), _) => opt("draft", r.as_str()),
+            (Some(DraftChoice::Auto), Some(r)) => opt("draft", r),
+            _ => {}
+        }
+        if self.challenge_required {
+            w.push("--challenge-required".into());
+        }
+        if self.dpop_nonce_required {
+            w.push("--dpop-nonce-required".into());
+        }
+        w
+    }
+}
+
+impl NetArgs {
+    /// The options needed to reach the target again (TLS trust, timeout, rate), shell-quoted.
+    pub fn command_words(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if let Some(p) = &self.ca_cert {
+            w.extend(["--ca-cert".to_string(), quote(&absolute(p))]);
+        }
+        if self.insecure {
+            w.push("--insecure".into());
+        }
+        if self.timeout != DEFAULT_TIMEOUT {
+            w.extend(["--timeout".to_string(), self.timeout.to_string()]);
+        }
+        if let Some(r) = self.rate {
+            w.extend(["--rate".to_string(), r.to_string()]);
+        }
+        w
+    }
+}
+
+/// `--suites DIR`, absolute, when the run used its own scenarios.
+pub fn suites_words(suites: Option<&std::path::Path>) -> Vec<String> {
+    suites
+        .map(|p| vec!["--suites".to_string(), quote(&absolute(p))])
+        .unwrap_or_default()
+}
+
+fn quote(s: &str) -> String {
+    abca_conformance::report::curl::quote(s)
+}
+
+/// `p` as an absolute path (canonical when it exists), for commands printed to be run later.
+fn absolute(p: &std::path::Path) -> String {
+    p.canonicalize()
+        .or_else(|_| std::path::absolute(p))
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// `--timeout`'s default, in seconds.
+const DEFAULT_TIMEOUT: f64 = 10.0;
+
 /// How the suite behaves towards a live server, and which TLS certificates it trusts
 /// (shared by `run` and `fuzz`; the logic is in the engine's exchange layer).
 #[derive(Args, Debug, Clone)]
 pub struct NetArgs {
     /// Per-request timeout in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT)]
     pub timeout: f64,
     /// At most R requests per second, all concurrent cases together (`50` or `50/s`).
     #[arg(long, value_name = "R", value_parser = parse_rate)]
@@ -194,6 +285,7 @@ pub async fn main(cli: Cli) -> i32 {
         Command::Explain(a) => list::explain(a),
         Command::Keygen(a) => keygen(a),
         Command::Fuzz(a) => fuzz::main(a).await,
+        Command::Replay(a) => replay::main(*a).await,
     };
     match result {
         Ok(code) => code,

@@ -126,6 +126,12 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
     };
     let mut report = engine::run(&corpus, source, &http, &opts, &on_result).await?;
     progress.finish();
+    report.replay_command = Some(super::replay::command_prefix(
+        &args.target,
+        &args.net,
+        args.suites.as_deref(),
+        &report.tool.draft,
+    ));
     let code = gate::decide(&mut report, args.strict, baseline.as_ref());
     // With NDJSON on stdout, everything meant for people goes to stderr.
     let say = |text: &str| {

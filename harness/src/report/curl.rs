@@ -1,9 +1,10 @@
 //! A `curl` command that replays a recorded request byte for byte, for a POSIX shell.
 //!
 //! One `-H` per recorded header line, in wire order, so a field sent twice is sent twice
-//! again (curl passes repeated custom headers through as separate lines). Note that a replay
-//! reuses the same `jti`, `iat` and challenge: a server that detects replays rejects it,
-//! which is itself worth seeing.
+//! again (curl passes repeated custom headers through as separate lines). It re-sends the
+//! recorded tokens, with the same `jti`, `iat` and challenge: a server that detects replays
+//! rejects it (the report says so next to it); `abca-conformance replay` re-sends a case with
+//! fresh ones.
 use super::HttpRequest;
 
 /// Quotes one word for a POSIX shell: bare when it holds only characters no shell treats

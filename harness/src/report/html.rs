@@ -83,6 +83,8 @@ struct ResultView<'a> {
     mutations: String,
     expect: String,
     exchanges: Vec<ExchangeView<'a>>,
+    /// The command that re-sends the case with fresh tokens.
+    replay: String,
 }
 
 #[derive(Serialize)]
@@ -214,6 +216,7 @@ fn result<'a>(report: &'a Report, r: &'a CaseResult) -> ResultView<'a> {
         mutations: pretty(&serde_json::Value::Array(r.mutations.clone())),
         expect: pretty(&r.expect),
         exchanges: r.exchanges.iter().map(exchange).collect(),
+        replay: report.replay_line(&r.id),
     }
 }
 

@@ -4,7 +4,8 @@
 //! - [`gate`] decides the exit status (`--strict`, [`baseline`] entries) and records why;
 //! - file renderers: [`junit`], [`html`] (one self-contained page), [`markdown`] (PR comment,
 //!   `$GITHUB_STEP_SUMMARY`); [`ndjson`] streams results to stdout as they are decided;
-//! - on the terminal: [`terminal`] (summary) and [`progress`] (bar on stderr);
+//! - on the terminal: [`terminal`] (summary), [`progress`] (bar on stderr), [`wire`] (an
+//!   exchange, both sides, for `replay`);
 //! - helpers: [`sections`] (grouping by draft section), [`curl`] (replay commands).
 pub mod baseline;
 pub mod curl;
@@ -18,6 +19,7 @@ pub mod preflight;
 pub mod progress;
 pub mod sections;
 pub mod terminal;
+pub mod wire;
 pub use model::*;
 
 use std::path::{Path, PathBuf};

@@ -26,6 +26,25 @@ pub struct Report {
     /// reports written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<Preflight>,
+    /// The command that re-sends one case of this run with fresh `jti`, `iat` and challenge,
+    /// without the case id (append it): `abca-conformance replay` with this run's target
+    /// options. Set by the CLI; absent from reports of the library alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay_command: Option<String>,
+}
+
+impl Report {
+    /// The complete command that re-sends case `id` with fresh tokens. Without a recorded
+    /// [`Report::replay_command`], the embedded AS needs no target options; another target
+    /// says so in the line rather than printing a command that would test the wrong server.
+    pub fn replay_line(&self, id: &str) -> String {
+        let prefix = match &self.replay_command {
+            Some(c) => c.clone(),
+            None if self.target.embedded => "abca-conformance replay".into(),
+            None => "abca-conformance replay <target options>".into(),
+        };
+        format!("{prefix} {}", super::curl::quote(id))
+    }
 }
 
 /// The preflight: metadata sane, the challenge endpoint answering, and each positive

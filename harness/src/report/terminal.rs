@@ -24,7 +24,7 @@ impl Style {
             color: is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         }
     }
-    fn paint(&self, v: Verdict, s: &str) -> String {
+    pub fn paint(&self, v: Verdict, s: &str) -> String {
         if !self.color {
             return s.to_string();
         }
@@ -75,16 +75,7 @@ pub fn render(report: &Report, style: &Style, verbose: bool) -> String {
             if let Some(b) = &r.baseline {
                 let _ = writeln!(out, "      baseline: {}", b.baseline_reason);
             }
-            let _ = writeln!(
-                out,
-                "      replay: abca-conformance run{} --only '{}'",
-                if report.target.embedded {
-                    ""
-                } else {
-                    " <target options>"
-                },
-                r.id
-            );
+            let _ = writeln!(out, "      replay: {}", report.replay_line(&r.id));
         }
     }
     if verbose {

@@ -159,6 +159,7 @@ pub async fn run(
         requirements,
         gate: None,
         preflight: Some(preflight),
+        replay_command: None,
     }
 }
 
