@@ -295,6 +295,61 @@ fn rejects_everything(rt: &tokio::runtime::Runtime, corpus: &Corpus) -> Result<(
     }
 }
 
+/// Issue 13 §6: a server that locks the client out after a few refused requests (a policy
+/// the draft neither asks for nor forbids) must earn no `pass` for the negatives it refuses
+/// once locked, and no `fail` for the valid variants it refuses then: those verdicts rest on
+/// a refusal that the closing positive controls show is the lock-out. The only failures are
+/// the positive controls themselves (the valid request is refused).
+fn locks_out(rt: &tokio::runtime::Runtime, corpus: &Corpus) -> Result<(), Failed> {
+    let mut opts = EmbeddedOptions::default();
+    opts.server.lock_out_after = Some(3);
+    let report = rt
+        .block_on(run_suite(corpus, TargetSource::Embedded(opts), true))
+        .map_err(Failed::from)?;
+    let mut problems = Vec::new();
+    let mut closed = 0;
+    for r in &report.results {
+        let scenario = corpus
+            .scenarios()
+            .iter()
+            .find(|l| l.scenario.id == r.scenario)
+            .map(|l| &l.scenario)
+            .ok_or_else(|| Failed::from(format!("{}: no such scenario", r.id)))?;
+        if r.reason.contains("was refused after it") {
+            closed += 1;
+        }
+        let expect = scenario.expect_in(report_revision(&report));
+        let problem = match (scenario.role == Role::Control, expect, r.verdict) {
+            (false, abca_conformance::scenario::Expectation::Reject(_), Verdict::Pass) => {
+                Some("a negative passed")
+            }
+            (false, abca_conformance::scenario::Expectation::Accept(_), Verdict::Fail) => {
+                Some("a valid variant failed")
+            }
+            _ => None,
+        };
+        if let Some(p) = problem {
+            problems.push(format!(
+                "{p} while the server had locked the client out: {} ({})",
+                r.id, r.reason
+            ));
+        }
+    }
+    if closed == 0 {
+        problems.push("no verdict was turned inconclusive by a closing control".into());
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
+}
+
+fn report_revision(report: &Report) -> abca_conformance::revision::Revision {
+    abca_conformance::revision::Revision::parse(&report.tool.draft)
+        .expect("the report names a known revision")
+}
+
 fn uncaught_negatives(
     corpus: &Corpus,
     reports: &BTreeMap<String, Result<Report, String>>,
@@ -444,6 +499,10 @@ fn main() {
     let (all_reports, corpus2) = (reports.clone(), corpus.clone());
     trials.push(Trial::test(COVERAGE, move || {
         uncaught_negatives(&corpus2, &all_reports)
+    }));
+    let (rt3, corpus3) = (rt.clone(), corpus.clone());
+    trials.push(Trial::test("locks-out-after-failures", move || {
+        locks_out(&rt3, &corpus3)
     }));
     let rt2 = rt.clone();
     trials.push(Trial::test("rejects-everything", move || {

@@ -104,6 +104,11 @@ pub struct ServerConfig {
     pub draft: Draft,
     /// The authorization code, refresh token and pre-authorized code grants.
     pub grants: GrantSettings,
+    /// After this many refused requests at the token and PAR endpoints, refuse every later
+    /// one with `invalid_client` (a lock-out some servers apply against guessing). Not a
+    /// fault: the draft neither asks for nor forbids it; it is how the suite proves that a
+    /// rejection counts only while the valid request is still accepted. `None` = never.
+    pub lock_out_after: Option<u32>,
 }
 
 /// The test user of the login page (`serve --user NAME:PASSWORD`).
@@ -181,6 +186,7 @@ impl Default for ServerConfig {
             faults: BTreeSet::new(),
             draft: Draft::default(),
             grants: GrantSettings::default(),
+            lock_out_after: None,
         }
     }
 }

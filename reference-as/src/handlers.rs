@@ -77,7 +77,11 @@ pub async fn challenge(State(st): St, req: Request) -> Response {
 
 /// POST /token: every grant authenticates the client by attestation first (grants.rs).
 pub async fn token(State(st): St, req: Request) -> Response {
-    let result = token_inner(&st, req).await;
+    let result = match st.locked_out() {
+        Some(e) => Err(e),
+        None => token_inner(&st, req).await,
+    };
+    st.count_refusal(&result);
     finish(&st, result)
 }
 
@@ -112,7 +116,11 @@ async fn token_inner(st: &AppState, req: Request) -> Result<Response, OAuthError
 /// (draft-10 §Binding of OAuth protocol artifacts: the binding of the code is established
 /// here, "before the user is redirected to the Authorization Endpoint").
 pub async fn par(State(st): St, req: Request) -> Response {
-    let result = par_inner(&st, req).await;
+    let result = match st.locked_out() {
+        Some(e) => Err(e),
+        None => par_inner(&st, req).await,
+    };
+    st.count_refusal(&result);
     finish(&st, result)
 }
 

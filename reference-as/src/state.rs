@@ -32,6 +32,8 @@ pub struct AppState {
     pub codes: Store<CodeGrant>,
     pub pre_authorized_codes: Store<PreAuthorizedCode>,
     pub refresh_tokens: Store<RefreshGrant>,
+    /// Refused requests at the token and PAR endpoints, for `lock_out_after`.
+    pub refused: std::sync::atomic::AtomicU32,
 }
 
 impl AppState {
@@ -64,8 +66,28 @@ impl AppState {
             codes: Store::default(),
             pre_authorized_codes: Store::default(),
             refresh_tokens: Store::default(),
+            refused: Default::default(),
             config,
         })
+    }
+
+    /// `lock_out_after`: the refusal every request gets once the server has locked out.
+    pub fn locked_out(&self) -> Option<crate::errors::OAuthError> {
+        let n = self.config.lock_out_after?;
+        let refused = self.refused.load(std::sync::atomic::Ordering::SeqCst);
+        (refused >= n).then(|| {
+            crate::errors::OAuthError::invalid_client(format!(
+                "locked out after {refused} refused requests"
+            ))
+        })
+    }
+
+    /// Counts a refused request towards `lock_out_after`.
+    pub fn count_refusal<T>(&self, result: &Result<T, crate::errors::OAuthError>) {
+        if result.is_err() && self.config.lock_out_after.is_some() {
+            self.refused
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 
     pub fn fault(&self, f: Fault) -> bool {

@@ -1,5 +1,6 @@
 //! The run: expand scenarios into cases, run the positive controls, then every case
 //! concurrently, judge each, and assemble the report.
+mod bracket;
 pub mod cases;
 pub mod preflight;
 pub mod steps;
@@ -95,24 +96,38 @@ pub async fn run(
         selected
     };
 
-    let results = futures::future::join_all(selected.iter().map(|case| {
-        let sem = sem.clone();
+    // Verdicts resting on a refusal wait for a control sent after them (runner/bracket.rs).
+    let bracket = bracket::Bracket::new(opts.jobs);
+    let results = futures::future::join_all(selected.iter().enumerate().map(|(i, case)| {
+        let (sem, bracket) = (sem.clone(), &bracket);
         let controls = &controls;
         async move {
-            let _permit = sem.acquire().await;
-            let (r, stopped) = if stop {
-                (
-                    control_from_preflight(case, target, catalog, controls),
-                    None,
-                )
-            } else {
-                run_case(case, target, http, catalog, controls).await
+            let (r, stopped) = {
+                let _permit = sem.acquire().await;
+                if stop {
+                    (
+                        control_from_preflight(case, target, catalog, controls),
+                        None,
+                    )
+                } else {
+                    run_case(case, target, http, catalog, controls).await
+                }
             };
-            on_result(&r);
+            if leans_on_control(case, &r, rev) {
+                bracket.hold(i, cases::control_key(case), r.clone());
+            } else {
+                on_result(&r);
+            }
+            bracket.finished(target, http, &sem, on_result).await;
             (r, stopped)
         }
     }))
     .await;
+    bracket.close(target, http, &sem, on_result).await;
+    let mut results = results;
+    for (i, decided) in bracket.into_decided() {
+        results[i].0 = decided;
+    }
     // A case the circuit breaker kept from running makes the run incomplete; one the deadline
     // kept from running does not (the user chose the deadline).
     let cut_short = results.iter().find_map(|(_, s)| match s {
@@ -210,6 +225,20 @@ fn control_from_preflight(
         exchanges,
         ms,
     )
+}
+
+/// A verdict that rests on a refusal (a negative that passed, a valid variant that was
+/// refused) leans on the server still accepting the valid request after it
+/// (runner/bracket.rs).
+fn leans_on_control(case: &Case<'_>, r: &CaseResult, rev: crate::revision::Revision) -> bool {
+    if case.scenario.role == Role::Control {
+        return false;
+    }
+    match case.scenario.expect_in(rev) {
+        Expectation::Reject(_) => r.verdict == Verdict::Pass,
+        Expectation::Accept(_) => matches!(r.verdict, Verdict::Fail | Verdict::Warning),
+        Expectation::Observe | Expectation::Check(_) => false,
+    }
 }
 
 /// [`RunStatus`] of a run: cut short by the breaker, else whether anything was judged.

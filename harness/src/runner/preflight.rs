@@ -8,7 +8,7 @@
 //! refused for the same reason. So the run stops there (exit 2, "could not run") with a
 //! diagnosis naming the server's own reason and the likely cause, like testssl.sh or h2spec
 //! checking the connection first; `--keep-going` runs the cases anyway.
-use super::steps::{self, Executed};
+use super::steps::Executed;
 use crate::checks;
 use crate::exchange::{Http, Reply};
 use crate::report::{Preflight, PreflightCheck};
@@ -16,7 +16,6 @@ use crate::scenario::{Endpoint, Mode};
 use crate::target::Target;
 use crate::verdict::{Control, Outcome};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// The controls' states and executions, by (mode, endpoint); cases read them.
 pub type Controls = BTreeMap<(Mode, Endpoint), (Control, Executed)>;
@@ -37,25 +36,15 @@ pub async fn run(
             checks.push(c);
         }
     }
-    let sem = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
-    let runs = futures::future::join_all(needed.iter().map(|&(mode, endpoint)| {
-        let sem = sem.clone();
-        async move {
-            let _permit = sem.acquire().await;
-            let e = steps::execute(target, http, mode, endpoint, &[]).await;
-            ((mode, endpoint), e)
-        }
-    }))
-    .await;
+    let sem = tokio::sync::Semaphore::new(jobs.max(1));
+    let runs = super::bracket::run_controls(target, http, &sem, needed).await;
     let mut controls = Controls::new();
     for ((mode, endpoint), e) in runs {
-        let (state, answer) = match &e.outcome {
-            Outcome::Reply(r) if r.accepted() => (Control::Accepted, r.summary()),
-            Outcome::Reply(r) => (Control::NotAccepted(r.summary()), r.summary()),
-            Outcome::Transport(t) => (Control::NotAccepted(t.clone()), format!("no answer: {t}")),
-            Outcome::Inconclusive(t) | Outcome::NotApplicable(t) => {
-                (Control::NotAccepted(t.clone()), t.clone())
-            }
+        let state = super::bracket::control_state(&e.outcome);
+        let answer = match &e.outcome {
+            Outcome::Reply(r) => r.summary(),
+            Outcome::Transport(t) => format!("no answer: {t}"),
+            Outcome::Inconclusive(t) | Outcome::NotApplicable(t) => t.clone(),
         };
         let ok = state == Control::Accepted;
         let reply = match &e.outcome {
