@@ -323,8 +323,29 @@ async fn html_report_renders_in_a_headless_browser() {
     // The filter.
     assert!(dom.contains("id=\"filter\""));
     assert_eq!(dom.matches("name=\"verdict\"").count(), 6);
-    // The page's script ran: nothing hidden without a filter.
-    assert!(!tag_with(&dom, "id=\"r-control/attestation_pop_jwt/token\"").contains(" hidden=\"\""));
+    // The page opens on what needs attention: with fails and a warning, passes are hidden
+    // (the page's script ran), fails and warnings shown, and the count cards are links.
+    assert!(tag_with(&dom, "id=\"r-control/attestation_pop_jwt/token\"").contains(" hidden=\"\""));
+    let fail = tag_with(&dom, "id=\"r-att-alg-none/attestation_pop_jwt/token\"");
+    assert!(!fail.contains(" hidden=\"\""), "{fail}");
+    let warning = tag_with(&dom, "id=\"r-pop-jti-replay/attestation_pop_jwt/token\"");
+    assert!(!warning.contains(" hidden=\"\""), "{warning}");
+    assert!(dom.contains("id=\"focus-note\""));
+    assert!(tag_with(&dom, "data-count=\"fail\"").contains("href=\"?show=fail#results\""));
+    // A passing run opens on everything.
+    let mut clean = report.clone();
+    clean.results.retain(|r| r.verdict == Verdict::Pass);
+    clean.summary = Default::default();
+    for r in &clean.results {
+        clean.summary.add(r.verdict);
+    }
+    clean.gate = None;
+    let clean_html = report::html::render(&clean).unwrap();
+    assert!(!clean_html.contains("id=\"focus-note\""));
+    assert_eq!(
+        clean_html.matches("name=\"verdict\" value=").count(),
+        clean_html.matches(" checked>").count()
+    );
 
     // The filter works in the browser: ?show=fail hides passes and keeps fails, and a
     // fragment opens the result it names.
@@ -411,6 +432,23 @@ async fn baseline_round_trip_and_staleness() {
         "{text}"
     );
     assert!(text.contains("--strict: 1 warning(s) count as failures"));
+    // --verbose lists the passes too, under their requirement.
+    assert!(!text.contains("By requirement:"));
+    let verbose =
+        report::terminal::render(&strict, &report::terminal::Style { color: false }, true);
+    let (_, listing) = verbose.split_once("By requirement:").expect(&verbose);
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.trim() == "✔ control/attestation_pop_jwt/token pass"),
+        "{verbose}"
+    );
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.trim() == "✖ att-alg-none/attestation_pop_jwt/token fail"),
+        "{verbose}"
+    );
     // The section table, counted by the result's first requirement.
     let row = text
         .lines()
@@ -487,6 +525,23 @@ async fn baseline_round_trip_and_staleness() {
     assert!(md.contains("**fail (baselined)**"), "{md}");
     assert!(md.contains("### Not passing (3)"), "{md}");
     assert!(md.contains("2 not applicable"), "{md}");
+    // An info result is an observation: not under "Not passing", and without "(MUST)".
+    let mut observed = second.clone();
+    let ctl = observed
+        .results
+        .iter_mut()
+        .find(|r| r.verdict == Verdict::Pass)
+        .unwrap();
+    ctl.verdict = Verdict::Info;
+    let info_id = ctl.id.clone();
+    let md = report::markdown::render(&observed).unwrap();
+    let (not_passing, rest) = md.split_once("observation(s)").expect(&md);
+    assert!(!not_passing.contains(&info_id), "{md}");
+    let info_row = rest
+        .lines()
+        .find(|l| l.contains(&info_id))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(!info_row.contains("(MUST)"), "{info_row}");
     assert!(
         md.contains("[RFC 9449 §4.3](https://datatracker.ietf.org/doc/html/rfc9449#section-4.3)")
     );

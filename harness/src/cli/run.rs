@@ -54,7 +54,8 @@ pub struct RunArgs {
     /// refused control are then inconclusive (`error`), its control `fail`.
     #[arg(long)]
     pub keep_going: bool,
-    /// Also list not_applicable cases with their reasons.
+    /// Also list every requirement with the cases that check it and their verdicts, passes
+    /// included (h2spec style), and the not_applicable cases with their reasons.
     #[arg(long, short)]
     pub verbose: bool,
 }

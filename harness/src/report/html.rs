@@ -22,6 +22,8 @@ struct View<'a> {
     draft_doc: String,
     total: usize,
     counts: Vec<Count>,
+    /// The page opens filtered on the verdicts that need attention.
+    focus: bool,
     passed: bool,
     exit_status: i32,
     gate: Option<&'a super::Gate>,
@@ -34,6 +36,15 @@ struct Count {
     verdict: &'static str,
     label: &'static str,
     n: usize,
+    /// Ticked in the filter when the page opens: the verdicts that need attention (fail,
+    /// warning, error) when there are any, else every verdict.
+    shown: bool,
+}
+
+/// The verdicts a reader must look at: a broken MUST or SHOULD, or a case that could not be
+/// judged. `info` is an observation (a MAY, or a point the draft leaves open), not a problem.
+fn needs_attention(v: Verdict) -> bool {
+    matches!(v, Verdict::Fail | Verdict::Warning | Verdict::Error)
 }
 
 #[derive(Serialize)]
@@ -221,12 +232,16 @@ fn result<'a>(report: &'a Report, r: &'a CaseResult) -> ResultView<'a> {
 }
 
 fn view(report: &Report) -> View<'_> {
+    let focus = Verdict::ALL
+        .iter()
+        .any(|&v| needs_attention(v) && report.summary.get(v) > 0);
     let counts = Verdict::ALL
         .iter()
         .map(|&v| Count {
             verdict: v.as_str(),
             label: label(v),
             n: report.summary.get(v),
+            shown: !focus || needs_attention(v),
         })
         .collect();
     let sections = sections::requirements(report)
@@ -289,6 +304,7 @@ fn view(report: &Report) -> View<'_> {
         ),
         total: report.results.len(),
         counts,
+        focus,
         passed: exit_status == 0,
         exit_status,
         gate: report.gate.as_ref(),

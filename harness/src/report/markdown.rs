@@ -1,5 +1,6 @@
 //! `summary.md`: GitHub-flavoured Markdown for a PR comment or `$GITHUB_STEP_SUMMARY`:
-//! counts, one line per result that is not a pass, and counts by draft section. Rendered by
+//! counts, one line per result that needs attention (fail, warning, error), the `info`
+//! observations apart, and counts by draft section. Rendered by
 //! minijinja from `templates/summary.md`; table cells go through the `cell` filter, which
 //! keeps a server's text from breaking the table or injecting markup.
 use super::{gate, sections, CaseResult, Report, Verdict};
@@ -28,6 +29,9 @@ struct View<'a> {
     strict_failures: usize,
     not_passing: Vec<Row<'a>>,
     not_passing_total: usize,
+    /// `info` results: observations, not problems.
+    info: Vec<Row<'a>>,
+    info_total: usize,
     not_applicable: Vec<Row<'a>>,
     not_applicable_total: usize,
     sections: Vec<SectionRow>,
@@ -122,7 +126,14 @@ fn view(report: &Report) -> View<'_> {
     let mut not_passing: Vec<&CaseResult> = report
         .results
         .iter()
-        .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::NotApplicable))
+        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Warning | Verdict::Error))
+        .collect();
+    // `info` is an observation (a MAY, or a point the draft leaves open), listed apart and
+    // without a level: under "Not passing" with "(MUST)" it would read as a broken rule.
+    let info: Vec<&CaseResult> = report
+        .results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Info)
         .collect();
     not_passing.sort_by_key(|r| {
         (
@@ -157,6 +168,15 @@ fn view(report: &Report) -> View<'_> {
             .iter()
             .take(MAX_ROWS)
             .map(|r| row(report, r))
+            .collect(),
+        info_total: info.len(),
+        info: info
+            .iter()
+            .take(MAX_ROWS)
+            .map(|r| Row {
+                requirement: r.requirements.join(", "),
+                ..row(report, r)
+            })
             .collect(),
         not_applicable_total: not_applicable.len(),
         not_applicable: not_applicable

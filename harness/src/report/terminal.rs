@@ -1,6 +1,7 @@
 //! The terminal summary: every result that is not a pass (most severe first), each with its
-//! reason and the command that replays it; then counts by draft section; then the totals and
-//! what decides the exit status (`--strict`, baseline).
+//! reason and the command that replays it; with `--verbose`, every requirement with its cases
+//! and verdicts (passes too) and the not-applicable reasons; then counts by draft section;
+//! then the totals and what decides the exit status (`--strict`, baseline).
 use super::{gate, sections, Report, Summary, Verdict};
 use std::fmt::Write;
 
@@ -79,6 +80,7 @@ pub fn render(report: &Report, style: &Style, verbose: bool) -> String {
         }
     }
     if verbose {
+        by_requirement(&mut out, report, style);
         for r in report
             .results
             .iter()
@@ -111,6 +113,50 @@ pub fn render(report: &Report, style: &Style, verbose: bool) -> String {
     );
     gate_lines(&mut out, report, style);
     out
+}
+
+/// `--verbose`: every requirement of the run, by draft section, with each case that checks
+/// it and its verdict (h2spec style), so the passes are visible too.
+fn by_requirement(out: &mut String, report: &Report, style: &Style) {
+    let _ = writeln!(out, "\nBy requirement:");
+    for (section, reqs) in sections::requirements(report) {
+        let rows: Vec<_> = reqs
+            .into_iter()
+            .map(|q| {
+                let rs: Vec<_> = report
+                    .results
+                    .iter()
+                    .filter(|r| r.requirements.contains(&q.id))
+                    .collect();
+                (q, rs)
+            })
+            .filter(|(_, rs)| !rs.is_empty())
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n  {}", sections::label(report, section));
+        for (q, rs) in rows {
+            let _ = writeln!(out, "    {} ({:?}) {}", q.id, q.level, q.summary);
+            for r in rs {
+                let mark = match r.verdict {
+                    Verdict::Pass => "✔",
+                    Verdict::Fail => "✖",
+                    Verdict::Warning => "!",
+                    Verdict::Info => "i",
+                    Verdict::NotApplicable => "-",
+                    Verdict::Error => "?",
+                };
+                let _ = writeln!(
+                    out,
+                    "      {} {} {}",
+                    style.paint(r.verdict, mark),
+                    r.id,
+                    style.paint(r.verdict, r.verdict.as_str())
+                );
+            }
+        }
+    }
 }
 
 /// Result counts per draft section, aligned.
