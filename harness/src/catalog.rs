@@ -245,18 +245,35 @@ impl Catalog {
         r.in_revision(rev).then(|| self.state(r, rev))
     }
 
+    /// The fields of a requirement state the -10 rule. An entry of `by_revision` for -11 also
+    /// holds for -12 unless -12 has its own (field by field: the later revision wins); an entry
+    /// for -07 holds for -07 only.
     fn state<'a>(&'a self, r: &'a Requirement, rev: Revision) -> Stated<'a> {
-        let d = r.by_revision.get(&rev);
-        let section = d.and_then(|d| d.section.as_deref()).unwrap_or(&r.section);
+        let deltas: Vec<&RevisionDelta> = r
+            .by_revision
+            .iter()
+            .filter(|(k, _)| {
+                if rev < Revision::D10 {
+                    **k == rev
+                } else {
+                    **k >= Revision::D10 && **k <= rev
+                }
+            })
+            .map(|(_, d)| d)
+            .collect();
+        let pick = |f: &dyn Fn(&'a RevisionDelta) -> Option<&'a str>| {
+            deltas.iter().rev().find_map(|d| f(d))
+        };
+        let section = pick(&|d| d.section.as_deref()).unwrap_or(&r.section);
         Stated {
             id: &r.id,
             revision: rev,
             section,
             number: self.section_number(section, rev),
-            item: d.and_then(|d| d.item).or(r.item),
-            level: d.and_then(|d| d.level).unwrap_or(r.level),
-            summary: d.and_then(|d| d.summary.as_deref()).unwrap_or(&r.summary),
-            change: d.and_then(|d| d.change.as_deref()),
+            item: deltas.iter().rev().find_map(|d| d.item).or(r.item),
+            level: deltas.iter().rev().find_map(|d| d.level).unwrap_or(r.level),
+            summary: pick(&|d| d.summary.as_deref()).unwrap_or(&r.summary),
+            change: r.by_revision.get(&rev).and_then(|d| d.change.as_deref()),
         }
     }
 

@@ -24,7 +24,8 @@ pub async fn run(
     let result = match check {
         BuiltinCheck::ChallengeEndpointResponse
         | BuiltinCheck::ChallengeEndpointNoStore
-        | BuiltinCheck::ChallengeEndpointFresh => {
+        | BuiltinCheck::ChallengeEndpointFresh
+        | BuiltinCheck::ChallengeEndpointDpopNonce => {
             challenge_check(check, target, http, &mut exchanges).await
         }
         _ => {
@@ -208,6 +209,17 @@ async fn challenge_check(
                 Err(format!("Cache-Control is {cc:?}, expected no-store"))
             }
         }
+        // -11 §6.3: "If the server supports DPoP server nonces, the response MUST include a
+        // DPoP-Nonce header".
+        BuiltinCheck::ChallengeEndpointDpopNonce => {
+            if r.status != 200 {
+                return Err(format!("POST {url} answered {}, expected 200", r.summary()));
+            }
+            match r.header("dpop-nonce") {
+                Some(n) if !n.trim().is_empty() => ok(format!("DPoP-Nonce: {n}")),
+                _ => Err("the challenge response carries no DPoP-Nonce header".into()),
+            }
+        }
         BuiltinCheck::ChallengeEndpointFresh => {
             let a = challenge(&r)?;
             let b = challenge(&fetch_challenge(http, url, exchanges).await?)?;
@@ -221,19 +233,43 @@ async fn challenge_check(
     }
 }
 
+/// What the challenge endpoint handed out for one request.
+#[derive(Clone, Debug, Default)]
+pub struct Issued {
+    /// `attestation_challenge`.
+    pub challenge: Option<String>,
+    /// The `DPoP-Nonce` header (-11 §6.3: MUST be sent by a server that supports DPoP nonces).
+    pub dpop_nonce: Option<String>,
+}
+
 /// A fresh challenge for a request, when the server advertises a challenge endpoint (a
-/// client MUST then use one, draft-10 §Challenge Endpoint).
+/// client MUST then use one, -07 §8 / -10 §6.1; -11 §6.3: SHOULD), and the DPoP nonce the
+/// endpoint sent with it (-11 §6.3). From -11 on an endpoint that only serves DPoP nonces
+/// may leave `attestation_challenge` out.
 pub async fn get_challenge(
     target: &Target,
     http: &Http,
     exchanges: &mut Vec<Exchange>,
-) -> Result<Option<String>, String> {
+) -> Result<Issued, String> {
     let Some(url) = target.challenge_endpoint.as_deref() else {
-        return Ok(None);
+        return Ok(Issued::default());
     };
     let r = fetch_challenge(http, url, exchanges).await?;
+    let dpop_nonce = r.header("dpop-nonce").map(String::from);
     match r.json_str("attestation_challenge") {
-        Some(c) if r.status == 200 => Ok(Some(c.to_string())),
+        Some(c) if r.status == 200 => Ok(Issued {
+            challenge: Some(c.to_string()),
+            dpop_nonce,
+        }),
+        None if r.status == 200
+            && dpop_nonce.is_some()
+            && target.spec.revision >= crate::revision::Revision::D11 =>
+        {
+            Ok(Issued {
+                challenge: None,
+                dpop_nonce,
+            })
+        }
         _ => Err(format!(
             "the challenge endpoint answered {} without attestation_challenge",
             r.summary()

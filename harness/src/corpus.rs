@@ -286,6 +286,13 @@ fn validate(scenarios: &[Loaded], catalog: &Catalog) -> Result<(), Vec<InputErro
             }
         }
         for (rev, d) in &s.by_revision {
+            if let Some(m) = &d.modes {
+                if m.is_empty() || m.iter().any(|x| !s.modes.contains(x)) {
+                    errors.push(err(format!(
+                        "by_revision {rev}: `modes` must be a non-empty subset of the scenario's modes"
+                    )));
+                }
+            }
             if let Some(e) = &d.expect {
                 if matches!(e, Expectation::Check(_)) != is_check {
                     errors.push(err(format!(

@@ -126,6 +126,9 @@ pub fn changes(catalog: &Catalog, range: RevisionRange) -> String {
             let cite =
                 |s: &Option<Stated>| s.as_ref().map(|s| format!("{} {:?}", s.cite(), s.level));
             let place = match (&c.kind, cite(&c.before), cite(&c.after)) {
+                (ChangeKind::Changed(f), Some(a), Some(b)) if f.is_empty() => {
+                    format!("{a} → {b} [text]")
+                }
                 (ChangeKind::Changed(f), Some(a), Some(b)) => {
                     format!("{a} → {b} [{}]", f.join(", "))
                 }
@@ -139,7 +142,11 @@ pub fn changes(catalog: &Catalog, range: RevisionRange) -> String {
                 .unwrap_or("");
             let _ = writeln!(out, "  {:<28} {place}\n      {summary}", c.id);
             if let Some(n) = c.note {
-                let _ = writeln!(out, "      change: {n}");
+                let label = match c.kind {
+                    ChangeKind::Removed => "why",
+                    _ => "change",
+                };
+                let _ = writeln!(out, "      {label}: {n}");
             }
         }
     }

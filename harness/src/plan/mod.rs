@@ -100,6 +100,54 @@ pub fn valid_request(
     })
 }
 
+/// The attester's issuer identifier the harness puts in -07 attestations when the target file
+/// gives none (`claims: {attestation: {iss: ...}}`): -07 §5.1 makes `iss` REQUIRED.
+pub const DEFAULT_ATTESTER_ISS: &str = "https://attester.abca-conformance.invalid";
+
+/// The extra claims of a valid attestation: the target file's, plus `iss` for -07.
+pub fn attestation_claims(target: &Target) -> serde_json::Map<String, serde_json::Value> {
+    let mut claims = target.spec.extra_claims(TokenKind::Attestation).clone();
+    if target.spec.revision.pop_iss_required() && !claims.contains_key("iss") {
+        claims.insert("iss".into(), DEFAULT_ATTESTER_ISS.into());
+    }
+    claims
+}
+
+/// The valid PoP for `mode`'s client: -07 adds `iss` = client_id (§5.2 rule 4: = the
+/// attestation's `sub`); then the target file's extra PoP claims.
+pub fn valid_pop(target: &Target, mode: Mode, fresh: &Fresh) -> client::token::TokenDraft {
+    let mut t = client::pop::valid(
+        &target.keys,
+        target.issuer(),
+        fresh.challenge.as_deref(),
+        fresh.now,
+    );
+    if target.spec.revision.pop_iss_required() {
+        t.claims
+            .insert("iss".into(), target.client_id(mode).to_string().into());
+    }
+    for (k, v) in target.spec.extra_claims(TokenKind::Pop) {
+        t.claims.insert(k.clone(), v.clone());
+    }
+    t
+}
+
+/// The valid DPoP proof signed by the Client Instance Key, with the target file's extra DPoP
+/// claims.
+pub fn valid_dpop(
+    target: &Target,
+    method: &str,
+    url: &str,
+    nonce: Option<&str>,
+    now: i64,
+) -> client::token::TokenDraft {
+    let mut t = client::dpop::valid(&target.keys, KeyRef::Instance, method, url, nonce, now);
+    for (k, v) in target.spec.extra_claims(TokenKind::Dpop) {
+        t.claims.insert(k.clone(), v.clone());
+    }
+    t
+}
+
 /// The valid request with every mutation applied (steps such as `replay` are the runner's).
 pub fn build(
     target: &Target,

@@ -200,7 +200,7 @@ fn fresh_token(
             let mut t = client::attestation::valid(
                 keys,
                 target.client_id(draft.mode),
-                target.spec.extra_claims(TokenKind::Attestation),
+                &super::attestation_claims(target),
                 fresh.now,
             );
             // Independent of the reused one (client/attestation.rs): a claim of its own, which
@@ -208,9 +208,7 @@ fn fresh_token(
             t.claims.insert("jti".into(), json!(fresh_id()));
             t
         }
-        TokenKind::Pop => {
-            client::pop::valid(keys, target.issuer(), fresh.challenge.as_deref(), fresh.now)
-        }
+        TokenKind::Pop => super::valid_pop(target, draft.mode, fresh),
         TokenKind::Dpop => {
             // An independent DPoP proof (normal mode) carries a DPoP nonce only; in combined
             // mode it is the combined proof's twin.
@@ -218,14 +216,7 @@ fn fresh_token(
                 Mode::DpopCombined => fresh.combined_nonce.as_deref(),
                 _ => fresh.dpop_nonce.as_deref(),
             };
-            client::dpop::valid(
-                keys,
-                KeyRef::Instance,
-                &draft.method,
-                &draft.url,
-                nonce,
-                fresh.now,
-            )
+            super::valid_dpop(target, &draft.method, &draft.url, nonce, fresh.now)
         }
     })
 }

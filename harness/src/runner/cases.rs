@@ -24,6 +24,15 @@ pub fn outside_revision(case: &Case, catalog: &Catalog, rev: Revision) -> Option
             rev.label()
         ));
     }
+    if !s.modes_in(rev).contains(&case.mode) {
+        return Some(format!(
+            "not a {} case in {}: {}",
+            mode_str(case.mode),
+            rev.label(),
+            s.rationale_in(rev)
+                .unwrap_or("the revision drops this mode for the scenario")
+        ));
+    }
     let reqs: Vec<&crate::catalog::Requirement> = s
         .requirements
         .iter()
@@ -127,6 +136,15 @@ fn check_not_applicable(
             .challenge_endpoint
             .is_none()
             .then(|| "the server advertises no challenge_endpoint".into()),
+        ChallengeEndpointDpopNonce => {
+            if target.challenge_endpoint.is_none() {
+                Some("the server advertises no challenge_endpoint".into())
+            } else if !target.policy().dpop_nonce_required {
+                Some("the target is not declared to use DPoP nonces (policy dpop_nonce_required); -11 §6.3 asks for DPoP-Nonce only at servers that support them".into())
+            } else {
+                None
+            }
+        }
         MetadataAttestationAlgs => (!target.advertised.contains(&Mode::AttestationPopJwt))
             .then(|| "attest_jwt_client_auth is not advertised".into()),
         MetadataDpopAlgs => (!target.advertised.contains(&Mode::DpopCombined))

@@ -187,16 +187,26 @@ impl CaseRun<'_> {
         challenge: String,
         purpose: &str,
     ) -> Result<Outcome, String> {
-        let mut fresh = Fresh::new(client::now(), None);
-        fresh.with_challenge(challenge);
+        let mut fresh = Fresh::for_revision(client::now(), self.target.spec.revision, None, None);
+        // The value is the one the case's mode carries: the PoP challenge, or the combined
+        // proof's nonce.
+        match self.mode {
+            Mode::DpopCombined => fresh.with_combined_nonce(challenge),
+            _ => fresh.with_challenge(challenge),
+        }
         let draft = plan::build(self.target, self.mode, self.endpoint, mutations, &fresh)?;
         let wire = draft.render(&self.target.keys);
         Ok(to_outcome(self.exchange(purpose, &wire).await))
     }
 
     async fn fresh(&mut self) -> Result<Fresh, String> {
-        let challenge = checks::get_challenge(self.target, self.http, &mut self.exchanges).await?;
-        Ok(Fresh::new(client::now(), challenge))
+        let issued = checks::get_challenge(self.target, self.http, &mut self.exchanges).await?;
+        Ok(Fresh::for_revision(
+            client::now(),
+            self.target.spec.revision,
+            issued.challenge,
+            issued.dpop_nonce,
+        ))
     }
 
     async fn exchange(
@@ -244,7 +254,10 @@ impl CaseRun<'_> {
             let Some((is_challenge, value)) = retry else {
                 return Ok(Sent {
                     draft,
-                    challenge: fresh.challenge.clone(),
+                    challenge: match self.mode {
+                        Mode::DpopCombined => fresh.combined_nonce.clone(),
+                        _ => fresh.challenge.clone(),
+                    },
                     reply,
                 });
             };

@@ -62,6 +62,10 @@ pub struct Scenario {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioDelta {
+    /// The modes the scenario applies to in this revision (a subset of `modes`); the other
+    /// modes' cases are `not_applicable` with this revision's rationale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modes: Option<Vec<Mode>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expectation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,26 +75,39 @@ pub struct ScenarioDelta {
 }
 
 impl Scenario {
+    /// The entries of `by_revision` that hold for `rev`, latest last: an entry for -11 also
+    /// holds for -12 unless -12 has its own; an entry for -07 or -10 holds for that revision
+    /// only (the scenario's own fields state -10).
+    fn deltas(&self, rev: Revision) -> impl DoubleEndedIterator<Item = &ScenarioDelta> {
+        self.by_revision
+            .iter()
+            .filter(move |(k, _)| **k == rev || (**k >= Revision::D11 && **k <= rev))
+            .map(|(_, d)| d)
+    }
     /// The expectation in `rev`.
     pub fn expect_in(&self, rev: Revision) -> &Expectation {
-        self.by_revision
-            .get(&rev)
-            .and_then(|d| d.expect.as_ref())
+        self.deltas(rev)
+            .rev()
+            .find_map(|d| d.expect.as_ref())
             .unwrap_or(&self.expect)
     }
     /// The level override in `rev`, if any.
     pub fn level_in(&self, rev: Revision) -> Option<Level> {
-        self.by_revision
-            .get(&rev)
-            .and_then(|d| d.level)
-            .or(self.level)
+        self.deltas(rev).rev().find_map(|d| d.level).or(self.level)
     }
     /// The rationale in `rev`.
     pub fn rationale_in(&self, rev: Revision) -> Option<&str> {
-        self.by_revision
-            .get(&rev)
-            .and_then(|d| d.rationale.as_deref())
+        self.deltas(rev)
+            .rev()
+            .find_map(|d| d.rationale.as_deref())
             .or(self.rationale.as_deref())
+    }
+    /// The modes in `rev`.
+    pub fn modes_in(&self, rev: Revision) -> &[Mode] {
+        self.deltas(rev)
+            .rev()
+            .find_map(|d| d.modes.as_deref())
+            .unwrap_or(&self.modes)
     }
 }
 
@@ -439,6 +456,8 @@ pub enum BuiltinCheck {
     ChallengeEndpointNoStore,
     /// Two challenges fetched in a row differ.
     ChallengeEndpointFresh,
+    /// -11 §6.3: at a server that uses DPoP nonces the challenge response carries `DPoP-Nonce`.
+    ChallengeEndpointDpopNonce,
 }
 
 impl<'de> Deserialize<'de> for Expectation {
