@@ -24,9 +24,9 @@ use crate::runner;
 use crate::target::{discovery, Target};
 use std::sync::Arc;
 
-pub use crate::catalog::{Catalog, ChangeKind, Requirement, Stated};
+pub use crate::catalog::{rfc_anchor, Catalog, ChangeKind, Requirement, Stated};
 pub use crate::corpus::{Case, Corpus, CorpusError, Selection};
-pub use crate::embedded::{EmbeddedOptions, CLIENT_ID as EMBEDDED_CLIENT_ID};
+pub use crate::embedded::{as_draft, EmbeddedOptions, CLIENT_ID as EMBEDDED_CLIENT_ID};
 pub use crate::exchange::{
     read_ca_cert, HttpOptions, LimitOptions, DEFAULT_MAX_CONSECUTIVE_ERRORS,
 };
@@ -117,6 +117,21 @@ impl Connection {
         runner::run(&self.target, &self.http, corpus, opts, on_result).await
     }
 
+    /// `--draft auto`: sends the positive controls in each revision's shape, judges the
+    /// target by the revision whose shape it accepts best, and says how it chose.
+    /// Call it before any run (the target is not shared yet).
+    pub async fn detect_revision(
+        &mut self,
+        corpus: &Corpus,
+        jobs: usize,
+    ) -> anyhow::Result<String> {
+        let target = Arc::get_mut(&mut self.target).ok_or_else(|| {
+            anyhow::anyhow!("--draft auto: the target is already in use by a run")
+        })?;
+        let (probes, chosen) = runner::detect::probe(target, &self.http, corpus, jobs).await;
+        Ok(runner::detect::describe(&probes, chosen))
+    }
+
     /// Fuzzes the target: its positive controls must be accepted first (a server that
     /// refuses valid requests would only show its own brokenness), then `opts.cases` random
     /// cases; `progress` sees the summary after each.
@@ -155,4 +170,19 @@ pub async fn run(
     let report = conn.run(corpus, opts, on_result).await;
     conn.close().await;
     Ok(report)
+}
+
+/// Sets `report.tool.draft_note`: how `--draft auto` chose (`auto_note`), and, when the
+/// failed positive controls point at another revision, which one to try.
+pub fn annotate_draft(report: &mut Report, auto_note: Option<String>) {
+    let hint = runner::detect::hint(report).map(|(rev, why)| {
+        format!(
+            "the controls point at another revision: {why}; try --draft {}",
+            rev.as_str()
+        )
+    });
+    report.tool.draft_note = match (auto_note, hint) {
+        (Some(n), Some(h)) => Some(format!("{n}. {h}")),
+        (n, h) => n.or(h),
+    };
 }

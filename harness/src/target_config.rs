@@ -83,11 +83,9 @@ pub struct TargetFlags {
     pub draft: Option<DraftChoice>,
 }
 
-/// The revision judged when neither `--draft` nor the target file names one. Issue 14 makes
-/// it the newest published revision, draft-11; it stays draft-10 until the reference AS
-/// (`reference_as::Draft`) speaks -11, so that the default run against the embedded server
-/// judges it by the revision it implements.
-pub const DEFAULT_REVISION: Revision = Revision::D10;
+/// The revision judged when neither `--draft` nor the target file names one: the newest
+/// published revision, draft-11 (3 September 2026).
+pub const DEFAULT_REVISION: Revision = Revision::D11;
 
 /// Flags and file merged, before discovery.
 #[derive(Clone, Debug)]

@@ -106,9 +106,10 @@ fn stable_ids_do_not_disappear() {
 /// REVISIONS.md item, and the requirement the catalog must show as added, removed or changed.
 #[test]
 fn changes_reproduce_the_revisions_md_differences() {
-    use abca_conformance::catalog::ChangeKind;
+    use abca_conformance::engine::ChangeKind;
     use abca_conformance::revision::Revision;
-    let (_, catalog) = corpus();
+    let corpus = corpus();
+    let catalog = corpus.catalog();
     #[derive(Debug, PartialEq)]
     enum K {
         Added,
@@ -353,10 +354,11 @@ fn changes_reproduce_the_revisions_md_differences() {
 #[test]
 fn every_requirement_section_is_numbered_in_each_of_its_revisions() {
     use abca_conformance::revision::Revision;
-    let (_, catalog) = corpus();
+    let corpus = corpus();
+    let catalog = corpus.catalog();
     for rev in Revision::ALL {
         for (r, st) in catalog.of_revision(rev) {
-            if abca_conformance::catalog::rfc_anchor(st.section).is_none() {
+            if abca_conformance::engine::rfc_anchor(st.section).is_none() {
                 assert!(
                     st.number.is_some(),
                     "{}: section `{}` has no number in {rev}",

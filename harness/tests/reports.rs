@@ -310,9 +310,9 @@ async fn html_report_renders_in_a_headless_browser() {
     assert!(dom.contains("id=\"r-att-alg-none/attestation_pop_jwt/token\""));
     assert!(dom.contains("T-ATT-ALG-NOT-NONE"));
     assert!(dom.contains(
-        "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-attestation-based-client-auth-10"
+        "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-attestation-based-client-auth-11"
     ));
-    assert!(dom.contains("draft-10 §verification-client-attestation-jwt"));
+    assert!(dom.contains("draft-11 §verification-client-attestation-jwt"));
     // Decoded JWTs: the attestation's typ and an unsigned attestation's alg.
     assert!(dom.contains("\"typ\": \"oauth-client-attestation+jwt\""));
     assert!(dom.contains("\"alg\": \"none\""));
@@ -452,7 +452,7 @@ async fn baseline_round_trip_and_staleness() {
     // The section table, counted by the result's first requirement.
     let row = text
         .lines()
-        .find(|l| l.starts_with("draft-10 §verification-client-attestation-jwt"))
+        .find(|l| l.starts_with("draft-11 §verification-client-attestation-jwt"))
         .unwrap_or_else(|| panic!("no section row:\n{text}"));
     assert_eq!(
         row.split_whitespace().skip(2).collect::<Vec<_>>(),

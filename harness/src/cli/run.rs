@@ -2,11 +2,12 @@
 //! renderers and the exit status.
 use super::{NetArgs, TargetArgs};
 use abca_conformance::engine::{
-    self, Corpus, EmbeddedOptions, RunOptions, Selection, TargetSource,
+    self, Connection, Corpus, EmbeddedOptions, RunOptions, Selection, TargetSource,
 };
 use abca_conformance::report::{
     self, baseline::Baseline, gate, ndjson, progress::Progress, Format,
 };
+use abca_conformance::revision::DraftChoice;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -101,7 +102,13 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
         }
     }
     let http = args.net.http_options()?;
-    let source = TargetSource::from_flags(args.target.flags(), EmbeddedOptions::default())?;
+    // --draft auto: the target is prepared without a revision, then probed (runner/detect).
+    let mut flags = args.target.flags();
+    let auto = flags.draft == Some(DraftChoice::Auto);
+    if auto {
+        flags.draft = None;
+    }
+    let source = TargetSource::from_flags(flags, EmbeddedOptions::default())?;
     let opts = RunOptions {
         jobs: args.jobs.unwrap_or_else(engine::default_jobs),
         select,
@@ -125,7 +132,15 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
             }
         }
     };
-    let mut report = engine::run(&corpus, source, &http, &opts, &on_result).await?;
+    let mut conn = Connection::open(source, &http).await?;
+    let auto_note = if auto {
+        Some(conn.detect_revision(&corpus, opts.jobs).await?)
+    } else {
+        None
+    };
+    let mut report = conn.run(&corpus, &opts, &on_result).await;
+    conn.close().await;
+    engine::annotate_draft(&mut report, auto_note);
     progress.finish();
     report.replay_command = Some(super::replay::command_prefix(
         &args.target,

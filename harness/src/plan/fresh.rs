@@ -17,16 +17,6 @@ pub struct Fresh {
 }
 
 impl Fresh {
-    /// Fresh values as -10 reads them (a challenge is also the combined-mode nonce).
-    pub fn new(now: i64, challenge: Option<String>) -> Fresh {
-        Fresh {
-            now,
-            combined_nonce: challenge.clone(),
-            challenge,
-            dpop_nonce: None,
-            dpop_nonce_only: false,
-        }
-    }
     /// Fresh values for `rev`: a challenge and a DPoP nonce (both from the challenge endpoint,
     /// -11 §6.3) placed where that revision wants them.
     pub fn for_revision(

@@ -25,12 +25,8 @@ pub fn valid_request(
         .to_string();
     let keys = &target.keys;
     let client_id = target.client_id(mode).to_string();
-    let attestation = client::attestation::issued(
-        keys,
-        &client_id,
-        target.spec.extra_claims(TokenKind::Attestation),
-        fresh.now,
-    );
+    let attestation =
+        client::attestation::issued(keys, &client_id, &attestation_claims(target), fresh.now);
     let mut fields = vec![Field {
         name: request::ATTESTATION.into(),
         value: FieldValue::Token(attestation),
@@ -38,18 +34,12 @@ pub fn valid_request(
     match mode {
         Mode::AttestationPopJwt => fields.push(Field {
             name: request::POP.into(),
-            value: FieldValue::Token(client::pop::valid(
-                keys,
-                target.issuer(),
-                fresh.challenge.as_deref(),
-                fresh.now,
-            )),
+            value: FieldValue::Token(valid_pop(target, mode, fresh)),
         }),
         Mode::DpopCombined => fields.push(Field {
             name: request::DPOP.into(),
-            value: FieldValue::Token(client::dpop::valid(
-                keys,
-                KeyRef::Instance,
+            value: FieldValue::Token(valid_dpop(
+                target,
                 "POST",
                 &url,
                 fresh.combined_nonce.as_deref(),

@@ -123,6 +123,10 @@ pub struct ToolInfo {
     /// True for `draft-12`: only an editor's copy of -12 exists, and reports say so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub editors_copy: bool,
+    /// How the revision was chosen (`--draft auto`), or which revision the failed controls
+    /// point at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_note: Option<String>,
     /// RFC 3339 UTC.
     pub started_at: String,
     pub duration_ms: u64,

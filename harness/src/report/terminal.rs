@@ -111,6 +111,9 @@ pub fn render(report: &Report, style: &Style, verbose: bool) -> String {
         s.not_applicable,
         style.paint(Verdict::Error, &s.error.to_string()),
     );
+    if let Some(n) = &report.tool.draft_note {
+        let _ = writeln!(out, "{n}");
+    }
     gate_lines(&mut out, report, style);
     out
 }

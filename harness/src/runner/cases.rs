@@ -27,7 +27,7 @@ pub fn outside_revision(case: &Case, catalog: &Catalog, rev: Revision) -> Option
     if !s.modes_in(rev).contains(&case.mode) {
         return Some(format!(
             "not a {} case in {}: {}",
-            mode_str(case.mode),
+            case.mode.as_str(),
             rev.label(),
             s.rationale_in(rev)
                 .unwrap_or("the revision drops this mode for the scenario")

@@ -2,6 +2,7 @@
 //! concurrently, judge each, and assemble the report.
 mod bracket;
 pub mod cases;
+pub mod detect;
 pub mod preflight;
 pub mod steps;
 
@@ -147,6 +148,7 @@ pub async fn run(
             version: env!("CARGO_PKG_VERSION").into(),
             draft: target.spec.revision.name().into(),
             editors_copy: target.spec.revision.is_editors_copy(),
+            draft_note: None,
             started_at,
             duration_ms: started.elapsed().as_millis() as u64,
         },

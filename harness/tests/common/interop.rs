@@ -21,11 +21,16 @@ pub struct Expectations {
     pub server: String,
     pub version: String,
     pub claims: String,
+    /// The revision the server is judged by (the target file's `draft:`).
+    pub draft: String,
     /// The target file's `policy:`.
     pub policy: serde_json::Value,
     /// The target file's `attestation_claims:` (extra claims the server needs).
     #[serde(default)]
     pub attestation_claims: serde_json::Map<String, serde_json::Value>,
+    /// The target file's `claims:` (extra claims per token: attestation, pop, dpop).
+    #[serde(default)]
+    pub token_claims: serde_json::Map<String, serde_json::Value>,
     /// Modes and endpoints the server does not offer: their cases must be `not_applicable`.
     #[serde(default)]
     pub not_offered: NotOffered,
@@ -261,7 +266,9 @@ pub fn target_for(ready: &serde_json::Value, exp: &Expectations) -> serde_json::
         "clients": clients,
         "attester_key": "attester.private.jwk.json",
         "attestation_claims": exp.attestation_claims,
+        "claims": exp.token_claims,
         "policy": exp.policy,
+        "draft": exp.draft,
     })
 }
 
