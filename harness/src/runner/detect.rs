@@ -38,6 +38,8 @@ pub async fn probe(
         let opts = RunOptions {
             select: Selection::Patterns(vec!["control-valid-request/*".into()]),
             jobs,
+            // The probe wants the controls' verdicts even when the preflight refuses.
+            keep_going: true,
         };
         let r = run(target, http, corpus, &opts, nobody).await;
         let judged: Vec<_> = r

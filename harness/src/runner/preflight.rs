@@ -111,8 +111,11 @@ async fn challenge_check(target: &Target, http: &Http) -> Option<PreflightCheck>
     let mut exchanges = Vec::new();
     let got = checks::get_challenge(target, http, &mut exchanges).await;
     let (ok, answer) = match got {
-        Ok(Some(_)) => (true, "200 with attestation_challenge".to_string()),
-        Ok(None) => (true, "no challenge endpoint".to_string()),
+        Ok(checks::Issued {
+            challenge: Some(_), ..
+        }) => (true, "200 with attestation_challenge".to_string()),
+        // -11 §6.3: an endpoint that only serves DPoP nonces may leave the challenge out.
+        Ok(_) => (true, "200 with a DPoP-Nonce".to_string()),
         Err(e) => (false, e),
     };
     Some(PreflightCheck {
