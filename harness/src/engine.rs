@@ -172,6 +172,16 @@ pub async fn run(
     Ok(report)
 }
 
+/// Why `case` is no case of revision `rev` (the reason its result is `not_applicable` in a run
+/// judging by `rev`, whatever the server), or None when it belongs to `rev`.
+pub fn outside_revision(
+    corpus: &Corpus,
+    case: &Case<'_>,
+    rev: crate::revision::Revision,
+) -> Option<String> {
+    runner::cases::outside_revision(case, corpus.catalog(), rev)
+}
+
 /// Sets `report.tool.draft_note`: how `--draft auto` chose (`auto_note`), and, when the
 /// failed positive controls point at another revision, which one to try.
 pub fn annotate_draft(report: &mut Report, auto_note: Option<String>) {

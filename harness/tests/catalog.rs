@@ -169,12 +169,14 @@ fn changes_reproduce_the_revisions_md_differences() {
             "ERR-USE-ATTESTATION-CHALLENGE",
             K::Changed,
         ),
+        // ERR-STATUS-400 holds in every revision through RFC 6749 §5.2 (400 unless
+        // invalid_client); -12 §7.4 restates it in the draft, so it is a change, not an addition.
         (
             Revision::D11,
             Revision::D12,
             "19.3",
             "ERR-STATUS-400",
-            K::Added,
+            K::Changed,
         ),
         // item 4: AS without _dpop MUST reject; key match by thumbprint; invalid_client_attestation.
         (

@@ -167,6 +167,17 @@ fn conforming(
 ) -> Result<(), Failed> {
     let report = run(rt, corpus, opts)?;
     let bad = bad_lines(&report, &[Verdict::Fail, Verdict::Error, Verdict::Warning]);
+    // A run where no request was judged would pass vacuously.
+    let judged = report.results.iter().any(|r| {
+        r.verdict == Verdict::Pass
+            && matches!(
+                r.endpoint,
+                abca_conformance::types::Endpoint::Token | abca_conformance::types::Endpoint::Par
+            )
+    });
+    if !judged {
+        return Err("no token or PAR request passed: nothing was judged".into());
+    }
     if bad.is_empty() {
         Ok(())
     } else {
@@ -419,14 +430,15 @@ fn main() {
             std::process::exit(2)
         });
     let mut trials = Vec::new();
-    let configs: Vec<(&str, ServerCfg)> = vec![
-        ("default", ServerCfg::default()),
+    let configs: Vec<(&str, ServerCfg, TargetCfg)> = vec![
+        ("default", ServerCfg::default(), TargetCfg::default()),
         (
             "challenge-off",
             ServerCfg {
                 challenge: Some("off".into()),
                 ..Default::default()
             },
+            TargetCfg::default(),
         ),
         (
             "challenge-required",
@@ -434,6 +446,7 @@ fn main() {
                 challenge: Some("required".into()),
                 ..Default::default()
             },
+            TargetCfg::default(),
         ),
         (
             "dpop-nonce-required",
@@ -441,6 +454,7 @@ fn main() {
                 dpop_nonce: Some("required".into()),
                 ..Default::default()
             },
+            TargetCfg::default(),
         ),
         (
             "normal-mode-only",
@@ -448,6 +462,7 @@ fn main() {
                 methods: Some(vec!["attest_jwt_client_auth".into()]),
                 ..Default::default()
             },
+            TargetCfg::default(),
         ),
         (
             "combined-mode-only",
@@ -455,24 +470,40 @@ fn main() {
                 methods: Some(vec!["attest_jwt_client_auth_dpop".into()]),
                 ..Default::default()
             },
+            TargetCfg::default(),
+        ),
+        // -11 §5.2: a server that uses challenges takes combined-mode freshness from DPoP
+        // nonces, so it demands them there; declared, the DPoP-nonce scenarios run (the
+        // configuration of the dpop-nonce-freshness-via-challenge row).
+        (
+            "challenge-required-dpop-nonce-declared",
+            ServerCfg {
+                challenge: Some("required".into()),
+                ..Default::default()
+            },
+            TargetCfg {
+                dpop_nonce_required: Some(true),
+                ..Default::default()
+            },
         ),
     ];
     // The conforming server of each revision: 0 fail, 0 error, 0 warning in every
     // configuration (draft-10 keeps its historical trial names).
     for rev in Revision::ALL {
-        for (name, cfg) in &configs {
+        for (name, cfg, target) in &configs {
+            // draft-07 has no combined mode (-07 §6.2 item 2): a server offering only
+            // attest_jwt_client_auth_dpop is no draft-07 server.
+            if rev == Revision::D07 && *name == "combined-mode-only" {
+                continue;
+            }
             let (rt, corpus) = (rt.clone(), corpus.clone());
-            let cfg = cfg.clone();
+            let (cfg, target) = (cfg.clone(), target.clone());
             let trial = match rev {
                 Revision::D10 => format!("conforming/{name}"),
                 r => format!("conforming/draft-{}/{name}", r.as_str()),
             };
             trials.push(Trial::test(trial, move || {
-                conforming(
-                    &rt,
-                    &corpus,
-                    options(&cfg, &TargetCfg::default())?.with_revision(rev),
-                )
+                conforming(&rt, &corpus, options(&cfg, &target)?.with_revision(rev))
             }));
         }
     }

@@ -139,9 +139,13 @@ impl CaseRun<'_> {
             Err(e) => return Ok(Outcome::Transport(e.to_string())),
         };
         let combined = self.mode == Mode::DpopCombined;
-        let mut retry = Fresh::new(client::now(), None);
+        let rev = self.target.spec.revision;
+        // -11 §7.4: in combined mode use_dpop_nonce "MUST be used instead" of
+        // use_attestation_challenge, and a challenge never becomes the proof's nonce (-11 §5.2).
+        let challenge_retries = !(combined && rev.combined_freshness_from_dpop_nonce());
+        let mut retry = Fresh::for_revision(client::now(), rev, None, None);
         match first.error_code() {
-            Some("use_attestation_challenge") => {
+            Some("use_attestation_challenge") if challenge_retries => {
                 let c = first.header("oauth-client-attestation-challenge").ok_or_else(|| {
                     format!("inconclusive: use_attestation_challenge without a challenge header ({}), nothing to retry with", first.summary())
                 })?;
@@ -156,7 +160,9 @@ impl CaseRun<'_> {
             _ => {
                 return Err(format!(
                     "inconclusive: the foreign challenge was not answered with {} ({}), so there is no retry to judge",
-                    if combined {
+                    if !challenge_retries {
+                        "use_dpop_nonce (-11 §7.4 in combined mode)"
+                    } else if combined {
                         "use_attestation_challenge or use_dpop_nonce"
                     } else {
                         "use_attestation_challenge"

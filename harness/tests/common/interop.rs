@@ -285,7 +285,23 @@ pub fn assert_matches(fixture: &str, report: &serde_json::Value, exp: &Expectati
     );
 }
 
+/// The cases that are not part of revision `draft` (their verdict is `not_applicable` against
+/// any server judged by it), from the suite's own data.
+pub fn outside_revision(draft: &str) -> BTreeSet<String> {
+    use abca_conformance::engine::{self, Corpus};
+    let rev = abca_conformance::revision::Revision::parse(draft)
+        .unwrap_or_else(|e| panic!("expectations: bad draft {draft:?}: {e}"));
+    let corpus = Corpus::embedded().unwrap_or_else(|e| panic!("{e}"));
+    corpus
+        .cases()
+        .iter()
+        .filter(|c| engine::outside_revision(&corpus, c, rev).is_some())
+        .map(|c| c.id())
+        .collect()
+}
+
 pub fn compare(report: &serde_json::Value, exp: &Expectations) -> Vec<String> {
+    let outside = outside_revision(&exp.draft);
     let expected: BTreeMap<&str, &Expected> = exp
         .expected
         .iter()
@@ -311,6 +327,7 @@ pub fn compare(report: &serde_json::Value, exp: &Expectations) -> Vec<String> {
             e.verdict.as_str()
         } else if exp.not_offered.modes.iter().any(|m| m == mode)
             || exp.not_offered.endpoints.iter().any(|e| e == endpoint)
+            || outside.contains(id)
         {
             "not_applicable"
         } else if let Some(e) = expected.get(scenario) {
