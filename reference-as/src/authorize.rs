@@ -14,7 +14,7 @@
 //! §4.1.2.1: "MUST NOT automatically redirect the user-agent to the invalid redirection
 //! URI"); with PAR every redirect URI was checked at push time.
 use crate::artifacts::{CodeGrant, Session};
-use crate::form::parse_form;
+use crate::form::{parse_form, FormRules};
 use crate::state::{now, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -196,7 +196,7 @@ async fn session_and_form(
     let bytes = axum::body::to_bytes(body, crate::handlers::MAX_BODY)
         .await
         .map_err(|_| error_page(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"))?;
-    let form = parse_form(&parts.headers, &bytes)
+    let form = parse_form(&parts.headers, &bytes, FormRules::default())
         .map_err(|e| error_page(StatusCode::BAD_REQUEST, e.description))?;
     if form.get("csrf") != Some(&session.csrf) {
         return Err(error_page(

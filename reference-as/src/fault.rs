@@ -236,6 +236,10 @@ faults! {
         "RFC 6749 §5.1: a token response MUST carry Cache-Control: no-store: the header is left out.";
     ChallengeFromErrorNotHonoured = "challenge-from-error-not-honoured", lenient,
         "The challenge sent with use_attestation_challenge (and the DPoP-Nonce with use_dpop_nonce) must be usable for the retry (draft-10 §Errors, -11 §6.1, RFC 9449 §8): error responses carry a value the server never stored, so the retry is refused.";
+    RepeatedFormParamAccepted = "repeated-form-param-accepted", lenient,
+        "RFC 6749 §3.2: request parameters MUST NOT be included more than once (§5.2: invalid_request): a repeated parameter is accepted, the last value wins.";
+    EmptyFormParamKept = "empty-form-param-kept", too_strict,
+        "RFC 6749 §3.2: a parameter sent without a value is treated as if omitted: an empty value is kept, so an empty client_id is compared with the attestation's sub and refused.";
 }
 
 impl Fault {

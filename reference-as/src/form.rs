@@ -7,7 +7,16 @@ use std::collections::BTreeMap;
 /// Request parameters; each at most once (RFC 6749 §3.2).
 pub type Form = BTreeMap<String, String>;
 
-pub fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<Form, OAuthError> {
+/// How strictly a body is read; the default is RFC 6749 §3.2, the rest are faults.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FormRules {
+    /// Fault `repeated-form-param-accepted`: a repeated parameter keeps its last value.
+    pub allow_repeats: bool,
+    /// Fault `empty-form-param-kept`: an empty value is kept instead of being dropped.
+    pub keep_empty: bool,
+}
+
+pub fn parse_form(headers: &HeaderMap, body: &[u8], rules: FormRules) -> Result<Form, OAuthError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -22,10 +31,12 @@ pub fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<Form, OAuthError> 
         .map_err(|_| OAuthError::invalid_request("request body is not UTF-8"))?;
     let mut form = Form::new();
     for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
-        if k.is_empty() {
+        // RFC 6749 §3.2: "Parameters sent without a value MUST be treated as if they were
+        // omitted from the request."
+        if k.is_empty() || (v.is_empty() && !rules.keep_empty) {
             continue;
         }
-        if form.insert(k.to_string(), v.to_string()).is_some() {
+        if form.insert(k.to_string(), v.to_string()).is_some() && !rules.allow_repeats {
             return Err(OAuthError::invalid_request(format!(
                 "parameter {k:?} is included more than once (RFC 6749 §3.2)"
             )));
@@ -50,11 +61,21 @@ mod tests {
         let f = parse_form(
             &h("application/x-www-form-urlencoded; charset=UTF-8"),
             b"grant_type=client_credentials&client_id=a%20b",
+            FormRules::default(),
         )
         .unwrap();
         assert_eq!(f["client_id"], "a b");
-        assert!(parse_form(&h("application/json"), b"{}").is_err());
-        assert!(parse_form(&h("application/x-www-form-urlencoded"), b"a=1&a=2").is_err());
-        assert!(parse_form(&h("application/x-www-form-urlencoded"), b"\xff").is_err());
+        let strict = FormRules::default();
+        assert!(parse_form(&h("application/json"), b"{}", strict).is_err());
+        assert!(parse_form(&h("application/x-www-form-urlencoded"), b"a=1&a=2", strict).is_err());
+        // An empty value is as if omitted, so it neither counts nor repeats.
+        let f = parse_form(
+            &h("application/x-www-form-urlencoded"),
+            b"a=&b=1&a=2",
+            strict,
+        )
+        .unwrap();
+        assert_eq!(f.get("a").map(String::as_str), Some("2"));
+        assert!(parse_form(&h("application/x-www-form-urlencoded"), b"\xff", strict).is_err());
     }
 }

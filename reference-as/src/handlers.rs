@@ -6,7 +6,7 @@ use crate::config::ChallengePolicy;
 use crate::dispatch::{authenticate, AuthRequest};
 use crate::errors::{json_response, OAuthError};
 use crate::fault::Fault;
-use crate::form::{parse_form, Form};
+use crate::form::{parse_form, Form, FormRules};
 use crate::state::{now, AppState};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -86,7 +86,7 @@ pub async fn token(State(st): St, req: Request) -> Response {
 }
 
 async fn token_inner(st: &AppState, req: Request) -> Result<Response, OAuthError> {
-    let (method, headers, form) = read_form_request(req).await?;
+    let (method, headers, form) = read_form_request(st, req).await?;
     let now = now();
     let outcome = authenticate(
         st,
@@ -125,7 +125,7 @@ pub async fn par(State(st): St, req: Request) -> Response {
 }
 
 async fn par_inner(st: &AppState, req: Request) -> Result<Response, OAuthError> {
-    let (method, headers, form) = read_form_request(req).await?;
+    let (method, headers, form) = read_form_request(st, req).await?;
     let now = now();
     let (client_id, instance_jkt, proof_jkt) = if st.fault(Fault::ParSkipsClientAuth) {
         let id = form
@@ -261,7 +261,7 @@ pub async fn mint_pre_authorized_code(State(st): St, req: Request) -> Response {
         let form = if bytes.is_empty() {
             Form::new()
         } else {
-            parse_form(&parts.headers, &bytes)?
+            parse_form(&parts.headers, &bytes, FormRules::default())?
         };
         let client_id = form.get("client_id").cloned();
         if let Some(c) = &client_id {
@@ -304,12 +304,17 @@ fn require_post(req: &Request) -> Result<(), OAuthError> {
 }
 
 async fn read_form_request(
+    st: &AppState,
     req: Request,
 ) -> Result<(Method, axum::http::HeaderMap, Form), OAuthError> {
     require_post(&req)?;
     let (parts, body) = req.into_parts();
     let bytes = read_body(body).await?;
-    let form = parse_form(&parts.headers, &bytes)?;
+    let rules = FormRules {
+        allow_repeats: st.fault(Fault::RepeatedFormParamAccepted),
+        keep_empty: st.fault(Fault::EmptyFormParamKept),
+    };
+    let form = parse_form(&parts.headers, &bytes, rules)?;
     Ok((parts.method, parts.headers, form))
 }
 

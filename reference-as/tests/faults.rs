@@ -486,6 +486,19 @@ fn cases() -> Vec<FaultCase> {
             challenge_required,
             RetryWithErrorChallenge,
         ),
+        c(
+            F::RepeatedFormParamAccepted,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.set_form("client_id", CLIENT_ID);
+                c.form.push(("client_id".into(), CLIENT_ID.into()));
+            }),
+        ),
+        c(
+            F::EmptyFormParamKept,
+            keep,
+            Strict(Normal, Token, |c| c.set_form("client_id", "")),
+        ),
     ]
 }
 
@@ -793,7 +806,8 @@ fn fault_names_are_stable_and_round_trip() {
         [
             "attestation-unknown-claims-rejected",
             "dpop-key-compared-as-json",
-            "independent-dpop-bound-to-cnf"
+            "independent-dpop-bound-to-cnf",
+            "empty-form-param-kept"
         ]
     );
 }

@@ -403,6 +403,14 @@ fn form() -> BoxedStrategy<Mutation> {
             name,
             value: Some(v)
         }),
+        Just(Mutation::Form {
+            name: "client_id".into(),
+            value: Some(String::new())
+        }),
+        Just(Mutation::RepeatForm {
+            name: "client_id".into(),
+            value: "${client_id}".into()
+        }),
     ]
     .boxed()
 }

@@ -117,6 +117,8 @@ pub struct Request {
     pub fields: Vec<Field>,
     /// Form parameters the mutations touched: name → value (None: removed).
     pub form: Vec<(String, Option<String>)>,
+    /// Form parameters sent once more (`repeat_form`).
+    pub repeated_form: Vec<String>,
     /// The two-step pattern (replay, replay_jti, reused challenge).
     pub step: Option<TwoStep>,
 }
@@ -187,6 +189,7 @@ impl Request {
             method: "POST".into(),
             fields,
             form: Vec::new(),
+            repeated_form: Vec::new(),
             step: None,
         }
     }
@@ -301,6 +304,7 @@ impl Request {
                 Some(slot) => slot.1 = value.clone(),
                 None => self.form.push((name.clone(), value.clone())),
             },
+            Mutation::RepeatForm { name, .. } => self.repeated_form.push(name.clone()),
             Mutation::HttpMethod(method) => self.method = method.clone(),
             Mutation::Replay | Mutation::ReplayJti { .. } => {
                 if self.step.is_some() {
@@ -421,6 +425,7 @@ fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), String> {
         | Mutation::Cnf(_)
         | Mutation::Challenge(_)
         | Mutation::Form { .. }
+        | Mutation::RepeatForm { .. }
         | Mutation::HttpMethod(_)
         | Mutation::Replay
         | Mutation::ReplayJti { .. } => return Err(format!("{m:?} is not a token mutation")),

@@ -92,6 +92,10 @@ pub fn apply(
             };
             draft.set_form(name, v);
         }
+        Mutation::RepeatForm { name, value } => {
+            let v = vars.expand_str(value)?;
+            draft.form.push((name.clone(), v));
+        }
         Mutation::HttpMethod(method) => draft.method = method.clone(),
         // Steps: the runner sends the request twice; nothing changes in the request itself.
         Mutation::Replay | Mutation::ReplayJti { .. } => {}
@@ -178,6 +182,7 @@ fn apply_to_token(
         | Mutation::Cnf(_)
         | Mutation::Challenge(_)
         | Mutation::Form { .. }
+        | Mutation::RepeatForm { .. }
         | Mutation::HttpMethod(_)
         | Mutation::Replay
         | Mutation::ReplayJti { .. } => {

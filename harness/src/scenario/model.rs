@@ -285,6 +285,9 @@ pub enum Mutation {
     Challenge(ChallengeUse),
     /// Set (or, with `value: null`, remove) a form parameter of the request body.
     Form { name: String, value: Option<String> },
+    /// Send a form parameter once more, after its existing occurrence (RFC 6749 §3.2:
+    /// "Request and response parameters MUST NOT be included more than once").
+    RepeatForm { name: String, value: String },
     /// Send the request with another HTTP method.
     HttpMethod(String),
     /// Send the exact same request again after it was accepted; the second one is judged.
@@ -331,6 +334,7 @@ impl Mutation {
             | Mutation::Cnf(_)
             | Mutation::Challenge(_)
             | Mutation::Form { .. }
+            | Mutation::RepeatForm { .. }
             | Mutation::HttpMethod(_)
             | Mutation::Replay
             | Mutation::ReplayJti { .. } => None,
@@ -361,6 +365,7 @@ impl Mutation {
             | Mutation::DamageSignature { .. }
             | Mutation::Cnf(_)
             | Mutation::Form { .. }
+            | Mutation::RepeatForm { .. }
             | Mutation::HttpMethod(_) => None,
         }
     }

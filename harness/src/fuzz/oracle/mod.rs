@@ -219,6 +219,10 @@ fn judge_request(req: &Request, caps: &Capabilities, j: &mut Judge) {
     for (name, value) in &req.form {
         judge_form(name, value.as_deref(), req.endpoint, j);
     }
+    // RFC 6749 §3.2: a repeated parameter (SHOULD be refused, suite stance in the catalog).
+    if !req.repeated_form.is_empty() {
+        j.broke_with(&[&r::FORM_REPEATED_PARAM], &["invalid_request"], &[]);
+    }
     for f in &req.fields {
         let token_field = [s::ATTESTATION, s::POP, s::DPOP]
             .iter()
@@ -291,6 +295,11 @@ fn judge_request(req: &Request, caps: &Capabilities, j: &mut Judge) {
 fn judge_form(name: &str, value: Option<&str>, endpoint: Endpoint, j: &mut Judge) {
     match (name, value) {
         ("client_id", Some("${client_id}")) => {}
+        // RFC 6749 §3.2: a parameter without a value is as if omitted.
+        ("client_id", Some("")) if endpoint == Endpoint::Token => j.ok(&r::FORM_EMPTY_PARAM),
+        ("client_id", Some("")) => j.open(
+            "a PAR request with an empty client_id, as if without one (RFC 6749 §4.1.1 names it REQUIRED)",
+        ),
         ("client_id", None) if endpoint == Endpoint::Token => j.ok(&r::ATT_CLIENT_ID_MATCH),
         ("client_id", None) => {
             j.open("a PAR request without client_id (RFC 6749 §4.1.1 names it REQUIRED)")
