@@ -37,8 +37,9 @@ pub fn parse_scenario(path: &str, text: &str) -> Result<Scenario, InputError> {
     parse_yaml(path, text)
 }
 
-/// Is this path (relative to the suites root) a scenario file? The catalog, the self-test
-/// table and anything that is not YAML are not.
+/// Is this path (relative to the suites root) a scenario file? The catalog, the coverage
+/// matrix (`coverage.yaml`, read by tests/coverage_matrix.rs), the self-test table and
+/// anything that is not YAML are not.
 pub fn is_scenario_path(rel: &Path) -> bool {
     let yaml = matches!(
         rel.extension().and_then(|e| e.to_str()),
@@ -49,6 +50,7 @@ pub fn is_scenario_path(rel: &Path) -> bool {
         .next()
         .map(|c| c.as_os_str().to_os_string());
     yaml && rel != Path::new("requirements.yaml")
+        && rel != Path::new("coverage.yaml")
         && top.as_deref() != Some(std::ffi::OsStr::new("self-test"))
 }
 
