@@ -190,6 +190,13 @@ fn changes_reproduce_the_revisions_md_differences() {
             Revision::D10,
             Revision::D11,
             "19.4",
+            "DISP-COMBINED-UNSUPPORTED",
+            K::Added,
+        ),
+        (
+            Revision::D10,
+            Revision::D11,
+            "19.4",
             "COMB-KEY-MATCH",
             K::Changed,
         ),

@@ -117,6 +117,17 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
                     "the server hands out no challenges (no challenge_endpoint, not declared to require challenges or DPoP nonces)",
                 )
             }
+            Precondition::DpopSupported => {
+                let algs = target
+                    .metadata
+                    .get("dpop_signing_alg_values_supported")
+                    .and_then(|v| v.as_array())
+                    .is_some_and(|a| !a.is_empty());
+                let combined = target.advertised.contains(&Mode::DpopCombined);
+                (!algs && !combined).then_some(
+                    "the server does not support DPoP (no dpop_signing_alg_values_supported, no combined mode): it may refuse a DPoP proof it cannot validate",
+                )
+            }
         };
         if let Some(why) = unmet {
             return Some(why.into());

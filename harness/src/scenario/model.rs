@@ -155,6 +155,10 @@ pub enum Precondition {
     /// The server hands out challenges: it advertises a challenge endpoint or is declared to
     /// demand challenges, or (combined mode) it is declared to demand DPoP nonces.
     ChallengesIssued,
+    /// The server supports DPoP: it advertises `dpop_signing_alg_values_supported` (RFC 9449
+    /// §5.1) or the combined mode. A server without DPoP support may refuse a request carrying
+    /// a DPoP proof it cannot validate, so cases that need the proof accepted ask for this.
+    DpopSupported,
 }
 
 /// A header field of the request: one of the three token fields, or any other name.
