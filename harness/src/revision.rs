@@ -118,6 +118,22 @@ impl Revision {
         self >= Revision::D11
     }
 
+    /// The -12 editor's copy §4: the attestation `iat` is REQUIRED (OPTIONAL up to -11).
+    pub fn attestation_iat_required(self) -> bool {
+        self == Revision::D12
+    }
+
+    /// The -12 editor's copy §4, §5.1: the attestation and PoP header values are Structured
+    /// Field Tokens without parameters (token68 up to -11).
+    pub fn sf_token_headers(self) -> bool {
+        self == Revision::D12
+    }
+
+    /// -07 §5.1 / §5.2: `nbf` in either JWT MUST be honoured (removed from both in -08).
+    pub fn nbf_rules(self) -> bool {
+        self == Revision::D07
+    }
+
     /// The revision before this one among ours (for `list --changes`).
     pub fn previous(self) -> Option<Revision> {
         let i = Revision::ALL.iter().position(|r| *r == self)?;

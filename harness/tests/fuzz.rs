@@ -7,7 +7,8 @@ use abca_conformance::engine::{
     TargetSource,
 };
 use abca_conformance::report::Verdict;
-use abca_conformance::scenario::{CnfChange, KeyRef, Mutation, TokenKind};
+use abca_conformance::revision::Revision;
+use abca_conformance::scenario::{ChallengeUse, CnfChange, KeyRef, Mutation, TokenKind};
 use reference_as::Fault;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,7 +16,12 @@ use std::time::Duration;
 const LIMIT: Duration = Duration::from_secs(50);
 
 fn server(faults: &[Fault]) -> EmbeddedOptions {
-    let mut o = EmbeddedOptions::default();
+    server_in(Revision::default(), faults)
+}
+
+/// The reference AS speaking `rev`, judged by it.
+fn server_in(rev: Revision, faults: &[Fault]) -> EmbeddedOptions {
+    let mut o = EmbeddedOptions::default().with_revision(rev);
     o.server.faults = faults.iter().copied().collect();
     o
 }
@@ -64,17 +70,22 @@ async fn fuzz_with(
 }
 
 async fn fuzz(faults: &[Fault], cases: u64, seed: u64, report_dir: &Path) -> FuzzOutcome {
-    tokio::time::timeout(
-        LIMIT,
-        fuzz_with(server(faults), cases, seed, 4, 300, report_dir),
-    )
-    .await
-    .expect("fuzz run timed out")
-    .expect("fuzz run could not run")
+    fuzz_on(server(faults), cases, seed, report_dir).await
+}
+
+async fn fuzz_on(opts: EmbeddedOptions, cases: u64, seed: u64, report_dir: &Path) -> FuzzOutcome {
+    tokio::time::timeout(LIMIT, fuzz_with(opts, cases, seed, 4, 300, report_dir))
+        .await
+        .expect("fuzz run timed out")
+        .expect("fuzz run could not run")
 }
 
 /// `run --suites DIR` against a server with `faults`; the verdicts of the DIR's scenarios.
 async fn replay(suites: &Path, faults: &[Fault]) -> Vec<Verdict> {
+    replay_on(suites, server(faults)).await
+}
+
+async fn replay_on(suites: &Path, server: EmbeddedOptions) -> Vec<Verdict> {
     let corpus = Corpus::from_dir(suites).expect("the written scenario loads");
     let opts = RunOptions {
         jobs: 2,
@@ -83,7 +94,7 @@ async fn replay(suites: &Path, faults: &[Fault]) -> Vec<Verdict> {
     let http = HttpOptions::default();
     let run = engine::run(
         &corpus,
-        TargetSource::Embedded(server(faults)),
+        TargetSource::Embedded(server),
         &http,
         &opts,
         &|_| {},
@@ -116,8 +127,18 @@ async fn conforming_server_gives_no_finding() {
 /// Fuzzes a server with `fault` until the first mismatch; checks the shrunk case with
 /// `names_it`, then replays the written folder against the faulty and the conforming server.
 async fn finds(fault: Fault, seed: u64, names_it: fn(&Mutation) -> bool) {
+    finds_on(server(&[]), fault, seed, names_it).await
+}
+
+/// `finds` against `base` (a revision, a configuration) with `fault` added.
+async fn finds_on(base: EmbeddedOptions, fault: Fault, seed: u64, names_it: fn(&Mutation) -> bool) {
+    let faulty_server = || {
+        let mut o = base.clone();
+        o.server.faults.insert(fault);
+        o
+    };
     let d = dir(fault.name());
-    let out = fuzz(&[fault], 2_000, seed, &d).await;
+    let out = fuzz_on(faulty_server(), 2_000, seed, &d).await;
     let f = out
         .summary
         .finding
@@ -138,13 +159,13 @@ async fn finds(fault: Fault, seed: u64, names_it: fn(&Mutation) -> bool) {
     let written = out.written.as_ref().expect("the finding was written");
     assert!(written.starts_with(d.join("fuzz")));
     let suites = d.join("fuzz");
-    let faulty = replay(&suites, &[fault]).await;
+    let faulty = replay_on(&suites, faulty_server()).await;
     assert_eq!(
         faulty,
         vec![Verdict::Fail],
         "replay against the faulty server"
     );
-    let conforming = replay(&suites, &[]).await;
+    let conforming = replay_on(&suites, base.clone()).await;
     assert!(
         !conforming.contains(&Verdict::Fail) && !conforming.is_empty(),
         "replay against the conforming server: {conforming:?}"
@@ -225,6 +246,76 @@ async fn finds_attestation_exp_not_checked() {
             ..
         } => name == "exp",
         _ => false,
+    })
+    .await;
+}
+
+/// The oracle reads the revision the run judges by: silent on the conforming server of each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conforming_server_of_each_revision_gives_no_finding() {
+    for rev in Revision::ALL {
+        let d = dir(&format!("conforming-{}", rev.as_str()));
+        let out = fuzz_on(server_in(rev, &[]), 200, 20_261_130, &d).await;
+        let s = &out.summary;
+        assert!(
+            s.finding.is_none(),
+            "{rev}: finding on the reference AS: {:?}",
+            s.finding
+        );
+        assert!(s.passed >= 120, "{rev}: {s:?}");
+        assert_eq!(s.inconclusive, 0, "{rev}: {s:?}");
+    }
+}
+
+/// -11 §5.2 / §7.4 with DPoP nonces demanded: the oracle wants use_dpop_nonce in combined mode.
+fn nonce_server_11() -> EmbeddedOptions {
+    server_in(Revision::D11, &[]).with_dpop_nonce(reference_as::DpopNoncePolicy::Required)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conforming_nonce_server_of_11_gives_no_finding() {
+    let d = dir("conforming-nonce-11");
+    let out = fuzz_on(nonce_server_11(), 200, 20_261_131, &d).await;
+    let s = &out.summary;
+    assert!(
+        s.finding.is_none(),
+        "finding on the reference AS: {:?}",
+        s.finding
+    );
+    assert_eq!(s.inconclusive, 0, "{s:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_attestation_iat_not_required_in_12() {
+    finds_on(server_in(Revision::D12, &[]), Fault::AttestationIatNotRequired, 16, |m| {
+        matches!(m, Mutation::RemoveClaim { token: TokenKind::Attestation, name } if name == "iat")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_pop_iss_not_checked_in_07() {
+    finds_on(
+        server_in(Revision::D07, &[]),
+        Fault::PopIssNotChecked,
+        17,
+        |m| matches!(m, Mutation::SetClaim { token: TokenKind::Pop, name, .. } if name == "iss"),
+    )
+    .await;
+}
+
+/// -11 §7.4: at a challenge server that demands DPoP nonces in combined mode, a missing or
+/// wrong nonce is use_dpop_nonce; the fault answers use_attestation_challenge (the -10 rule).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_dpop_nonce_freshness_via_challenge_in_11() {
+    let mut base =
+        server_in(Revision::D11, &[]).with_challenge(reference_as::ChallengePolicy::Required);
+    base.policy.dpop_nonce_required = true;
+    finds_on(base, Fault::DpopNonceFreshnessViaChallenge, 18, |m| {
+        matches!(
+            m,
+            Mutation::Challenge(ChallengeUse::Missing | ChallengeUse::Wrong)
+        ) || matches!(m, Mutation::RemoveClaim { token: TokenKind::Dpop, name } | Mutation::SetClaim { token: TokenKind::Dpop, name, .. } if name == "nonce")
     })
     .await;
 }

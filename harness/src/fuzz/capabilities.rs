@@ -1,4 +1,5 @@
 //! What the fuzzer's oracle knows about the target, as plain values.
+use crate::revision::Revision;
 use crate::types::Mode;
 use std::collections::BTreeSet;
 
@@ -25,6 +26,8 @@ pub struct Capabilities {
     pub attester_mac: bool,
     /// The same client_id serves both modes (a request that switches mode stays registered).
     pub same_client_both_modes: bool,
+    /// The revision the server is judged by: the valid request and the rules follow it.
+    pub revision: Revision,
 }
 
 impl Default for Capabilities {
@@ -41,6 +44,7 @@ impl Default for Capabilities {
             attester_kid: true,
             attester_mac: false,
             same_client_both_modes: true,
+            revision: Revision::default(),
         }
     }
 }

@@ -76,6 +76,7 @@ pub fn capabilities(t: &Target) -> Capabilities {
         attester_mac: t.keys.attester_mac.is_some(),
         same_client_both_modes: t.client_id(Mode::AttestationPopJwt)
             == t.client_id(Mode::DpopCombined),
+        revision: t.spec.revision,
     }
 }
 
@@ -84,7 +85,9 @@ pub fn capabilities(t: &Target) -> Capabilities {
 pub fn pairs(t: &Target) -> Vec<(Mode, Endpoint)> {
     let mut out = Vec::new();
     for &mode in &[Mode::AttestationPopJwt, Mode::DpopCombined] {
-        if !t.advertised.contains(&mode) {
+        // draft-07 has no combined mode (its cases are not_applicable in `run` too).
+        let in_revision = mode != Mode::DpopCombined || t.spec.revision.has_combined_mode();
+        if !t.advertised.contains(&mode) || !in_revision {
             continue;
         }
         out.push((mode, Endpoint::Token));

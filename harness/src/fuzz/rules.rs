@@ -93,6 +93,19 @@ mod defs {
     rule!(COMB_KEY_MATCH, "COMB-KEY-MATCH");
     rule!(COMB_CHALLENGE_NONCE, "COMB-CHALLENGE-NONCE");
 
+    // Rules of one revision (the catalog's `revisions:`).
+    rule!(ATT_ISS_REQUIRED, "ATT-ISS-REQUIRED");
+    rule!(ATT_NBF, "ATT-NBF");
+    rule!(POP_ISS_REQUIRED, "POP-ISS-REQUIRED");
+    rule!(POP_ISS_SUB_MATCH, "POP-ISS-SUB-MATCH");
+    rule!(POP_NBF, "POP-NBF");
+    rule!(DISP_NO_COMBINED_07, "DISP-NO-COMBINED-07");
+    rule!(ATT_IAT_REQUIRED, "ATT-IAT-REQUIRED");
+    rule!(ATT_SF_TOKEN, "ATT-SF-TOKEN");
+    rule!(POP_SF_TOKEN, "POP-SF-TOKEN");
+    rule!(COMB_DPOP_NONCE_FRESHNESS, "COMB-DPOP-NONCE-FRESHNESS");
+    rule!(ERR_USE_DPOP_NONCE_COMBINED, "ERR-USE-DPOP-NONCE-COMBINED");
+
     // RFC 9449 §4.3 checks pulled in by combined mode (and by an independent proof).
     rule!(DPOP_SINGLE_FIELD, "DPOP-SINGLE-FIELD");
     rule!(DPOP_WELL_FORMED, "DPOP-WELL-FORMED");
@@ -177,6 +190,17 @@ static ALL: &[&Rule] = &[
     &COMB_DPOP_VALID,
     &COMB_KEY_MATCH,
     &COMB_CHALLENGE_NONCE,
+    &ATT_ISS_REQUIRED,
+    &ATT_NBF,
+    &POP_ISS_REQUIRED,
+    &POP_ISS_SUB_MATCH,
+    &POP_NBF,
+    &DISP_NO_COMBINED_07,
+    &ATT_IAT_REQUIRED,
+    &ATT_SF_TOKEN,
+    &POP_SF_TOKEN,
+    &COMB_DPOP_NONCE_FRESHNESS,
+    &ERR_USE_DPOP_NONCE_COMBINED,
     &DPOP_SINGLE_FIELD,
     &DPOP_WELL_FORMED,
     &DPOP_REQUIRED_CLAIMS,

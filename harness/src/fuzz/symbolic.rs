@@ -513,6 +513,9 @@ pub fn harmless_jwk_member(k: &str, v: &Value) -> bool {
     }
 }
 
+/// The symbol of the attester's `iss` in a -07 attestation (what plan/ puts there).
+pub const ATTESTER_ISS: &str = "${attester_iss}";
+
 /// The valid token of `kind` the harness builds (client/*.rs, as described by the draft).
 pub fn valid_token(kind: TokenKind, mode: Mode, method: &str, caps: &Capabilities) -> Jwt {
     let challenge = caps.challenge_endpoint || caps.challenge_required;
@@ -526,6 +529,10 @@ pub fn valid_token(kind: TokenKind, mode: Mode, method: &str, caps: &Capabilitie
                 t.set_header("kid", Sv::Json("${attester_kid}".into()));
             }
             t.set_claim("sub", Sv::Json("${client_id}".into()));
+            // -07 §5.1: the attester's iss (plan/ adds the target's, or a default).
+            if caps.revision.pop_iss_required() {
+                t.set_claim("iss", Sv::Json(ATTESTER_ISS.into()));
+            }
             t.set_claim("iat", Sv::Now(0));
             t.set_claim("exp", Sv::Now(3600));
             t.set_claim(
@@ -544,6 +551,10 @@ pub fn valid_token(kind: TokenKind, mode: Mode, method: &str, caps: &Capabilitie
             t.set_header("typ", Sv::Json("oauth-client-attestation-pop+jwt".into()));
             t.set_header("alg", Sv::Alg(KeyRef::Instance));
             t.set_claim("aud", Sv::Json("${issuer}".into()));
+            // -07 §5.2 rule 4: iss = the client_id (= the attestation's sub).
+            if caps.revision.pop_iss_required() {
+                t.set_claim("iss", Sv::Json("${client_id}".into()));
+            }
             t.set_claim("jti", Sv::FreshId);
             t.set_claim("iat", Sv::Now(0));
             if challenge {

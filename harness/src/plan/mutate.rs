@@ -130,6 +130,7 @@ fn apply_to_token(
             ));
         }
     }
+    let vars = vars.in_token(t.kind);
     match m {
         Mutation::SetJoseHeader { name, value, .. } => {
             t.header.insert(name.clone(), vars.expand(value)?);
@@ -363,7 +364,13 @@ fn vars(draft: &RequestDraft, target: &Target, fresh: &Fresh) -> Vars {
         strings.insert("par_endpoint", p.clone());
     }
     strings.insert("client_id", target.client_id(draft.mode).to_string());
-    if let Some(c) = fresh.combined_nonce.as_ref().or(fresh.challenge.as_ref()) {
+    let pop_challenge = fresh.challenge.clone().or(fresh.combined_nonce.clone());
+    let dpop_nonce = fresh.combined_nonce.clone().or(fresh.challenge.clone());
+    let mode_value = match draft.mode {
+        Mode::DpopCombined => &dpop_nonce,
+        _ => &pop_challenge,
+    };
+    if let Some(c) = mode_value {
         strings.insert("challenge", c.clone());
     }
     let keys = &target.keys;
@@ -376,5 +383,7 @@ fn vars(draft: &RequestDraft, target: &Target, fresh: &Fresh) -> Vars {
         strings,
         now: fresh.now,
         jwks,
+        pop_challenge,
+        dpop_nonce,
     }
 }

@@ -1,16 +1,38 @@
 //! `${...}` placeholders in scenario values (see scenario/model.rs for the list).
+use crate::types::TokenKind;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Values known when a request is planned.
+#[derive(Clone)]
 pub struct Vars {
     pub strings: BTreeMap<&'static str, String>,
     pub now: i64,
     /// Whole-value JWK placeholders.
     pub jwks: BTreeMap<&'static str, Value>,
+    /// `${challenge}` inside a PoP (the attestation challenge) and inside a DPoP proof (its
+    /// nonce); the request-level `${challenge}` is the one the request's mode carries.
+    pub pop_challenge: Option<String>,
+    pub dpop_nonce: Option<String>,
 }
 
 impl Vars {
+    /// The variables inside a token of `kind`: `${challenge}` is the value that token carries.
+    /// From -11 on the two differ (combined-mode freshness is the DPoP nonce only, -11 §5.2).
+    pub fn in_token(&self, kind: TokenKind) -> std::borrow::Cow<'_, Vars> {
+        let value = match kind {
+            TokenKind::Pop => &self.pop_challenge,
+            TokenKind::Dpop => &self.dpop_nonce,
+            TokenKind::Attestation => return std::borrow::Cow::Borrowed(self),
+        };
+        let mut v = self.clone();
+        match value {
+            Some(c) => v.strings.insert("challenge", c.clone()),
+            None => v.strings.remove("challenge"),
+        };
+        std::borrow::Cow::Owned(v)
+    }
+
     /// Replaces every `${name}` it knows in `s`; unknown names are an error (a typo in a
     /// scenario must not silently become a literal).
     pub fn expand_str(&self, s: &str) -> Result<String, String> {

@@ -3,7 +3,7 @@
 use super::jwt::*;
 use super::{Capabilities, Judge, USE_FRESH};
 use crate::fuzz::rules::{self as r};
-use crate::fuzz::symbolic::{CnfKey, FieldVal, Request, Sv};
+use crate::fuzz::symbolic::{CnfKey, FieldVal, Request, Sv, ATTESTER_ISS};
 use crate::scenario::KeyRef;
 use serde_json::Value;
 
@@ -22,7 +22,13 @@ pub(super) fn judge_attestation(
     let t = match v {
         FieldVal::Token(t) => t,
         FieldVal::Raw(s) => {
-            judge_raw(s, &r::ATT_TOKEN68, &r::ATT_JWT_VALID, j);
+            // A value outside token68 is no sf-token JWT either (-12 §4).
+            let syntax = if caps.revision.sf_token_headers() {
+                &r::ATT_SF_TOKEN
+            } else {
+                &r::ATT_TOKEN68
+            };
+            judge_raw(s, syntax, &r::ATT_JWT_VALID, j);
             return None;
         }
         FieldVal::Joined(_) => unreachable!("values() flattens lists"),
@@ -66,6 +72,7 @@ pub(super) fn judge_attestation(
         .find(|(n, _)| n == "client_id")
         .map(|(_, v)| v.is_some())
         .unwrap_or(true);
+    let rev = caps.revision;
     let mut cnf = None;
     for (name, v) in &t.claims {
         match name.as_str() {
@@ -98,8 +105,20 @@ pub(super) fn judge_attestation(
                 (When::Offset(o), None) if o >= -60 => {}
                 _ => j.open("attestation age near or without a declared freshness limit"),
             },
+            // -07 §5.1: "MUST NOT be accepted for processing" before nbf; later revisions
+            // leave nbf to RFC 7519 validity.
+            "nbf" if rev.nbf_rules() => judge_nbf(v, &r::ATT_NBF, j),
             "nbf" => judge_nbf(v, &r::ATT_JWT_VALID, j),
             "cnf" => cnf = judge_cnf(v, j),
+            // -07 §5.1: iss REQUIRED, a string naming the attester; which attesters are trusted
+            // is the server's.
+            "iss" if rev.pop_iss_required() => match v {
+                Sv::Json(Value::String(s)) if s == ATTESTER_ISS => {}
+                Sv::Json(Value::String(_)) => {
+                    j.open("attestation iss names another attester: its trust is the server's")
+                }
+                _ => j.broke(&[&r::ATT_JWT_VALID]),
+            },
             "iss" | "aud" | "jti" => j.open(format!(
                 "attestation {name} set: its processing is the application's (RFC 7519 §4.1)"
             )),
@@ -116,8 +135,14 @@ pub(super) fn judge_attestation(
             j.broke(&[rule]);
         }
     }
+    if rev.pop_iss_required() && t.claim("iss").is_none() {
+        j.broke(&[&r::ATT_ISS_REQUIRED]);
+    }
     if t.claim("iat").is_none() {
-        if caps.attestation_max_age.is_some() {
+        if rev.attestation_iat_required() {
+            // -12 editor's copy §4, §7.1 item 2.
+            j.broke(&[&r::ATT_IAT_REQUIRED]);
+        } else if caps.attestation_max_age.is_some() {
             j.open(
                 "no attestation iat at a server with a freshness limit (iat or exp, its policy)",
             );

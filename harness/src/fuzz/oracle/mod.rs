@@ -1,5 +1,8 @@
 //! The spec oracle: a pure function from a planned case (mode, endpoint, mutations) and what
-//! the target declares or advertises, to what a server conforming to draft-10 does with it.
+//! the target declares or advertises, to what a server conforming to the revision it is judged
+//! by (`Capabilities::revision`) does with it: the valid request has that revision's shape, the
+//! rules that differ are read per revision, and a rule the revision does not have decides
+//! nothing (the point is left open).
 //!
 //! It applies the mutations to its own symbolic request (symbolic.rs), then reads the final
 //! request against the rules (rules.rs), collecting every MUST it breaks, every point the
@@ -122,7 +125,35 @@ impl Judge {
         }
     }
 
-    fn finish(self, req: &Request, caps: &Capabilities) -> Expected {
+    /// Only the rules of the judged revision decide: a broken rule it does not state, or a
+    /// harmless change only another revision's rule makes harmless, is an open point.
+    fn keep_revision(&mut self, caps: &Capabilities) {
+        let rev = caps.revision;
+        let in_rev = |r: &&'static Rule| r.requirement().in_revision(rev);
+        let ids =
+            |rules: &[&'static Rule]| rules.iter().map(|r| r.id).collect::<Vec<_>>().join(", ");
+        let mut kept = Vec::new();
+        for mut b in std::mem::take(&mut self.broken) {
+            if b.rules.iter().any(in_rev) {
+                b.rules.retain(in_rev);
+                kept.push(b);
+            } else {
+                self.open
+                    .push(format!("{} is no rule of {}", ids(&b.rules), rev.label()));
+            }
+        }
+        self.broken = kept;
+        let (harmless, other): (Vec<&'static Rule>, Vec<&'static Rule>) =
+            self.harmless.iter().partition(|r| in_rev(r));
+        if !other.is_empty() {
+            self.open
+                .push(format!("{} is no rule of {}", ids(&other), rev.label()));
+        }
+        self.harmless = harmless;
+    }
+
+    fn finish(mut self, req: &Request, caps: &Capabilities) -> Expected {
+        self.keep_revision(caps);
         let two_sends_of_the_case =
             matches!(req.step, Some(TwoStep::Replay | TwoStep::ReplayJti(_)));
         if !self.broken.is_empty() {
@@ -256,6 +287,10 @@ fn judge_request(req: &Request, caps: &Capabilities, j: &mut Judge) {
     let has_dpop = req.has_field(s::DPOP);
     let effective = if has_pop {
         Mode::AttestationPopJwt
+    } else if has_dpop && !caps.revision.has_combined_mode() {
+        // -07 §6.2 item 2, §9 item 1: the PoP field is required; there is no combined mode.
+        j.broke(&[&r::DISP_NO_COMBINED_07]);
+        return;
     } else if has_dpop {
         Mode::DpopCombined
     } else {

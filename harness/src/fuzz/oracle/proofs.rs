@@ -14,7 +14,15 @@ use serde_json::Value;
 pub(super) fn judge_pop(v: &FieldVal, cnf: Option<&CnfInfo>, caps: &Capabilities, j: &mut Judge) {
     let t = match v {
         FieldVal::Token(t) => t,
-        FieldVal::Raw(s) => return judge_raw(s, &r::POP_TOKEN68, &r::POP_JWT_VALID, j),
+        FieldVal::Raw(s) => {
+            // A value outside token68 is no sf-token JWT either (-12 §5.1).
+            let syntax = if caps.revision.sf_token_headers() {
+                &r::POP_SF_TOKEN
+            } else {
+                &r::POP_TOKEN68
+            };
+            return judge_raw(s, syntax, &r::POP_JWT_VALID, j);
+        }
         FieldVal::Joined(_) => unreachable!("values() flattens lists"),
     };
     judge_typ(t, "oauth-client-attestation-pop+jwt", &r::POP_TYP, j);
@@ -76,7 +84,15 @@ pub(super) fn judge_pop(v: &FieldVal, cnf: Option<&CnfInfo>, caps: &Capabilities
                 When::Offset(o) if o >= 120 => {}
                 _ => j.open("PoP exp near now: within the clock-skew allowance"),
             },
+            // -07 §5.2: the PoP MUST NOT be accepted before nbf.
+            "nbf" if caps.revision.nbf_rules() => judge_nbf(v, &r::POP_NBF, j),
             "nbf" => judge_nbf(v, &r::POP_JWT_VALID, j),
+            // -07 §5.2 rule 4, §9 item 13: iss is the client_id, which is the attestation's sub.
+            "iss" if caps.revision.pop_iss_required() => match v {
+                Sv::Json(Value::String(s)) if s == "${client_id}" => {}
+                Sv::Json(Value::String(_)) => j.broke(&[&r::POP_ISS_SUB_MATCH]),
+                _ => j.broke(&[&r::POP_JWT_VALID]),
+            },
             // -10 renamed the PoP's nonce to challenge: nonce is just an unknown claim now.
             "nonce" => j.ok(&r::POP_UNKNOWN_CLAIMS),
             n if UNDERSTOOD_CLAIMS.contains(&n) => j.open(format!("PoP claim {n} set")),
@@ -91,6 +107,9 @@ pub(super) fn judge_pop(v: &FieldVal, cnf: Option<&CnfInfo>, caps: &Capabilities
         if t.claim(claim).is_none() {
             j.broke(&[rule]);
         }
+    }
+    if caps.revision.pop_iss_required() && t.claim("iss").is_none() {
+        j.broke(&[&r::POP_ISS_REQUIRED]);
     }
     // items 5 and 8, §Errors: use_attestation_challenge with the challenge header.
     let served = caps.challenge_endpoint || caps.challenge_required;
@@ -264,9 +283,13 @@ pub(super) fn judge_htu(v: &Sv, endpoint: Endpoint, ctx: &'static Rule, j: &mut 
 
 /// The DPoP `nonce`: in combined mode it carries the server's challenge (draft-10
 /// §Verification DPoP Combined Mode item 5) or DPoP nonce (RFC 9449 §8); the error may be
-/// use_attestation_challenge or use_dpop_nonce (docs/design.md). Next to a PoP it is a DPoP
-/// nonce only.
+/// use_attestation_challenge or use_dpop_nonce (docs/design.md). From -11 on (§5.2, §7.3
+/// item 3, §7.4) only a DPoP nonce, and the error is use_dpop_nonce with a fresh DPoP-Nonce.
+/// Next to a PoP it is a DPoP nonce only.
 pub(super) fn judge_nonce(v: Option<&Sv>, role: Role, caps: &Capabilities, j: &mut Judge) {
+    if role == Role::Combined && caps.revision.combined_freshness_from_dpop_nonce() {
+        return judge_combined_dpop_nonce(v, caps, j);
+    }
     let (required, served) = match role {
         Role::Combined => (
             caps.challenge_required || caps.dpop_nonce_required,
@@ -296,5 +319,34 @@ pub(super) fn judge_nonce(v: Option<&Sv>, role: Role, caps: &Capabilities, j: &m
         None => {}
         Some(_) if served => broke(j),
         Some(_) => j.open("a nonce the server never asked for"),
+    }
+}
+
+/// -11 §5.2 / §7.3 item 3: combined-mode freshness is the DPoP nonce only. A server declared
+/// to demand DPoP nonces refuses a missing or foreign one with use_dpop_nonce and a fresh
+/// DPoP-Nonce (§7.4, RFC 9449 §8). Whether a server that offers challenges also hands out
+/// DPoP nonces (and checks one it did not issue) is its choice (-11 §6.3 "when the server
+/// supports" them): not judged.
+fn judge_combined_dpop_nonce(v: Option<&Sv>, caps: &Capabilities, j: &mut Judge) {
+    let required = caps.dpop_nonce_required;
+    let offered = caps.challenge_endpoint || caps.challenge_required;
+    let broke = |j: &mut Judge| {
+        j.broke_with(
+            &[
+                &r::COMB_DPOP_NONCE_FRESHNESS,
+                &r::ERR_USE_DPOP_NONCE_COMBINED,
+            ],
+            &[USE_DPOP_NONCE],
+            &[DPOP_NONCE_HEADER],
+        )
+    };
+    match v {
+        Some(Sv::Challenge) => {}
+        None | Some(_) if required => broke(j),
+        None if offered => j.open(
+            "no nonce in combined mode at a server that offers challenges: whether it uses DPoP nonces is its choice (-11 §6.3)",
+        ),
+        None => {}
+        Some(_) => j.open("a nonce the server was not declared to demand (-11: DPoP nonces only)"),
     }
 }

@@ -1,5 +1,6 @@
 //! The oracle's rule table: one row per rule (rstest), and the combination properties.
 use super::*;
+use crate::revision::Revision;
 use crate::scenario::{
     ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, FieldRef, SignatureDamage,
 };
@@ -132,6 +133,10 @@ fn nonce_required() -> Capabilities {
         ..caps()
     }
 }
+/// `c`, judged by revision `r`.
+fn rev(r: Revision, c: Capabilities) -> Capabilities {
+    Capabilities { revision: r, ..c }
+}
 fn normal_only() -> Capabilities {
     Capabilities {
         advertised: [N].into(),
@@ -228,9 +233,30 @@ fn normal_only() -> Capabilities {
 #[case::dpop_htu(C, vec![claim(D, "htu", json!("${issuer}"))], caps(), Want::Reject("DPOP-HTU"))]
 #[case::dpop_no_jti(C, vec![rm_claim(D, "jti")], caps(), Want::Reject("DPOP-REQUIRED-CLAIMS"))]
 #[case::dpop_iat(C, vec![time(D, "iat", 7_200)], caps(), Want::Reject("DPOP-IAT-WINDOW"))]
-#[case::comb_challenge_wrong(C, vec![Mutation::Challenge(ChallengeUse::Wrong)], caps(), Want::RejectWith("COMB-CHALLENGE-NONCE", &["use_attestation_challenge", "use_dpop_nonce"]))]
-#[case::comb_nonce_required(C, vec![Mutation::Challenge(ChallengeUse::Missing)], nonce_required(), Want::RejectWith("DPOP-NONCE", &["use_attestation_challenge", "use_dpop_nonce"]))]
+// -10 §7.3 item 5: the challenge rides in the nonce; either retry signal (suite stance).
+#[case::comb_challenge_wrong(C, vec![Mutation::Challenge(ChallengeUse::Wrong)], rev(Revision::D10, caps()), Want::RejectWith("COMB-CHALLENGE-NONCE", &["use_attestation_challenge", "use_dpop_nonce"]))]
+#[case::comb_nonce_required(C, vec![Mutation::Challenge(ChallengeUse::Missing)], rev(Revision::D10, nonce_required()), Want::RejectWith("DPOP-NONCE", &["use_attestation_challenge", "use_dpop_nonce"]))]
+// -11 §5.2, §7.3 item 3, §7.4: DPoP nonces only, use_dpop_nonce.
+#[case::comb_nonce_required_11(C, vec![Mutation::Challenge(ChallengeUse::Missing)], nonce_required(), Want::RejectWith("ERR-USE-DPOP-NONCE-COMBINED", &["use_dpop_nonce"]))]
+#[case::comb_nonce_wrong_12(C, vec![Mutation::Challenge(ChallengeUse::Wrong)], rev(Revision::D12, nonce_required()), Want::RejectWith("COMB-DPOP-NONCE-FRESHNESS", &["use_dpop_nonce"]))]
+#[case::comb_nonce_missing_challenge_server_11(C, vec![Mutation::Challenge(ChallengeUse::Missing)], required(), Want::Skip)]
+#[case::comb_nonce_wrong_challenge_server_11(C, vec![Mutation::Challenge(ChallengeUse::Wrong)], caps(), Want::Skip)]
 #[case::independent_nonce(N, vec![add(D, vec![rm_claim(D, "nonce")])], nonce_required(), Want::RejectWith("DPOP-NONCE", &["use_dpop_nonce"]))]
+// Rules of one revision: -07 iss and nbf, no combined mode; -12 attestation iat and SF tokens.
+#[case::valid_07(N, vec![], rev(Revision::D07, caps()), Want::Accept("AUTH-VALID-ACCEPTED"))]
+#[case::att_no_iss_07(N, vec![rm_claim(A, "iss")], rev(Revision::D07, caps()), Want::Reject("ATT-ISS-REQUIRED"))]
+#[case::att_iss_number_07(N, vec![claim(A, "iss", json!(1))], rev(Revision::D07, caps()), Want::Reject("ATT-JWT-VALID"))]
+#[case::att_iss_other_07(N, vec![claim(A, "iss", json!("https://other"))], rev(Revision::D07, caps()), Want::Skip)]
+#[case::pop_no_iss_07(N, vec![rm_claim(P, "iss")], rev(Revision::D07, caps()), Want::Reject("POP-ISS-REQUIRED"))]
+#[case::pop_iss_other_07(N, vec![claim(P, "iss", json!("other"))], rev(Revision::D07, caps()), Want::Reject("POP-ISS-SUB-MATCH"))]
+#[case::att_nbf_future_07(N, vec![time(A, "nbf", 7200)], rev(Revision::D07, caps()), Want::Reject("ATT-NBF"))]
+#[case::pop_nbf_future_07(N, vec![time(P, "nbf", 7200)], rev(Revision::D07, caps()), Want::Reject("POP-NBF"))]
+#[case::dpop_without_pop_07(N, vec![Mutation::RemoveHeader(FieldRef::Token(P)), add(D, vec![])], rev(Revision::D07, no_challenges()), Want::Reject("DISP-NO-COMBINED-07"))]
+#[case::dpop_without_pop_10(N, vec![Mutation::RemoveHeader(FieldRef::Token(P)), add(D, vec![])], rev(Revision::D10, no_challenges()), Want::Accept("DISP-POP-PRESENT"))]
+#[case::independent_dpop_07(N, vec![add(D, vec![damage(D)])], rev(Revision::D07, caps()), Want::Skip)]
+#[case::no_iat_12(N, vec![rm_claim(A, "iat")], rev(Revision::D12, Capabilities { attestation_max_age: None, ..caps() }), Want::Reject("ATT-IAT-REQUIRED"))]
+#[case::att_quoted_12(N, vec![raw(A, "\"abc.def.ghi\"")], rev(Revision::D12, caps()), Want::Reject("ATT-SF-TOKEN"))]
+#[case::pop_non_ascii_12(N, vec![raw(P, "é€")], rev(Revision::D12, caps()), Want::Reject("POP-SF-TOKEN"))]
 // Several broken rules: any code.
 #[case::two_codes(N, vec![Mutation::Challenge(ChallengeUse::Wrong), time(A, "iat", -200_000)], caps(), Want::RejectWith("POP-CHALLENGE-MATCH", &["use_attestation_challenge", "use_fresh_attestation"]))]
 #[case::coded_and_not(N, vec![Mutation::Challenge(ChallengeUse::Wrong), hdr(P, "typ", json!("x"))], caps(), Want::RejectWith("POP-TYP", &[]))]
