@@ -25,19 +25,24 @@ fn openid4vc_oauth2_matches_expectations() {
         exp.version.as_str(),
         "pinned version differs from the expectations"
     );
-    let target = target_for(&ready, &exp);
-    // The valid request is refused (the PoP blocker below), so the preflight would stop the
-    // run (exit 2); --keep-going runs every case, to record what the library does.
-    let (code, report) = run_suite(&work, &target, &["--keep-going"]);
+    for draft in &exp.drafts {
+        let target = target_for(&ready, &exp, draft);
+        // --keep-going: should a valid request be refused, the preflight would stop the run
+        // (exit 2); the expectations record what the library does with every case instead.
+        let (code, report) = run_suite(&work, &target, &["--keep-going"]);
+        assert_matches("openid4vc-oauth2", &report, &exp, draft);
+        // The CLI exits 1 exactly when the expectations for this revision hold a `fail`, and
+        // the report's gate says so.
+        exit_agrees(code, &report).unwrap_or_else(|e| panic!("draft-{draft}: {e}"));
+        let fails = exp
+            .expected
+            .iter()
+            .any(|e| e.verdict == "fail" && (e.drafts.is_empty() || e.drafts.contains(draft)));
+        assert!(
+            fails == (code == Some(1)),
+            "draft-{draft}: exit status {code:?} does not match the expected fails"
+        );
+    }
     drop(server);
-
-    assert_matches("openid4vc-oauth2", &report, &exp);
-    // The expectations hold `fail` entries (a pre-draft-08 PoP schema), so the CLI must exit 1
-    // and say so in the report's gate.
-    exit_agrees(code, &report).unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        exp.expected.iter().any(|e| e.verdict == "fail") == (code == Some(1)),
-        "exit status {code:?} does not match the expected fails"
-    );
     let _ = std::fs::remove_dir_all(&work);
 }

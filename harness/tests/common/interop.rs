@@ -21,8 +21,8 @@ pub struct Expectations {
     pub server: String,
     pub version: String,
     pub claims: String,
-    /// The revision the server is judged by (the target file's `draft:`).
-    pub draft: String,
+    /// The revisions the server is judged by, one run each (the target file's `draft:`).
+    pub drafts: Vec<String>,
     /// The target file's `policy:`.
     pub policy: serde_json::Value,
     /// The target file's `attestation_claims:` (extra claims the server needs).
@@ -51,6 +51,9 @@ pub struct NotOffered {
 pub struct Expected {
     /// A scenario name (all its cases), or one case id `scenario/mode/endpoint`, which wins.
     pub scenario: String,
+    /// The revisions (of `drafts`) the entry holds for; empty: all of them.
+    #[serde(default)]
+    pub drafts: Vec<String>,
     pub verdict: String,
     pub why: String,
 }
@@ -251,7 +254,7 @@ pub fn run_suite(
 /// The target file a user would write for a fixture: its ready line's issuer and clients (keyed
 /// by auth method there, by mode in the target file), the key `work_dir_with_keys` wrote, and
 /// the expectations' policy and extra claims.
-pub fn target_for(ready: &serde_json::Value, exp: &Expectations) -> serde_json::Value {
+pub fn target_for(ready: &serde_json::Value, exp: &Expectations, draft: &str) -> serde_json::Value {
     let mut clients = serde_json::Map::new();
     for (method, mode) in [
         ("attest_jwt_client_auth", "attestation_pop_jwt"),
@@ -268,16 +271,16 @@ pub fn target_for(ready: &serde_json::Value, exp: &Expectations) -> serde_json::
         "attestation_claims": exp.attestation_claims,
         "claims": exp.token_claims,
         "policy": exp.policy,
-        "draft": exp.draft,
+        "draft": draft,
     })
 }
 
 /// Fails the test, listing every difference, unless the report matches the expectations.
-pub fn assert_matches(fixture: &str, report: &serde_json::Value, exp: &Expectations) {
-    let problems = compare(report, exp);
+pub fn assert_matches(fixture: &str, report: &serde_json::Value, exp: &Expectations, draft: &str) {
+    let problems = compare(report, exp, draft);
     assert!(
         problems.is_empty(),
-        "{} {} ({}) differs from interop/{fixture}/expectations.yaml:\n  {}",
+        "{} {} ({}) judged by draft-{draft} differs from interop/{fixture}/expectations.yaml:\n  {}",
         exp.server,
         exp.version,
         exp.claims,
@@ -300,14 +303,35 @@ pub fn outside_revision(draft: &str) -> BTreeSet<String> {
         .collect()
 }
 
-pub fn compare(report: &serde_json::Value, exp: &Expectations) -> Vec<String> {
-    let outside = outside_revision(&exp.draft);
-    let expected: BTreeMap<&str, &Expected> = exp
-        .expected
-        .iter()
-        .map(|e| (e.scenario.as_str(), e))
-        .collect();
+/// The differences between a report of a run judged by `draft` and the entries that hold
+/// for `draft`.
+pub fn compare(report: &serde_json::Value, exp: &Expectations, draft: &str) -> Vec<String> {
+    let outside = outside_revision(draft);
     let mut problems = Vec::new();
+    if report["tool"]["draft"] != format!("draft-{draft}").as_str() {
+        problems.push(format!(
+            "the report judged by {}, not draft-{draft}",
+            report["tool"]["draft"]
+        ));
+    }
+    for e in &exp.expected {
+        if let Some(d) = e.drafts.iter().find(|d| !exp.drafts.contains(d)) {
+            problems.push(format!(
+                "{}: draft {d} is not one the server is judged by ({:?})",
+                e.scenario, exp.drafts
+            ));
+        }
+    }
+    let holds = |e: &&Expected| e.drafts.is_empty() || e.drafts.iter().any(|d| d == draft);
+    let mut expected: BTreeMap<&str, &Expected> = BTreeMap::new();
+    for e in exp.expected.iter().filter(holds) {
+        if expected.insert(e.scenario.as_str(), e).is_some() {
+            problems.push(format!(
+                "{}: two entries hold for draft-{draft}",
+                e.scenario
+            ));
+        }
+    }
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let results = report["results"].as_array().expect("results");
     if results.len() <= 100 {
@@ -343,7 +367,7 @@ pub fn compare(report: &serde_json::Value, exp: &Expectations) -> Vec<String> {
             ));
         }
     }
-    for e in &exp.expected {
+    for e in exp.expected.iter().filter(holds) {
         if e.why.trim().is_empty() {
             problems.push(format!("{}: an expectation needs its `why`", e.scenario));
         }
