@@ -80,11 +80,7 @@ async fn fuzz_on(opts: EmbeddedOptions, cases: u64, seed: u64, report_dir: &Path
         .expect("fuzz run could not run")
 }
 
-/// `run --suites DIR` against a server with `faults`; the verdicts of the DIR's scenarios.
-async fn replay(suites: &Path, faults: &[Fault]) -> Vec<Verdict> {
-    replay_on(suites, server(faults)).await
-}
-
+/// `run --suites DIR` against `server`; the verdicts of the DIR's scenarios.
 async fn replay_on(suites: &Path, server: EmbeddedOptions) -> Vec<Verdict> {
     let corpus = Corpus::from_dir(suites).expect("the written scenario loads");
     let opts = RunOptions {
