@@ -19,11 +19,12 @@ pub fn issued(
     extra: &serde_json::Map<String, Value>,
     now: i64,
 ) -> TokenDraft {
-    keys.issued.get_or_sign(client_id, now, REUSE_FOR, || {
-        let d = valid(keys, client_id, extra, now);
-        let compact = d.sign(keys);
-        (d, compact)
-    })
+    keys.issued
+        .get_or_sign(client_id, extra, now, REUSE_FOR, || {
+            let d = valid(keys, client_id, extra, now);
+            let compact = d.sign(keys);
+            (d, compact)
+        })
 }
 
 /// Lifetime of the attestations the suite issues as the attester.
