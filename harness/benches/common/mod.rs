@@ -161,6 +161,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(extra: &[&str]) -> anyhow::Result<Server> {
+        Server::start_with(&["--port", "0"], extra)
+    }
+
+    /// On `port`, calling itself `issuer` (e.g. the address of a proxy in front of it).
+    pub fn start_at(port: u16, issuer: &str, extra: &[&str]) -> anyhow::Result<Server> {
+        Server::start_with(&["--port", &port.to_string(), "--issuer", issuer], extra)
+    }
+
+    fn start_with(place: &[&str], extra: &[&str]) -> anyhow::Result<Server> {
         let dir = std::env::temp_dir().join(format!(
             "abca-bench-{}-{}",
             std::process::id(),
@@ -168,7 +177,9 @@ impl Server {
         ));
         let keys = abca_conformance::keygen::keygen_with(&dir, Default::default())?;
         let mut child = Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
-            .args(["serve", "--port", "0", "--attester-jwks"])
+            .arg("serve")
+            .args(place)
+            .arg("--attester-jwks")
             .arg(&keys.public_jwks)
             .args(extra)
             .stdout(Stdio::piped())

@@ -19,7 +19,7 @@ pub struct FuzzArgs {
     /// Seed of the case generator (random when not given; printed at start).
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// Requests in flight at once (default: number of cores).
+    /// Cases in flight at once (default: 32, sized for network latency; see `run --jobs`).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Findings go to DIR/fuzz/.

@@ -22,7 +22,8 @@ pub struct RunArgs {
     /// with `*`; repeatable.
     #[arg(long, value_name = "PATTERN")]
     pub only: Vec<String>,
-    /// Concurrent requests (default: number of cores).
+    /// Cases in flight at once (default: 32, sized for network latency rather than cores:
+    /// a case mostly waits for the server). Lower it, or use --rate, for a fragile server.
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Where report files go.

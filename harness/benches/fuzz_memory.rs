@@ -1,0 +1,116 @@
+//! `cargo bench --bench fuzz_memory`: a long fuzz run (default 100,000 cases) against the
+//! reference AS as its own `serve` process, sampling this process's resident memory as it
+//! goes (issue 17 §6): the harness must not grow with the number of cases. A report, not a
+//! timed test: it prints figures and never fails for being slow.
+//!
+//! Prints the resident set (current, from /proc/self/statm) every tenth of the run, the peak,
+//! and the harness's and the server's CPU per sent case.
+//! Env: FUZZ_MEMORY_CASES (default 100000), FUZZ_MEMORY_JOBS (default 32).
+use abca_conformance::engine::{
+    Connection, FuzzOptions, FuzzSummary, HttpOptions, TargetFlags, TargetSource,
+    EMBEDDED_CLIENT_ID,
+};
+use std::sync::Mutex;
+use std::time::Instant;
+
+mod common;
+use common::{child_cpu, env, peak_rss_mib, process_cpu, Server};
+
+/// Resident set of this process now, in MiB (/proc/self/statm: pages).
+fn rss_mib() -> f64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as f64;
+    pages * page / (1024.0 * 1024.0)
+}
+
+/// VmRSS of another process, in MiB.
+fn rss_of(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let cases = env("FUZZ_MEMORY_CASES", 100_000);
+    let jobs = env("FUZZ_MEMORY_JOBS", 32) as usize;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores)
+        .enable_all()
+        .build()?;
+    println!(
+        "fuzz memory bench: {cases} cases, --jobs {jobs}, {cores} cores; the AS as its own process"
+    );
+    println!("command: cargo bench --bench fuzz_memory (FUZZ_MEMORY_CASES, FUZZ_MEMORY_JOBS)");
+    let server = Server::start(&[])?;
+    let pid = server.pid();
+    let step = (cases / 10).max(1);
+    let samples: Mutex<Vec<(u64, f64)>> = Mutex::new(Vec::new());
+    let summary: FuzzSummary = rt.block_on(async {
+        let flags = TargetFlags {
+            issuer: Some(server.issuer.clone()),
+            client_id: Some(EMBEDDED_CLIENT_ID.into()),
+            attester_key: Some(server.attester_key.clone()),
+            ..TargetFlags::default()
+        };
+        let conn = Connection::open(TargetSource::Remote(flags), &HttpOptions::default()).await?;
+        samples.lock().unwrap().push((0, rss_mib()));
+        let opts = FuzzOptions {
+            cases,
+            seed: 7,
+            jobs,
+            max_shrink_iters: 0,
+        };
+        let progress = |s: &FuzzSummary| {
+            if s.generated % step == 0 {
+                samples.lock().unwrap().push((s.generated, rss_mib()));
+            }
+        };
+        let (cpu0, srv0) = (process_cpu(), child_cpu(pid).unwrap_or(0.0));
+        let t = Instant::now();
+        let s = conn.fuzz(&opts, &progress).await?;
+        let wall = t.elapsed().as_secs_f64();
+        let cpu = process_cpu() - cpu0;
+        let srv = child_cpu(pid).map(|c| c - srv0);
+        conn.close().await;
+        let sent = s.sent().max(1) as f64;
+        println!(
+            "{} cases ({} sent, {} not decided) in {wall:.1} s = {:.0} cases/s; finding: {}",
+            s.generated,
+            s.sent(),
+            s.skipped,
+            s.generated as f64 / wall,
+            s.finding
+                .as_ref()
+                .map_or("none".to_string(), |f| f.reason.clone())
+        );
+        println!(
+            "CPU per sent case: harness {:.0} µs, server {}",
+            cpu / sent * 1e6,
+            srv.map(|c| format!("{:.0} µs", c / sent * 1e6))
+                .unwrap_or_else(|| "?".into())
+        );
+        anyhow::Ok(s)
+    })?;
+    let samples = samples.into_inner().unwrap_or_default();
+    println!("resident set of the harness (MiB) by cases done:");
+    for (n, mib) in &samples {
+        println!("  {n:>8} {mib:>8.1}");
+    }
+    let first = samples.get(1).map_or(0.0, |s| s.1);
+    let last = samples.last().map_or(0.0, |s| s.1);
+    println!(
+        "peak RSS {:.1} MiB; from {:.0} % of the run to the end: {first:.1} → {last:.1} MiB ({:+.1} MiB); server RSS at the end {}; warnings kept: {}",
+        peak_rss_mib(),
+        100.0 / 10.0,
+        last - first,
+        rss_of(pid).map_or("?".into(), |m| format!("{m:.1} MiB")),
+        summary.warnings.len()
+    );
+    Ok(())
+}
