@@ -5,7 +5,8 @@
 //!
 //! Prints the resident set (current, from /proc/self/statm) every tenth of the run, the peak,
 //! and the harness's and the server's CPU per sent case.
-//! Env: FUZZ_MEMORY_CASES (default 100000), FUZZ_MEMORY_JOBS (default 32).
+//! Env: FUZZ_MEMORY_CASES (default 100000), FUZZ_MEMORY_JOBS (default 32), FUZZ_MEMORY_SEED
+//! (default 8).
 use abca_conformance::engine::{
     Connection, FuzzOptions, FuzzSummary, HttpOptions, TargetFlags, TargetSource,
     EMBEDDED_CLIENT_ID,
@@ -49,7 +50,9 @@ fn main() -> anyhow::Result<()> {
     println!("command: cargo bench --bench fuzz_memory (FUZZ_MEMORY_CASES, FUZZ_MEMORY_JOBS)");
     let server = Server::start(&[])?;
     let pid = server.pid();
-    let step = (cases / 10).max(1);
+    let seed = env("FUZZ_MEMORY_SEED", 8);
+    // A sample every 1 % of the run; the table shows every tenth.
+    let step = (cases / 100).max(1);
     let samples: Mutex<Vec<(u64, f64)>> = Mutex::new(Vec::new());
     let summary: FuzzSummary = rt.block_on(async {
         let flags = TargetFlags {
@@ -62,7 +65,7 @@ fn main() -> anyhow::Result<()> {
         samples.lock().unwrap().push((0, rss_mib()));
         let opts = FuzzOptions {
             cases,
-            seed: 7,
+            seed,
             jobs,
             max_shrink_iters: 0,
         };
@@ -80,15 +83,19 @@ fn main() -> anyhow::Result<()> {
         conn.close().await;
         let sent = s.sent().max(1) as f64;
         println!(
-            "{} cases ({} sent, {} not decided) in {wall:.1} s = {:.0} cases/s; finding: {}",
+            "seed {seed}: {} cases ({} sent, {} not decided) in {wall:.1} s = {:.0} cases/s",
             s.generated,
             s.sent(),
             s.skipped,
             s.generated as f64 / wall,
-            s.finding
-                .as_ref()
-                .map_or("none".to_string(), |f| f.reason.clone())
         );
+        if let Some(f) = &s.finding {
+            // The reference AS conforms: a finding is an oracle or AS bug, and stops the run.
+            println!(
+                "  !! finding at case {} after {wall:.0} s: {}\n     case: {:?}",
+                f.index, f.reason, f.case
+            );
+        }
         println!(
             "CPU per sent case: harness {:.0} µs, server {}",
             cpu / sent * 1e6,
@@ -99,10 +106,14 @@ fn main() -> anyhow::Result<()> {
     })?;
     let samples = samples.into_inner().unwrap_or_default();
     println!("resident set of the harness (MiB) by cases done:");
-    for (n, mib) in &samples {
-        println!("  {n:>8} {mib:>8.1}");
+    for (i, (n, mib)) in samples.iter().enumerate() {
+        if i % 10 == 0 || i + 1 == samples.len() {
+            println!("  {n:>8} {mib:>8.1}");
+        }
     }
-    let first = samples.get(1).map_or(0.0, |s| s.1);
+    let max = samples.iter().map(|s| s.1).fold(0.0, f64::max);
+    println!("  largest sample {max:.1} MiB ({} samples)", samples.len());
+    let first = samples.get(10).map_or(0.0, |s| s.1);
     let last = samples.last().map_or(0.0, |s| s.1);
     println!(
         "peak RSS {:.1} MiB; from {:.0} % of the run to the end: {first:.1} → {last:.1} MiB ({:+.1} MiB); server RSS at the end {}; warnings kept: {}",
