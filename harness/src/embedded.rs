@@ -4,6 +4,7 @@ use crate::client::keys::KeySet;
 use crate::jose::key::SigningKey;
 use crate::revision::Revision;
 use crate::scenario::Mode;
+use crate::target::grant::{CodeProvider, GrantConfig, GrantSpec, LoginConfig, LoginStep};
 use crate::target::{Policy, TargetSpec};
 use reference_as::{ChallengePolicy, DpopNoncePolicy, RunningServer, ServerConfig};
 use std::collections::BTreeMap;
@@ -14,6 +15,8 @@ pub const MAC_KID: &str = "abca-mac-attester";
 /// The embedded server's freshness limit for attestations, told to the suite as policy so
 /// the `use_fresh_attestation` scenarios run (draft-10 §Errors).
 pub const ATTESTATION_MAX_AGE: u64 = 86_400;
+/// The embedded server's test user (reference AS default, `serve --user`).
+pub const USER: (&str, &str) = ("alice", "wonderland");
 
 /// How to start the embedded server, and what the suite is told about it.
 #[derive(Clone, Debug)]
@@ -22,6 +25,9 @@ pub struct EmbeddedOptions {
     pub policy: Policy,
     /// The revision the suite judges the embedded server by.
     pub revision: Revision,
+    /// What the suite is told about grants; `login` and `pre_authorized_code` left empty are
+    /// filled with the embedded server's own (see [`grant_config`]).
+    pub grant: GrantConfig,
 }
 
 impl Default for EmbeddedOptions {
@@ -37,6 +43,7 @@ impl Default for EmbeddedOptions {
                 ..Policy::default()
             },
             revision: crate::target::config::DEFAULT_REVISION,
+            grant: GrantConfig::default(),
         }
     }
 }
@@ -112,6 +119,10 @@ pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
         form: Default::default(),
         policy: opts.policy,
         revision: opts.revision,
+        grant: GrantSpec::new(
+            grant_config(opts.grant, &server.issuer),
+            std::path::Path::new(""),
+        ),
     };
     Ok(Embedded {
         server,
@@ -121,4 +132,38 @@ pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
             ..KeySet::with_attester(attester, Some(kid), Some(mac.to_vec()))
         },
     })
+}
+
+/// The embedded server's grants as a user would write them in a target file: its login and
+/// consent pages driven by declarative steps (so the automation is exercised for real), and its
+/// test endpoint for pre-authorized codes.
+pub fn grant_config(mut g: GrantConfig, issuer: &str) -> GrantConfig {
+    if g.login.is_none() {
+        g.login = Some(LoginConfig {
+            steps: vec![
+                LoginStep {
+                    form: Some("/login".into()),
+                    fields: [
+                        ("username".to_string(), USER.0.to_string()),
+                        ("password".to_string(), USER.1.to_string()),
+                    ]
+                    .into(),
+                    submit: None,
+                },
+                LoginStep {
+                    form: Some("/consent".into()),
+                    fields: Default::default(),
+                    submit: Some("approve".into()),
+                },
+            ],
+            ..LoginConfig::default()
+        });
+    }
+    if g.pre_authorized_code.is_none() {
+        g.pre_authorized_code = Some(CodeProvider::Url(format!(
+            "{}/test/pre-authorized-code",
+            issuer.trim_end_matches('/')
+        )));
+    }
+    g
 }

@@ -33,6 +33,9 @@ pub use crate::exchange::{
 pub use crate::fuzz::engine::{Options as FuzzOptions, Summary as FuzzSummary};
 pub use crate::runner::{default_jobs, OnResult, RunOptions};
 pub use crate::target::config::DEFAULT_REVISION;
+pub use crate::target::grant::{
+    CodeProvider, GrantConfig, GrantType, LoginConfig, LoginStep, DEFAULT_MAX_FLOWS,
+};
 pub use crate::target::{Policy, TargetFlags};
 
 /// Which server to test.
@@ -65,10 +68,19 @@ impl TargetSource {
             None => None,
         };
         Ok(if flags.is_empty() {
-            TargetSource::Embedded(match revision {
+            let mut embedded = match revision {
                 Some(r) => embedded.with_revision(r),
                 None => embedded,
-            })
+            };
+            // `--grant` / `--max-flows` apply to the embedded server too (it offers all four
+            // grants).
+            if let Some(g) = flags.grant {
+                embedded.grant.grant_type = Some(g);
+            }
+            if let Some(n) = flags.max_flows {
+                embedded.grant.max_flows = Some(n);
+            }
+            TargetSource::Embedded(embedded)
         } else {
             TargetSource::Remote(flags)
         })

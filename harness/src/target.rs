@@ -6,6 +6,8 @@
 pub mod config;
 #[path = "target_discovery.rs"]
 pub mod discovery;
+#[path = "target_grant.rs"]
+pub mod grant;
 
 pub use config::{Policy, TargetFlags, TargetSpec};
 
@@ -22,6 +24,10 @@ pub struct Target {
     pub token_endpoint: String,
     pub par_endpoint: Option<String>,
     pub challenge_endpoint: Option<String>,
+    /// RFC 6749 §3.1, where authorization code flows send the user.
+    pub authorization_endpoint: Option<String>,
+    /// The grants the valid token request and the flows use.
+    pub grants: grant::Grants,
     /// Modes advertised in `token_endpoint_auth_methods_supported` (draft-10 §Metadata).
     pub advertised: BTreeSet<Mode>,
     pub methods: Vec<String>,
@@ -56,5 +62,11 @@ impl Target {
 
     pub fn policy(&self) -> &Policy {
         &self.spec.policy
+    }
+
+    /// Both modes authenticate as the same client, so an artifact issued in one mode may be
+    /// redeemed in the other (servers that register one method per client use two clients).
+    pub fn same_client_both_modes(&self) -> bool {
+        self.client_id(Mode::AttestationPopJwt) == self.client_id(Mode::DpopCombined)
     }
 }

@@ -1,4 +1,5 @@
 //! What the user tells us about the target: flags and/or a target YAML file.
+use super::grant::{GrantConfig, GrantSpec, GrantType};
 use crate::revision::{DraftChoice, Revision};
 use crate::scenario::{Mode, TokenKind};
 use serde::Deserialize;
@@ -36,6 +37,10 @@ pub struct TargetFile {
     pub form: BTreeMap<String, BTreeMap<String, String>>,
     #[serde(default)]
     pub policy: Policy,
+    /// How tokens are obtained: the grant of the valid token request, the user step of
+    /// authorization code flows, the pre-authorized code source (target/grant.rs).
+    #[serde(default)]
+    pub grant: GrantConfig,
 }
 
 /// Server policies the suite cannot discover and must be told (docs/design.md: conservative
@@ -81,6 +86,10 @@ pub struct TargetFlags {
     pub target_file: Option<PathBuf>,
     /// `--draft`: a revision, or `auto` (resolved by probing before the run).
     pub draft: Option<DraftChoice>,
+    /// `--grant`: overrides the file's `grant.type`.
+    pub grant: Option<GrantType>,
+    /// `--max-flows`: overrides the file's `grant.max_flows`.
+    pub max_flows: Option<usize>,
 }
 
 /// The revision judged when neither `--draft` nor the target file names one: the newest
@@ -99,6 +108,7 @@ pub struct TargetSpec {
     pub claims: BTreeMap<TokenKind, serde_json::Map<String, serde_json::Value>>,
     pub form: BTreeMap<String, BTreeMap<String, String>>,
     pub policy: Policy,
+    pub grant: GrantSpec,
     /// The revision the server is judged by.
     pub revision: Revision,
 }
@@ -187,6 +197,7 @@ impl TargetFlags {
                 att.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
+        let grant = self.grant_spec(file.grant.clone(), &base);
         Ok(TargetSpec {
             revision: self.revision(file.draft),
             claims,
@@ -197,6 +208,18 @@ impl TargetFlags {
             attestation_mac_key: file.attestation_mac_key.as_ref().map(rel),
             form: file.form,
             policy,
+            grant,
         })
+    }
+
+    /// The file's `grant:` with `--grant` / `--max-flows` applied.
+    pub fn grant_spec(&self, mut config: GrantConfig, base: &Path) -> GrantSpec {
+        if let Some(g) = self.grant {
+            config.grant_type = Some(g);
+        }
+        if let Some(n) = self.max_flows {
+            config.max_flows = Some(n);
+        }
+        GrantSpec::new(config, base)
     }
 }

@@ -94,6 +94,32 @@ pub async fn discover(
     let token_endpoint = endpoint("token_endpoint")?.context("metadata has no token_endpoint")?;
     let par_endpoint = endpoint("pushed_authorization_request_endpoint")?;
     let challenge_endpoint = endpoint("challenge_endpoint")?;
+    let authorization_endpoint = endpoint("authorization_endpoint")?;
+    let grant_types: Option<Vec<String>> = match metadata.get("grant_types_supported") {
+        None => None,
+        Some(serde_json::Value::Array(a)) => Some(
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
+        ),
+        Some(_) => bail!("metadata grant_types_supported is not an array"),
+    };
+    let par_redirect = spec
+        .form
+        .get("par")
+        .and_then(|f| f.get("redirect_uri"))
+        .cloned();
+    let grants = super::grant::Grants::choose(
+        spec.grant.clone(),
+        grant_types,
+        par_redirect.as_deref(),
+        embedded,
+    )?;
+    if let Some(super::grant::CodeProvider::Url(u)) = &grants.spec.config.pre_authorized_code {
+        let parsed = url::Url::parse(u)
+            .with_context(|| format!("grant.pre_authorized_code.url {u:?} is not a URL"))?;
+        check_same_host(&spec.issuer, &parsed, "grant.pre_authorized_code.url")?;
+    }
     let methods: Vec<String> = metadata
         .get("token_endpoint_auth_methods_supported")
         .and_then(|v| v.as_array())
@@ -131,6 +157,8 @@ pub async fn discover(
         token_endpoint,
         par_endpoint,
         challenge_endpoint,
+        authorization_endpoint,
+        grants,
         advertised,
         methods,
         keys,

@@ -101,6 +101,22 @@ pub struct TargetArgs {
     /// each revision's shape and runs the best match. Overrides `draft:` of the target file.
     #[arg(long, value_name = "07|10|11|12|auto")]
     pub draft: Option<abca_conformance::revision::DraftChoice>,
+    /// Grant of the valid token request: client_credentials, authorization_code,
+    /// pre-authorized_code or refresh_token (overrides the target file's grant.type; the
+    /// embedded AS offers all four).
+    #[arg(long, value_name = "GRANT", value_parser = parse_grant)]
+    pub grant: Option<abca_conformance::engine::GrantType>,
+    /// At most N authorization-code flows (user logins) per run (default: 50 against a live
+    /// server, no bound against the embedded AS).
+    #[arg(long, value_name = "N")]
+    pub max_flows: Option<usize>,
+}
+
+fn parse_grant(s: &str) -> Result<abca_conformance::engine::GrantType, String> {
+    abca_conformance::engine::GrantType::parse(s).ok_or_else(|| {
+        "one of client_credentials, authorization_code, pre-authorized_code, refresh_token"
+            .to_string()
+    })
 }
 
 impl TargetArgs {
@@ -115,6 +131,8 @@ impl TargetArgs {
             dpop_nonce_required: self.dpop_nonce_required,
             target_file: self.target.clone(),
             draft: self.draft,
+            grant: self.grant,
+            max_flows: self.max_flows,
         }
     }
 }
