@@ -15,6 +15,8 @@
 //! - [`scenario`] and `catalog`, read together by `corpus`;
 //! - `client` builds the valid attestation, PoP and DPoP proof; `target` is what the user
 //!   said and what the metadata says; `plan` applies a scenario's mutations;
+//! - `flow`: the client side of grants other than client_credentials (the automated user
+//!   step, PKCE, pre-authorized code sources); the runner drives it;
 //! - `verdict` and `checks` judge; `runner` orders it all (controls first);
 //! - [`report`] renders; [`fuzz`] reuses the runner's steps with its own oracle;
 //! - [`engine`] ties them together for callers; the binary's `cli` only translates arguments.
@@ -25,6 +27,7 @@ mod corpus;
 mod embedded;
 pub mod engine;
 mod exchange;
+mod flow;
 pub mod fuzz;
 pub mod jose;
 pub mod keygen;
