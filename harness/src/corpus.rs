@@ -263,6 +263,20 @@ fn validate(scenarios: &[Loaded], catalog: &Catalog) -> Result<(), Vec<InputErro
             .iter()
             .filter(|m| m.two_step().is_some())
             .count();
+        if s.flow.is_some() {
+            if s.endpoints != [Endpoint::Token] {
+                errors.push(err(
+                    "a `flow:` scenario judges a token request: `endpoints: [token]`".into(),
+                ));
+            }
+            if steps > 0 || s.role == Role::Control {
+                errors.push(err(
+                    "a `flow:` scenario is a flow then one judged request: no replay, \
+                     replay_jti, reused or from_response challenge, and not a control"
+                        .into(),
+                ));
+            }
+        }
         if steps > 1 {
             errors.push(err(
                 "at most one of replay, replay_jti, challenge: reused, challenge: from_response, challenge: from_error per scenario".into(),

@@ -146,12 +146,11 @@ pub fn forms(html: &str) -> Vec<Form> {
                         f.fields
                             .push((name, tag.attr("value").unwrap_or("").to_string()));
                     }
-                    "checkbox" | "radio" => {
-                        if tag.has("checked") && !name.is_empty() {
-                            f.fields
-                                .push((name, tag.attr("value").unwrap_or("on").to_string()));
-                        }
+                    "checkbox" | "radio" if tag.has("checked") && !name.is_empty() => {
+                        f.fields
+                            .push((name, tag.attr("value").unwrap_or("on").to_string()));
                     }
+                    "checkbox" | "radio" => {}
                     _ if !name.is_empty() => f
                         .fields
                         .push((name, tag.attr("value").unwrap_or("").to_string())),

@@ -61,11 +61,6 @@ impl Flows {
         }
     }
 
-    /// Flows started so far (refused ones included).
-    pub fn started(&self) -> usize {
-        self.started.load(Ordering::SeqCst)
-    }
-
     /// Runs the user step with a fresh jar, or the shared one.
     pub async fn authorize(
         &self,
@@ -131,8 +126,9 @@ pub async fn pre_authorized_code(
         .await
         .map_err(|e| FlowError::Inconclusive(format!("pre-authorized code command: {e}")))?,
         CodeProvider::Url(url) => {
-            let mut body = url::form_urlencoded::Serializer::new(String::new());
-            body.append_pair("client_id", client_id);
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("client_id", client_id)
+                .finish();
             let wire = WireRequest {
                 method: "POST".into(),
                 url: url.clone(),
@@ -143,7 +139,7 @@ pub async fn pre_authorized_code(
                     ),
                     ("Accept".into(), "application/json, text/plain".into()),
                 ],
-                body: body.finish(),
+                body,
             };
             let (ex, reply) = http.exchange("pre-authorized code", &wire).await;
             exchanges.push(ex);

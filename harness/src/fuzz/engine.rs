@@ -10,6 +10,7 @@ use super::finding::Finding;
 use super::oracle::{Capabilities, Expected};
 use super::{strategy, FuzzCase};
 use crate::exchange::Http;
+use crate::flow::Flows;
 use crate::report::Verdict;
 use crate::runner::steps;
 use crate::scenario::{Endpoint, Mode};
@@ -133,6 +134,8 @@ pub struct Fuzzer {
     pub caps: Capabilities,
     pub pairs: Vec<(Mode, Endpoint)>,
     strategy: BoxedStrategy<FuzzCase>,
+    /// The declared grant's flows (a fuzzed token request redeems a fresh artifact too).
+    flows: Arc<Flows>,
 }
 
 impl Fuzzer {
@@ -145,6 +148,7 @@ impl Fuzzer {
             );
         }
         Ok(Fuzzer {
+            flows: Arc::new(Flows::new(&target)),
             strategy: strategy::cases(pairs.clone()),
             target,
             http,
@@ -173,7 +177,16 @@ impl Fuzzer {
     /// (docs/design.md, "Verdicts"): every pair's valid request, or the reason it failed.
     pub async fn controls(&self) -> Result<(), String> {
         for &(mode, endpoint) in &self.pairs {
-            let e = steps::execute(&self.target, &self.http, mode, endpoint, &[]).await;
+            let e = steps::execute(
+                &self.target,
+                &self.http,
+                &self.flows,
+                mode,
+                endpoint,
+                None,
+                &[],
+            )
+            .await;
             let why = match &e.outcome {
                 Outcome::Reply(r) if r.accepted() => continue,
                 Outcome::Reply(r) => r.summary(),
@@ -199,8 +212,10 @@ impl Fuzzer {
         let e = steps::execute(
             &self.target,
             &self.http,
+            &self.flows,
             case.mode,
             case.endpoint,
+            None,
             &case.mutations,
         )
         .await;
@@ -232,11 +247,19 @@ impl Fuzzer {
                     continue;
                 }
                 let (target, http) = (self.target.clone(), self.http.clone());
+                let flows = self.flows.clone();
                 let index = n;
                 tasks.spawn(async move {
-                    let e =
-                        steps::execute(&target, &http, case.mode, case.endpoint, &case.mutations)
-                            .await;
+                    let e = steps::execute(
+                        &target,
+                        &http,
+                        &flows,
+                        case.mode,
+                        case.endpoint,
+                        None,
+                        &case.mutations,
+                    )
+                    .await;
                     (index, case, expected, e.outcome)
                 });
                 n += 1;

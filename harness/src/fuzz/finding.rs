@@ -60,6 +60,7 @@ impl Finding {
             endpoints: vec![self.case.endpoint],
             requires: preconditions(&self.caps),
             role: Default::default(),
+            flow: None,
             level: Some(level),
             mutations: self.case.mutations.clone(),
             expect,

@@ -312,6 +312,11 @@ impl Request {
                 }
                 self.step = m.two_step();
             }
+            // Instance binding is about artifacts issued earlier, which the oracle does not
+            // model; the fuzzer never draws it.
+            Mutation::OtherInstance => {
+                return Err("other_instance is not modelled by the oracle".into())
+            }
             Mutation::SetJoseHeader { token, .. }
             | Mutation::RemoveJoseHeader { token, .. }
             | Mutation::SetClaim { token, .. }
@@ -428,7 +433,8 @@ fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), String> {
         | Mutation::RepeatForm { .. }
         | Mutation::HttpMethod(_)
         | Mutation::Replay
-        | Mutation::ReplayJti { .. } => return Err(format!("{m:?} is not a token mutation")),
+        | Mutation::ReplayJti { .. }
+        | Mutation::OtherInstance => return Err(format!("{m:?} is not a token mutation")),
     }
     Ok(())
 }

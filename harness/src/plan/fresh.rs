@@ -14,6 +14,10 @@ pub struct Fresh {
     pub combined_nonce: Option<String>,
     /// -11 and later: challenges never become the combined-mode nonce.
     pub dpop_nonce_only: bool,
+    /// Protocol parameters of this request that replace or join the defaults: the grant of a
+    /// token request (`grant_type` and its artifact), or a flow's PKCE challenge, state and
+    /// redirect URI at PAR.
+    pub params: Vec<(String, String)>,
 }
 
 impl Fresh {

@@ -73,13 +73,19 @@ pub fn valid_request(
         Endpoint::Token => "token",
         _ => "par",
     };
+    let mut set = |n: &str, v: &str| match form.iter_mut().find(|(k, _)| k == n) {
+        Some(slot) => slot.1 = v.to_string(),
+        None => form.push((n.to_string(), v.to_string())),
+    };
     if let Some(extra) = target.spec.form.get(key) {
         for (n, v) in extra {
-            match form.iter_mut().find(|(k, _)| k == n) {
-                Some(slot) => slot.1 = v.clone(),
-                None => form.push((n.clone(), v.clone())),
-            }
+            set(n, v);
         }
+    }
+    // The request's own protocol parameters (a grant, a flow's PKCE challenge) come last:
+    // they are what this request is about.
+    for (n, v) in &fresh.params {
+        set(n, v);
     }
     Ok(RequestDraft {
         mode,

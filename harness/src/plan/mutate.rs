@@ -97,6 +97,7 @@ pub fn apply(
             draft.form.push((name.clone(), v));
         }
         Mutation::HttpMethod(method) => draft.method = method.clone(),
+        Mutation::OtherInstance => other_instance(draft, target)?,
         // Steps: the runner sends the request twice; nothing changes in the request itself.
         Mutation::Replay | Mutation::ReplayJti { .. } => {}
         Mutation::SetJoseHeader { token, .. }
@@ -186,7 +187,8 @@ fn apply_to_token(
         | Mutation::RepeatForm { .. }
         | Mutation::HttpMethod(_)
         | Mutation::Replay
-        | Mutation::ReplayJti { .. } => {
+        | Mutation::ReplayJti { .. }
+        | Mutation::OtherInstance => {
             return Err(format!("{m:?} cannot be applied to a single token"))
         }
     }
@@ -250,6 +252,34 @@ fn expand_tokens(value: &str, draft: &RequestDraft, target: &Target) -> Result<S
         }
     }
     Ok(out)
+}
+
+/// Another Client Instance of the same client (draft-10 §Refresh token binding, §Binding of
+/// OAuth protocol artifacts): a valid attestation for the `other` key, proofs signed by it.
+fn other_instance(draft: &mut RequestDraft, target: &Target) -> Result<(), String> {
+    let keys = &target.keys;
+    let att = draft
+        .token_mut(TokenKind::Attestation)
+        .ok_or("other_instance: the request has no attestation")?;
+    change_cnf(att, &CnfChange::OtherKey, target)?;
+    // Distinct from any issued attestation, so it is signed anew (client/attestation.rs).
+    att.claims.insert("jti".into(), json!(fresh_id()));
+    let proof = match draft.mode {
+        Mode::AttestationPopJwt => TokenKind::Pop,
+        Mode::DpopCombined => TokenKind::Dpop,
+        Mode::None => return Err("other_instance: mode none has no proof".into()),
+    };
+    let t = draft
+        .token_mut(proof)
+        .ok_or_else(|| format!("other_instance: the request has no {proof:?}"))?;
+    t.signer = KeyRef::Other;
+    t.header
+        .insert("alg".into(), json!(alg_for(KeyRef::Other, keys)));
+    if proof == TokenKind::Dpop {
+        t.header
+            .insert("jwk".into(), public_jwk_for(KeyRef::Other, keys));
+    }
+    Ok(())
 }
 
 /// The proof that carries the challenge, and the claim it goes in (draft-10 §Verification:
@@ -379,6 +409,12 @@ fn vars(draft: &RequestDraft, target: &Target, fresh: &Fresh) -> Vars {
     jwks.insert("instance_jwk_private", keys.instance.private_jwk());
     jwks.insert("other_jwk", keys.other.public_jwk());
     jwks.insert("attester_jwk", keys.attester.public_jwk());
+    // RFC 7638 thumbprints, for `dpop_jkt` (RFC 9449 §10).
+    for (name, key) in [("instance_jkt", &keys.instance), ("other_jkt", &keys.other)] {
+        if let Ok(t) = crate::jose::thumbprint::thumbprint(&key.public_jwk()) {
+            strings.insert(name, t);
+        }
+    }
     Vars {
         strings,
         now: fresh.now,

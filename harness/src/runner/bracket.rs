@@ -9,10 +9,11 @@
 //! (inconclusive), with the closing exchange attached. Closing controls run every `every` finished cases and once
 //! at the end, in the run's own concurrency limit, so the check costs one request per
 //! (mode, endpoint) per round and adds no barrier between cases.
+use super::cases::{ControlKey, FlowKind};
 use super::steps::{self, Executed};
 use crate::exchange::Http;
+use crate::flow::Flows;
 use crate::report::{CaseResult, Verdict};
-use crate::scenario::{Endpoint, Mode};
 use crate::target::Target;
 use crate::verdict::{Control, Outcome};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,17 +24,29 @@ use tokio::sync::Semaphore;
 /// in-flight limit, so that a round is never mostly controls).
 const MIN_ROUND: usize = 64;
 
-/// Runs the valid request of each (mode, endpoint) in `keys`, within `sem`.
+/// Runs the valid request (or, for a flow key, the valid flow) of each key in `keys`,
+/// within `sem`.
 pub async fn run_controls(
     target: &Target,
     http: &Http,
+    flows: &Flows,
     sem: &Semaphore,
-    keys: &[(Mode, Endpoint)],
-) -> Vec<((Mode, Endpoint), Executed)> {
-    futures::future::join_all(keys.iter().map(|&(mode, endpoint)| async move {
+    keys: &[ControlKey],
+) -> Vec<(ControlKey, Executed)> {
+    futures::future::join_all(keys.iter().map(|&key| async move {
         let _permit = sem.acquire().await;
-        let e = steps::execute(target, http, mode, endpoint, &[]).await;
-        ((mode, endpoint), e)
+        let flow = key.flow.map(FlowKind::valid);
+        let e = steps::execute(
+            target,
+            http,
+            flows,
+            key.mode,
+            key.endpoint,
+            flow.as_ref(),
+            &[],
+        )
+        .await;
+        (key, e)
     }))
     .await
 }
@@ -53,7 +66,7 @@ pub fn control_state(outcome: &Outcome) -> Control {
 struct Held {
     /// Its place in the run's results.
     index: usize,
-    control: (Mode, Endpoint),
+    control: ControlKey,
     result: CaseResult,
 }
 
@@ -76,7 +89,7 @@ impl Bracket {
     }
 
     /// Holds a case back until a control sent after it confirms its verdict.
-    pub fn hold(&self, index: usize, control: (Mode, Endpoint), result: CaseResult) {
+    pub fn hold(&self, index: usize, control: ControlKey, result: CaseResult) {
         lock(&self.held).push(Held {
             index,
             control,
@@ -90,12 +103,13 @@ impl Bracket {
         &self,
         target: &Target,
         http: &Http,
+        flows: &Flows,
         sem: &Semaphore,
         on_result: super::OnResult<'_>,
     ) {
         let n = self.finished.fetch_add(1, Ordering::SeqCst) + 1;
         if n % self.every == 0 {
-            self.close(target, http, sem, on_result).await;
+            self.close(target, http, flows, sem, on_result).await;
         }
     }
 
@@ -105,6 +119,7 @@ impl Bracket {
         &self,
         target: &Target,
         http: &Http,
+        flows: &Flows,
         sem: &Semaphore,
         on_result: super::OnResult<'_>,
     ) {
@@ -112,10 +127,10 @@ impl Bracket {
         if held.is_empty() {
             return;
         }
-        let mut keys: Vec<(Mode, Endpoint)> = held.iter().map(|h| h.control).collect();
+        let mut keys: Vec<ControlKey> = held.iter().map(|h| h.control).collect();
         keys.sort();
         keys.dedup();
-        let closing = run_controls(target, http, sem, &keys).await;
+        let closing = run_controls(target, http, flows, sem, &keys).await;
         for Held {
             index,
             control,

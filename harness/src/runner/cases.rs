@@ -3,7 +3,11 @@
 use crate::catalog::Catalog;
 use crate::corpus::Case;
 use crate::revision::Revision;
-use crate::scenario::{BuiltinCheck, Endpoint, Expectation, Mode, Precondition};
+use crate::scenario::{
+    BuiltinCheck, CodeFlow, Endpoint, Expectation, Flow, Mode, ModeChoice, Precondition,
+    RefreshFlow,
+};
+use crate::target::grant::GrantType;
 use crate::target::Target;
 
 /// Why a case is not part of the revision the run judges by, or None when it is: the
@@ -53,6 +57,13 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
     }
     if case.endpoint == Endpoint::Par && target.par_endpoint.is_none() {
         return Some("the server advertises no pushed_authorization_request_endpoint".into());
+    }
+    if let Some(why) = s
+        .flow
+        .as_ref()
+        .and_then(|f| flow_not_applicable(f, case.mode, target))
+    {
+        return Some(why);
     }
     let method_not_advertised = s.requires.contains(&Precondition::MethodNotAdvertised);
     let advertised = target.advertised.contains(&case.mode);
@@ -165,8 +176,59 @@ fn check_not_applicable(
     }
 }
 
-/// The (mode, endpoint) whose control a case leans on.
-pub fn control_key(case: &Case) -> (Mode, Endpoint) {
+/// The kind of artifact a flow scenario redeems.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FlowKind {
+    Code,
+    Refresh,
+}
+
+impl FlowKind {
+    pub fn of(flow: &Flow) -> FlowKind {
+        match flow {
+            Flow::AuthorizationCode(_) => FlowKind::Code,
+            Flow::RefreshToken(_) => FlowKind::Refresh,
+        }
+    }
+
+    /// The valid flow of this kind: its positive control.
+    pub fn valid(self) -> Flow {
+        match self {
+            FlowKind::Code => Flow::AuthorizationCode(CodeFlow::default()),
+            FlowKind::Refresh => Flow::RefreshToken(RefreshFlow::default()),
+        }
+    }
+
+    /// The grant the flow ends with, as the preflight names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowKind::Code => "authorization_code",
+            FlowKind::Refresh => "refresh_token",
+        }
+    }
+}
+
+/// What a case's negatives lean on: the valid request of a (mode, endpoint), or, for a flow
+/// scenario, the valid flow of its kind (a refused refresh with another key proves something
+/// only if the same refresh with the right key is accepted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ControlKey {
+    pub mode: Mode,
+    pub endpoint: Endpoint,
+    pub flow: Option<FlowKind>,
+}
+
+impl ControlKey {
+    /// The control that closes a held case (runner/bracket.rs): the plain valid request of
+    /// the mode and endpoint. A lock-out of the client shows there as well, and a flow (a
+    /// user login, a slot of the run's flow budget) is not spent on each round.
+    pub fn closing(self) -> ControlKey {
+        ControlKey { flow: None, ..self }
+    }
+}
+
+/// The control a case leans on.
+pub fn control_key(case: &Case) -> ControlKey {
     if case
         .scenario
         .requires
@@ -176,8 +238,76 @@ pub fn control_key(case: &Case) -> (Mode, Endpoint) {
             Mode::AttestationPopJwt => Mode::DpopCombined,
             _ => Mode::AttestationPopJwt,
         };
-        (other, case.endpoint)
+        ControlKey {
+            mode: other,
+            endpoint: case.endpoint,
+            flow: None,
+        }
     } else {
-        (case.mode, case.endpoint)
+        ControlKey {
+            mode: case.mode,
+            endpoint: case.endpoint,
+            flow: case.scenario.flow.as_ref().map(FlowKind::of),
+        }
     }
+}
+
+/// Why a flow scenario does not apply to this target, or None.
+fn flow_not_applicable(flow: &Flow, mode: Mode, target: &Target) -> Option<String> {
+    let listed = |g: GrantType| {
+        target
+            .grants
+            .supported
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|s| s == g.as_str()))
+    };
+    let other_mode = match flow {
+        Flow::AuthorizationCode(c) => c.par_mode == ModeChoice::Other,
+        Flow::RefreshToken(r) => r.issued_in == ModeChoice::Other,
+    };
+    if other_mode {
+        let other = ModeChoice::Other.of(mode);
+        if !target.advertised.contains(&other) {
+            return Some(format!(
+                "the case uses both modes; the server does not advertise {}",
+                other.method()
+            ));
+        }
+        if !target.same_client_both_modes() {
+            return Some(
+                "the case uses both modes with one client; the target names a client per mode"
+                    .into(),
+            );
+        }
+    }
+    let code = |why: &mut Option<String>| {
+        if target.par_endpoint.is_none() {
+            *why = Some("the server advertises no pushed_authorization_request_endpoint".into());
+        } else if target.authorization_endpoint.is_none() {
+            *why = Some("the server advertises no authorization_endpoint".into());
+        } else if target.grants.login().is_none() {
+            *why = Some("the target file has no grant.login for the user step".into());
+        } else if !listed(GrantType::AuthorizationCode) {
+            *why = Some("grant_types_supported does not list authorization_code".into());
+        }
+    };
+    let mut why = None;
+    match flow {
+        Flow::AuthorizationCode(_) => code(&mut why),
+        Flow::RefreshToken(_) => match target.grants.refresh_from {
+            None => {
+                why = Some(
+                    "no grant that issues refresh tokens is configured (grant.login or \
+                     grant.pre_authorized_code)"
+                        .into(),
+                )
+            }
+            Some(_) if !listed(GrantType::RefreshToken) => {
+                why = Some("grant_types_supported does not list refresh_token".into())
+            }
+            Some(GrantType::AuthorizationCode) => code(&mut why),
+            Some(_) => {}
+        },
+    }
+    why
 }

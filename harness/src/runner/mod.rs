@@ -10,10 +10,11 @@ use crate::catalog::Catalog;
 use crate::checks;
 use crate::corpus::{Case, Corpus, Selection};
 use crate::exchange::{Http, Stop};
+use crate::flow::Flows;
 use crate::report::{
     CaseResult, Report, RequirementResult, RunStatus, Summary, TargetInfo, ToolInfo, Verdict,
 };
-use crate::scenario::{Endpoint, Expectation, Loaded, Mode, Role};
+use crate::scenario::{Endpoint, Expectation, Loaded, Role};
 use crate::target::Target;
 use crate::verdict::{self, Control, Judgement};
 use std::collections::BTreeMap;
@@ -74,7 +75,7 @@ pub async fn run(
     // Positive controls first: every (mode, endpoint) a selected case leans on, in the
     // preflight (runner/preflight.rs).
     let rev = target.spec.revision;
-    let mut needed: Vec<(Mode, Endpoint)> = selected
+    let mut needed: Vec<cases::ControlKey> = selected
         .iter()
         .filter(|c| !matches!(c.scenario.expect_in(rev), Expectation::Check(_)))
         .filter(|c| cases::outside_revision(c, catalog, rev).is_none())
@@ -86,8 +87,10 @@ pub async fn run(
     let request_cases = selected
         .iter()
         .any(|c| !matches!(c.scenario.expect_in(rev), Expectation::Check(_)));
+    let flows = Flows::new(target);
+    let flows = &flows;
     let (mut preflight, controls) =
-        preflight::run(target, http, &needed, request_cases, opts.jobs).await;
+        preflight::run(target, http, flows, &needed, request_cases, opts.jobs).await;
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
     // A refused control stops the run: the cases would only repeat the refusal. The
     // selected controls are still reported, judged from the preflight's own exchanges.
@@ -118,20 +121,20 @@ pub async fn run(
                         None,
                     )
                 } else {
-                    run_case(case, target, http, catalog, controls).await
+                    run_case(case, target, http, flows, catalog, controls).await
                 }
             };
             if leans_on_control(case, &r, rev) {
-                bracket.hold(i, cases::control_key(case), r.clone());
+                bracket.hold(i, cases::control_key(case).closing(), r.clone());
             } else {
                 on_result(&r);
             }
-            bracket.finished(target, http, &sem, on_result).await;
+            bracket.finished(target, http, flows, &sem, on_result).await;
             (r, stopped)
         }
     }))
     .await;
-    bracket.close(target, http, &sem, on_result).await;
+    bracket.close(target, http, flows, &sem, on_result).await;
     let mut results = results;
     for (i, decided) in bracket.into_decided() {
         results[i].0 = decided;
@@ -272,6 +275,7 @@ async fn run_case(
     case: &Case<'_>,
     target: &Target,
     http: &Http,
+    flows: &Flows,
     catalog: &Catalog,
     controls: &preflight::Controls,
 ) -> (CaseResult, Option<Stop>) {
@@ -320,7 +324,16 @@ async fn run_case(
                     .map(|(c, _)| c.clone())
                     .unwrap_or_else(|| Control::NotAccepted("no control ran".into()))
             };
-            let e = steps::execute(target, http, case.mode, case.endpoint, &s.mutations).await;
+            let e = steps::execute(
+                target,
+                http,
+                flows,
+                case.mode,
+                case.endpoint,
+                s.flow.as_ref(),
+                &s.mutations,
+            )
+            .await;
             let codes = catalog.error_codes_of(&s.requirements);
             let ctx = verdict::CaseContext {
                 endpoint: case.endpoint,

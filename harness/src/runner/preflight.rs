@@ -1,6 +1,9 @@
 //! The preflight: before any case, check that the target can be tested at all — its metadata
 //! advertises a method the suite tests, its challenge endpoint answers, and the valid request
-//! of each (mode, endpoint) the run leans on (its positive control) is accepted.
+//! of each (mode, endpoint) the run leans on (its positive control) is accepted. The token
+//! endpoint's control uses the grant the target declares (issue 15: a server need not offer
+//! client_credentials), and each flow the selected cases run (authorization code through the
+//! user step, refresh) has its own control: the valid flow.
 //!
 //! A refused control is almost always a set-up mistake (attester key not registered, a `kid`
 //! the server does not know, a client not registered for the method, the wrong issuer), not a
@@ -8,24 +11,27 @@
 //! refused for the same reason. So the run stops there (exit 2, "could not run") with a
 //! diagnosis naming the server's own reason and the likely cause, like testssl.sh or h2spec
 //! checking the connection first; `--keep-going` runs the cases anyway.
+use super::cases::ControlKey;
 use super::steps::Executed;
 use crate::checks;
 use crate::exchange::{Http, Reply};
+use crate::flow::Flows;
 use crate::report::{Preflight, PreflightCheck};
-use crate::scenario::{Endpoint, Mode};
+use crate::scenario::Mode;
 use crate::target::Target;
 use crate::verdict::{Control, Outcome};
 use std::collections::BTreeMap;
 
-/// The controls' states and executions, by (mode, endpoint); cases read them.
-pub type Controls = BTreeMap<(Mode, Endpoint), (Control, Executed)>;
+/// The controls' states and executions, by (mode, endpoint, flow); cases read them.
+pub type Controls = BTreeMap<ControlKey, (Control, Executed)>;
 
 /// Runs the preflight for the controls `needed` (sorted, deduplicated); `request_cases`
 /// says whether any selected case sends a request (metadata checks alone need no control).
 pub async fn run(
     target: &Target,
     http: &Http,
-    needed: &[(Mode, Endpoint)],
+    flows: &Flows,
+    needed: &[ControlKey],
     request_cases: bool,
     jobs: usize,
 ) -> (Preflight, Controls) {
@@ -37,22 +43,34 @@ pub async fn run(
         }
     }
     let sem = tokio::sync::Semaphore::new(jobs.max(1));
-    let runs = super::bracket::run_controls(target, http, &sem, needed).await;
+    let runs = super::bracket::run_controls(target, http, flows, &sem, needed).await;
     let mut controls = Controls::new();
-    for ((mode, endpoint), e) in runs {
+    for (key, e) in runs {
+        let (mode, endpoint) = (key.mode, key.endpoint);
         let state = super::bracket::control_state(&e.outcome);
         let answer = match &e.outcome {
             Outcome::Reply(r) => r.summary(),
             Outcome::Transport(t) => format!("no answer: {t}"),
             Outcome::Inconclusive(t) | Outcome::NotApplicable(t) => t.clone(),
         };
-        let ok = state == Control::Accepted;
+        // A flow the server turns out not to offer (e.g. it issued no refresh token) is not
+        // a set-up mistake: its cases are not applicable for the same reason, and the run
+        // goes on.
+        let ok = state == Control::Accepted || matches!(e.outcome, Outcome::NotApplicable(_));
         let reply = match &e.outcome {
             Outcome::Reply(r) => Some(r),
             _ => None,
         };
         checks.push(PreflightCheck {
-            name: format!("{}/{}", mode.as_str(), endpoint.as_str()),
+            name: match key.flow {
+                None => format!("{}/{}", mode.as_str(), endpoint.as_str()),
+                Some(kind) => format!(
+                    "{}/{} ({} flow)",
+                    mode.as_str(),
+                    endpoint.as_str(),
+                    kind.as_str()
+                ),
+            },
             ok,
             likely_causes: if ok {
                 Vec::new()
@@ -62,7 +80,7 @@ pub async fn run(
             answer,
             exchanges: e.exchanges.clone(),
         });
-        controls.insert((mode, endpoint), (state, e));
+        controls.insert(key, (state, e));
     }
     let passed = checks.iter().all(|c| c.ok);
     (

@@ -4,11 +4,42 @@
 use crate::checks;
 use crate::client;
 use crate::exchange::{Http, Reply, SendError};
+use crate::flow::{self, browser::UserAgent, FlowError, Flows, Pkce};
 use crate::plan::{self, Fresh, RequestDraft};
 use crate::report::Exchange;
-use crate::scenario::{two_step, Endpoint, Mode, Mutation, TokenKind, TwoStep};
+use crate::scenario::{two_step, Endpoint, Flow, Mode, Mutation, TokenKind, TwoStep};
+use crate::target::grant::GrantType;
 use crate::target::Target;
 use crate::verdict::Outcome;
+
+/// Why a case stopped before its judged request: inconclusive, or not applicable (found out
+/// while running it, e.g. the server issued no refresh token).
+#[derive(Debug)]
+enum Stop {
+    Inconclusive(String),
+    NotApplicable(String),
+}
+
+impl From<String> for Stop {
+    fn from(s: String) -> Stop {
+        Stop::Inconclusive(s)
+    }
+}
+
+impl From<&str> for Stop {
+    fn from(s: &str) -> Stop {
+        Stop::Inconclusive(s.to_string())
+    }
+}
+
+impl From<FlowError> for Stop {
+    fn from(e: FlowError) -> Stop {
+        match e {
+            FlowError::NotApplicable(why) => Stop::NotApplicable(why),
+            other => Stop::Inconclusive(other.to_string()),
+        }
+    }
+}
 
 pub struct Executed {
     pub outcome: Outcome,
@@ -19,6 +50,7 @@ pub struct Executed {
 struct CaseRun<'a> {
     target: &'a Target,
     http: &'a Http,
+    flows: &'a Flows,
     mode: Mode,
     endpoint: Endpoint,
     exchanges: Vec<Exchange>,
@@ -31,24 +63,32 @@ struct Sent {
     reply: Result<Reply, SendError>,
 }
 
+/// Executes one case: `flow` (if any) first, then the judged request with `mutations`.
 pub async fn execute(
     target: &Target,
     http: &Http,
+    flows: &Flows,
     mode: Mode,
     endpoint: Endpoint,
+    flow: Option<&Flow>,
     mutations: &[Mutation],
 ) -> Executed {
     let mut run = CaseRun {
         target,
         http,
+        flows,
         mode,
         endpoint,
         exchanges: Vec::new(),
     };
-    let outcome = run
-        .steps(mutations)
-        .await
-        .unwrap_or_else(Outcome::Inconclusive);
+    let result = match flow {
+        Some(f) => run.flow(f, mutations).await,
+        None => run.steps(mutations).await,
+    };
+    let outcome = result.unwrap_or_else(|stop| match stop {
+        Stop::Inconclusive(why) => Outcome::Inconclusive(why),
+        Stop::NotApplicable(why) => Outcome::NotApplicable(why),
+    });
     Executed {
         outcome,
         exchanges: run.exchanges,
@@ -56,7 +96,17 @@ pub async fn execute(
 }
 
 impl CaseRun<'_> {
-    async fn steps(&mut self, mutations: &[Mutation]) -> Result<Outcome, String> {
+    async fn steps(&mut self, mutations: &[Mutation]) -> Result<Outcome, Stop> {
+        if two_step(mutations) == Some(TwoStep::Replay)
+            && self.endpoint == Endpoint::Token
+            && self.target.grants.token.single_use()
+        {
+            return Err(Stop::NotApplicable(format!(
+                "the token requests redeem single-use {} artifacts: a replayed request would be \
+                 refused for the reused artifact, not for the replayed proof",
+                self.target.grants.token.as_str()
+            )));
+        }
         let fresh = self.fresh().await?;
         match two_step(mutations) {
             None => Ok(to_outcome(
@@ -126,7 +176,7 @@ impl CaseRun<'_> {
         &mut self,
         mutations: &[Mutation],
         fresh: Fresh,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Outcome, Stop> {
         let draft = plan::build(self.target, self.mode, self.endpoint, mutations, &fresh)?;
         let first = match self
             .exchange(
@@ -158,7 +208,7 @@ impl CaseRun<'_> {
                 retry.with_dpop_nonce(n.to_string());
             }
             _ => {
-                return Err(format!(
+                return Err(Stop::Inconclusive(format!(
                     "inconclusive: the foreign challenge was not answered with {} ({}), so there is no retry to judge",
                     if !challenge_retries {
                         "use_dpop_nonce (-11 §7.4 in combined mode)"
@@ -168,8 +218,15 @@ impl CaseRun<'_> {
                         "use_attestation_challenge"
                     },
                     first.summary()
-                ))
+                )))
             }
+        }
+        // A fresh grant artifact for the retry: whether a refused request used up a
+        // single-use code is the server's business (RFC 6749 §4.1.2 says nothing of it).
+        if self.endpoint == Endpoint::Token {
+            retry.params = self
+                .grant_params(self.target.grants.token, self.mode)
+                .await?;
         }
         let rest: Vec<Mutation> = mutations
             .iter()
@@ -192,7 +249,7 @@ impl CaseRun<'_> {
         mutations: &[Mutation],
         challenge: String,
         purpose: &str,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Outcome, Stop> {
         let mut fresh = Fresh::for_revision(client::now(), self.target.spec.revision, None, None);
         // The value is the one the case's mode carries: the PoP challenge, or the combined
         // proof's nonce.
@@ -200,12 +257,30 @@ impl CaseRun<'_> {
             Mode::DpopCombined => fresh.with_combined_nonce(challenge),
             _ => fresh.with_challenge(challenge),
         }
+        if self.endpoint == Endpoint::Token {
+            fresh.params = self
+                .grant_params(self.target.grants.token, self.mode)
+                .await?;
+        }
         let draft = plan::build(self.target, self.mode, self.endpoint, mutations, &fresh)?;
         let wire = draft.render(&self.target.keys);
         Ok(to_outcome(self.exchange(purpose, &wire).await))
     }
 
-    async fn fresh(&mut self) -> Result<Fresh, String> {
+    /// Fresh values for the next request of the case: a challenge (and DPoP nonce) when the
+    /// server hands them out, and at the token endpoint the declared grant with a fresh
+    /// artifact.
+    async fn fresh(&mut self) -> Result<Fresh, Stop> {
+        let mut fresh = self.fresh_challenge().await?;
+        if self.endpoint == Endpoint::Token {
+            fresh.params = self
+                .grant_params(self.target.grants.token, self.mode)
+                .await?;
+        }
+        Ok(fresh)
+    }
+
+    async fn fresh_challenge(&mut self) -> Result<Fresh, String> {
         let issued = checks::get_challenge(self.target, self.http, &mut self.exchanges).await?;
         Ok(Fresh::for_revision(
             client::now(),
@@ -213,6 +288,219 @@ impl CaseRun<'_> {
             issued.challenge,
             issued.dpop_nonce,
         ))
+    }
+
+    /// A flow scenario: obtain the artifact, then send the judged token request redeeming it.
+    async fn flow(&mut self, flow: &Flow, mutations: &[Mutation]) -> Result<Outcome, Stop> {
+        let params = match flow {
+            Flow::AuthorizationCode(c) => {
+                let params = self.code_flow(c.par_mode.of(self.mode), &c.par).await?;
+                if c.redeem_first {
+                    let mut f = self.fresh_challenge().await?;
+                    f.params = params.clone();
+                    let first = self
+                        .send(&[], f, "first redemption of the code", |_| {})
+                        .await?;
+                    require_accepted(&first.reply, "first redemption of the code")?;
+                }
+                params
+            }
+            Flow::RefreshToken(r) => {
+                let rt = self.refresh_token(r.issued_in.of(self.mode)).await?;
+                refresh_params(rt)
+            }
+        };
+        let mut f = self.fresh_challenge().await?;
+        f.params = params;
+        Ok(to_outcome(
+            self.send(mutations, f, "request", |_| {}).await?.reply,
+        ))
+    }
+
+    /// The token request parameters of `grant` for a request in `mode`, with a fresh artifact.
+    async fn grant_params(
+        &mut self,
+        grant: GrantType,
+        mode: Mode,
+    ) -> Result<Vec<(String, String)>, Stop> {
+        match grant {
+            GrantType::ClientCredentials => Ok(vec![(
+                "grant_type".into(),
+                GrantType::ClientCredentials.as_str().into(),
+            )]),
+            GrantType::RefreshToken => Ok(refresh_params(self.refresh_token(mode).await?)),
+            g => self.artifact_params(g, mode).await,
+        }
+    }
+
+    /// A code (authorization or pre-authorized) and the parameters that redeem it.
+    async fn artifact_params(
+        &mut self,
+        grant: GrantType,
+        mode: Mode,
+    ) -> Result<Vec<(String, String)>, Stop> {
+        match grant {
+            GrantType::AuthorizationCode => self.code_flow(mode, &[]).await,
+            GrantType::PreAuthorizedCode => {
+                let code = flow::pre_authorized_code(
+                    &self.target.grants.spec,
+                    self.http,
+                    self.target.client_id(mode),
+                    self.target.grants.step_timeout(),
+                    &mut self.exchanges,
+                )
+                .await?;
+                Ok(vec![
+                    (
+                        "grant_type".into(),
+                        GrantType::PreAuthorizedCode.as_str().into(),
+                    ),
+                    ("pre-authorized_code".into(), code),
+                ])
+            }
+            other => Err(Stop::Inconclusive(format!(
+                "{} does not issue a refresh token",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// A refresh token issued to the valid Client Instance in `mode` by the target's issuing
+    /// grant (draft-10 §Refresh token binding: the token request used the attestation).
+    async fn refresh_token(&mut self, mode: Mode) -> Result<String, Stop> {
+        let grant = self.target.grants.refresh_from.ok_or_else(|| {
+            Stop::NotApplicable(
+                "no grant that issues refresh tokens is configured (grant.login for \
+                 authorization_code, or grant.pre_authorized_code)"
+                    .into(),
+            )
+        })?;
+        let params = self.artifact_params(grant, mode).await?;
+        let mut f = self.fresh_challenge().await?;
+        f.params = params;
+        let sent = self
+            .send_as(
+                mode,
+                Endpoint::Token,
+                &[],
+                f,
+                "token request that issues the refresh token",
+                |_| {},
+            )
+            .await?;
+        require_accepted(&sent.reply, "token request that issues the refresh token")?;
+        let reply = sent.reply.as_ref().map_err(|e| e.to_string())?;
+        reply
+            .json_str("refresh_token")
+            .map(String::from)
+            .ok_or_else(|| {
+                Stop::NotApplicable(format!(
+                    "the server issued no refresh token with the {} grant",
+                    grant.as_str()
+                ))
+            })
+    }
+
+    /// An authorization code bound (or not) at PAR: a pushed authorization request in `mode`
+    /// with `par` mutations, the authorization endpoint and the user step, the redirect with
+    /// `code`. Returns the parameters that redeem it (RFC 6749 §4.1.3, RFC 7636 §4.5).
+    async fn code_flow(
+        &mut self,
+        mode: Mode,
+        par: &[Mutation],
+    ) -> Result<Vec<(String, String)>, Stop> {
+        let t = self.target;
+        let login = t.grants.login().ok_or_else(|| {
+            Stop::NotApplicable("the target file has no grant.login for the user step".into())
+        })?;
+        let authz = t.authorization_endpoint.clone().ok_or_else(|| {
+            Stop::NotApplicable("the server advertises no authorization_endpoint".into())
+        })?;
+        if t.par_endpoint.is_none() {
+            return Err(Stop::NotApplicable(
+                "the server advertises no pushed_authorization_request_endpoint: the code \
+                 flow binds the code to the instance at PAR (draft-10 §Binding of OAuth \
+                 protocol artifacts)"
+                    .into(),
+            ));
+        }
+        self.flows.admit()?;
+        let pkce = Pkce::new();
+        let state = client::fresh_id();
+        let redirect_uri = t.grants.redirect_uri.clone();
+        let mut f = self.fresh_challenge().await?;
+        f.params = vec![
+            ("redirect_uri".into(), redirect_uri.clone()),
+            ("code_challenge".into(), pkce.challenge.clone()),
+            ("code_challenge_method".into(), "S256".into()),
+            ("state".into(), state.clone()),
+        ];
+        if let Some(scope) = &t.grants.spec.config.scope {
+            f.params.push(("scope".into(), scope.clone()));
+        }
+        let sent = self
+            .send_as(
+                mode,
+                Endpoint::Par,
+                par,
+                f,
+                "pushed authorization request of the flow",
+                |_| {},
+            )
+            .await?;
+        require_accepted(&sent.reply, "pushed authorization request of the flow")?;
+        let request_uri = sent
+            .reply
+            .as_ref()
+            .ok()
+            .and_then(|r| r.json_str("request_uri"))
+            .ok_or("the pushed authorization request gave no request_uri")?
+            .to_string();
+        let mut auth_url = url::Url::parse(&authz)
+            .map_err(|e| format!("authorization_endpoint {authz:?}: {e}"))?;
+        auth_url
+            .query_pairs_mut()
+            .append_pair("client_id", t.client_id(mode))
+            .append_pair("request_uri", &request_uri);
+        let host = url::Url::parse(t.issuer())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default();
+        let ua = UserAgent {
+            http: self.http,
+            host,
+            redirect_uri: &redirect_uri,
+            step_timeout: t.grants.step_timeout(),
+        };
+        let redirect = self
+            .flows
+            .authorize(&ua, login, auth_url.as_str(), &mut self.exchanges)
+            .await?;
+        if let Some(e) = redirect.get("error") {
+            return Err(Stop::Inconclusive(format!(
+                "the authorization endpoint redirected with error={e} ({})",
+                redirect.get("error_description").unwrap_or("")
+            )));
+        }
+        // RFC 6749 §10.12: the state must come back unchanged.
+        if redirect.get("state") != Some(state.as_str()) {
+            return Err(Stop::Inconclusive(format!(
+                "the authorization response's state {:?} is not the one sent",
+                redirect.get("state")
+            )));
+        }
+        let code = redirect
+            .get("code")
+            .ok_or_else(|| format!("the redirect {} carries no code", redirect.url))?;
+        Ok(vec![
+            (
+                "grant_type".into(),
+                GrantType::AuthorizationCode.as_str().into(),
+            ),
+            ("code".into(), code.to_string()),
+            ("redirect_uri".into(), redirect_uri),
+            ("code_verifier".into(), pkce.verifier),
+        ])
     }
 
     async fn exchange(
@@ -232,6 +520,20 @@ impl CaseRun<'_> {
     async fn send(
         &mut self,
         mutations: &[Mutation],
+        fresh: Fresh,
+        purpose: &str,
+        tweak: impl Fn(&mut RequestDraft),
+    ) -> Result<Sent, String> {
+        self.send_as(self.mode, self.endpoint, mutations, fresh, purpose, tweak)
+            .await
+    }
+
+    /// [`send`](Self::send) in another mode or to another endpoint (a flow's steps).
+    async fn send_as(
+        &mut self,
+        mode: Mode,
+        endpoint: Endpoint,
+        mutations: &[Mutation],
         mut fresh: Fresh,
         purpose: &str,
         tweak: impl Fn(&mut RequestDraft),
@@ -240,7 +542,7 @@ impl CaseRun<'_> {
         let mut nonce_retry = true;
         let mut label = purpose.to_string();
         loop {
-            let mut draft = plan::build(self.target, self.mode, self.endpoint, mutations, &fresh)?;
+            let mut draft = plan::build(self.target, mode, endpoint, mutations, &fresh)?;
             tweak(&mut draft);
             let reply = self
                 .exchange(&label, &draft.render(&self.target.keys))
@@ -292,6 +594,13 @@ fn first_challenge(d: &RequestDraft, mode: Mode) -> Option<String> {
             .claim_str("challenge")
             .map(String::from),
     }
+}
+
+fn refresh_params(rt: String) -> Vec<(String, String)> {
+    vec![
+        ("grant_type".into(), GrantType::RefreshToken.as_str().into()),
+        ("refresh_token".into(), rt),
+    ]
 }
 
 fn require_accepted(r: &Result<Reply, SendError>, what: &str) -> Result<(), String> {

@@ -11,6 +11,8 @@
 //! server issued for this request), `${now}` (integer seconds; a value that is exactly
 //! `"${now}"` becomes a JSON number). A `set:` value that is exactly one of `"${instance_jwk}"`,
 //! `"${instance_jwk_private}"`, `"${other_jwk}"`, `"${attester_jwk}"` becomes that JWK object.
+//! `${instance_jkt}` and `${other_jkt}` are the RFC 7638 thumbprints of those keys (for
+//! `dpop_jkt`, RFC 9449 §10).
 use crate::revision::Revision;
 pub use crate::types::{Endpoint, KeyRef, Level, Mode, TokenKind};
 use serde::{Deserialize, Serialize};
@@ -40,6 +42,11 @@ pub struct Scenario {
     /// Overrides the level derived from the requirements (the strongest of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
+    /// Steps before the judged request: the grant it redeems and how that was obtained
+    /// (issue 15). With a flow, the judged request is a token request with that grant, and
+    /// `mutations` apply to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<Flow>,
     /// Changes applied, in order, to the valid request.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mutations: Vec<Mutation>,
@@ -300,6 +307,68 @@ pub enum Mutation {
     /// challenge where the server issues them (so a single-use challenge cannot hide a missing
     /// jti check); the second one is judged.
     ReplayJti { token: TokenKind },
+    /// Present another Client Instance of the same client: a valid attestation whose `cnf`
+    /// holds the `other` key, with the PoP (or combined-mode DPoP proof) signed by that key.
+    /// Every check of the request passes; only what was bound to the instance key differs.
+    OtherInstance,
+}
+
+/// How the artifact a flow scenario redeems was obtained.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Flow {
+    /// An authorization code: a pushed authorization request (RFC 9126) authenticated with
+    /// the client attestation, the authorization endpoint with the target's user step, the
+    /// redirect with `code` (PKCE S256 always, RFC 7636).
+    AuthorizationCode(CodeFlow),
+    /// A refresh token, issued by the target's code or pre-authorized code grant to the valid
+    /// Client Instance.
+    RefreshToken(RefreshFlow),
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CodeFlow {
+    /// Mutations of the pushed authorization request (e.g. a `dpop_jkt` form parameter, or
+    /// `other_instance`); it must still be accepted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub par: Vec<Mutation>,
+    /// The mode of the pushed authorization request, relative to the case's.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub par_mode: ModeChoice,
+    /// The code is first redeemed by the valid request (which must be accepted); the judged
+    /// request redeems it again.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub redeem_first: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshFlow {
+    /// The mode of the token request that issued the refresh token, relative to the case's.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub issued_in: ModeChoice,
+}
+
+/// A mode relative to the case's: the same, or the other PoP mode (which needs both modes
+/// advertised and one client for both).
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeChoice {
+    #[default]
+    Same,
+    Other,
+}
+
+impl ModeChoice {
+    pub fn of(self, mode: Mode) -> Mode {
+        match (self, mode) {
+            (ModeChoice::Same, m) => m,
+            (ModeChoice::Other, Mode::AttestationPopJwt) => Mode::DpopCombined,
+            (ModeChoice::Other, Mode::DpopCombined) => Mode::AttestationPopJwt,
+            (ModeChoice::Other, Mode::None) => Mode::None,
+        }
+    }
 }
 
 /// The two-step cases: a first request that must be accepted, then the request that is
@@ -341,7 +410,8 @@ impl Mutation {
             | Mutation::RepeatForm { .. }
             | Mutation::HttpMethod(_)
             | Mutation::Replay
-            | Mutation::ReplayJti { .. } => None,
+            | Mutation::ReplayJti { .. }
+            | Mutation::OtherInstance => None,
         }
     }
 
@@ -370,7 +440,8 @@ impl Mutation {
             | Mutation::Cnf(_)
             | Mutation::Form { .. }
             | Mutation::RepeatForm { .. }
-            | Mutation::HttpMethod(_) => None,
+            | Mutation::HttpMethod(_)
+            | Mutation::OtherInstance => None,
         }
     }
 }
