@@ -2,17 +2,14 @@
 // Writes a throwaway ES256 Client Attester key pair for the fixture:
 //   DIR/attester-private.jwk.json  (private JWK, for the client side: smoke.mjs, the harness)
 //   DIR/attester-jwks.json         (public JWKS, for server.mjs --attester-jwks)
-// Usage: node keygen.mjs DIR [KID]
+// Usage: node keygen.mjs [DIR [KID]]   (DIR defaults to this folder; both files are git-ignored)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import * as jose from 'jose';
 
-const [dir, kid = 'abca-attester-1'] = process.argv.slice(2);
-if (!dir) {
-  process.stderr.write('usage: node keygen.mjs DIR [KID]\n');
-  process.exit(2);
-}
+const [dir = fileURLToPath(new URL('.', import.meta.url)), kid = 'abca-attester-1'] = process.argv.slice(2);
 const { publicKey, privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
 const meta = { kid, alg: 'ES256', use: 'sig' };
 mkdirSync(dir, { recursive: true });

@@ -5,6 +5,7 @@
 // Usage:
 //   node server.mjs [--port N] [--attester-jwks FILE] [--client-id ID] [--dpop-client-id ID]
 //                   [--redirect-uri URI] [--ttl SECONDS]
+// --attester-jwks defaults to attester-jwks.json in this folder (written by `node keygen.mjs`).
 // Environment fallbacks: PORT, ABCA_ATTESTER_JWKS, ABCA_CLIENT_ID, ABCA_DPOP_CLIENT_ID,
 // ABCA_REDIRECT_URI.
 //
@@ -18,13 +19,20 @@ console.info = (...args) => console.error(...args);
 console.log = (...args) => console.error(...args);
 
 const { randomBytes } = await import('node:crypto');
-const { readFileSync } = await import('node:fs');
+const { existsSync, readFileSync } = await import('node:fs');
+const { fileURLToPath } = await import('node:url');
 const http = await import('node:http');
 const { parseArgs } = await import('node:util');
 const jose = await import('jose');
 const { default: Provider } = await import('oidc-provider');
 
 const HOST = '127.0.0.1';
+
+// The public JWKS `node keygen.mjs` (no argument) writes next to this script, when it is there.
+function defaultJwks() {
+  const here = fileURLToPath(new URL('./attester-jwks.json', import.meta.url));
+  return existsSync(here) ? here : undefined;
+}
 
 function fail(message) {
   process.stderr.write(`server.mjs: ${message}\n`);
@@ -36,7 +44,7 @@ try {
   ({ values: args } = parseArgs({
     options: {
       port: { type: 'string', default: process.env.PORT ?? '0' },
-      'attester-jwks': { type: 'string', default: process.env.ABCA_ATTESTER_JWKS },
+      'attester-jwks': { type: 'string', default: process.env.ABCA_ATTESTER_JWKS ?? defaultJwks() },
       'client-id': { type: 'string', default: process.env.ABCA_CLIENT_ID ?? 'abca-client' },
       'dpop-client-id': { type: 'string', default: process.env.ABCA_DPOP_CLIENT_ID ?? 'abca-client-dpop' },
       'redirect-uri': { type: 'string', default: process.env.ABCA_REDIRECT_URI ?? 'https://client.example.com/cb' },
@@ -52,7 +60,7 @@ const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad --port ${args.port}`);
 const ttl = Number(args.ttl);
 if (!Number.isFinite(ttl) || ttl < 0) fail(`bad --ttl ${args.ttl}`);
-if (!args['attester-jwks']) fail('--attester-jwks FILE (or ABCA_ATTESTER_JWKS) is required');
+if (!args['attester-jwks']) fail('--attester-jwks FILE (or ABCA_ATTESTER_JWKS) is required; `node keygen.mjs` writes attester-jwks.json here');
 if (args['client-id'] === args['dpop-client-id']) {
   // oidc-provider registers exactly one token_endpoint_auth_method per client, so each mode
   // needs its own client.
@@ -115,7 +123,10 @@ const provider = new Provider(issuer, {
   clients: Object.entries(clientIds).map(([method, clientId]) => ({
     client_id: clientId,
     token_endpoint_auth_method: method,
-    grant_types: ['client_credentials', 'authorization_code'],
+    // refresh_token: issued by the code grant when the request asks for offline_access with
+    // prompt=consent (lib/actions/authorization/scopes.js, lib/helpers/defaults.js
+    // issueRefreshToken), and bound to the attestation's cnf key (lib/helpers/set_rt_bindings.js).
+    grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
     response_types: ['code'],
     redirect_uris: [redirectUri],
     // The provider's only signing key is ES256; the default (RS256) would make every client
@@ -133,8 +144,10 @@ const provider = new Provider(issuer, {
     PushedAuthorizationRequest: 60,
   },
   features: {
-    // No login UI is needed: PAR stores the request and returns a request_uri.
-    devInteractions: { enabled: false },
+    // The development login and consent pages (lib/actions/interaction.js, lib/views/): any
+    // login with any password signs in; the consent page has one "Continue" button. The
+    // harness drives them as a user does, with the declarative steps of target.yaml.
+    devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
     pushedAuthorizationRequests: { enabled: true },
     // nonceSecret is mandatory when attestClientAuth and dPoP are both on
