@@ -222,12 +222,19 @@ pub fn run_suite(
         serde_json::to_string_pretty(target).unwrap(),
     )
     .unwrap();
+    let file = work.join("target.yaml");
+    let mut args: Vec<&std::ffi::OsStr> = extra.iter().map(|a| a.as_ref()).collect();
+    args.extend(["--target".as_ref(), file.as_os_str()]);
+    run_cli(work, &args)
+}
+
+/// `abca-conformance run --format json --report-dir work/report ARGS` (5 minutes at most):
+/// the exit code and report.json.
+pub fn run_cli(work: &Path, args: &[&std::ffi::OsStr]) -> (Option<i32>, serde_json::Value) {
     let out = run_with_timeout(
         Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
             .args(["run", "--format", "json"])
-            .args(extra)
-            .arg("--target")
-            .arg(work.join("target.yaml"))
+            .args(args)
             .arg("--report-dir")
             .arg(work.join("report")),
         300,
