@@ -27,7 +27,8 @@ pub struct EmbeddedOptions {
     pub revision: Revision,
     /// What the suite is told about grants; `login` and `pre_authorized_code` left empty are
     /// filled with the embedded server's own (see [`grant_config`]).
-    pub grant: GrantConfig,
+    /// Boxed: large, and rarely set (keeps `TargetSource` small).
+    pub grant: Box<GrantConfig>,
 }
 
 impl Default for EmbeddedOptions {
@@ -43,7 +44,7 @@ impl Default for EmbeddedOptions {
                 ..Policy::default()
             },
             revision: crate::target::config::DEFAULT_REVISION,
-            grant: GrantConfig::default(),
+            grant: Box::default(),
         }
     }
 }
@@ -120,7 +121,7 @@ pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
         policy: opts.policy,
         revision: opts.revision,
         grant: GrantSpec::new(
-            grant_config(opts.grant, &server.issuer),
+            grant_config(*opts.grant, &server.issuer),
             std::path::Path::new(""),
         ),
     };
