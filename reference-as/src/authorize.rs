@@ -14,6 +14,7 @@
 //! §4.1.2.1: "MUST NOT automatically redirect the user-agent to the invalid redirection
 //! URI"); with PAR every redirect URI was checked at push time.
 use crate::artifacts::{CodeGrant, Session};
+use crate::fault::Fault;
 use crate::form::{parse_form, FormRules};
 use crate::state::{now, AppState};
 use axum::extract::{Request, State};
@@ -278,7 +279,17 @@ pub async fn consent(State(st): St, req: Request) -> Response {
     {
         let mut q = location.query_pairs_mut();
         if approved {
-            let instance_jkt = request.instance_jkt.clone();
+            let instance_jkt = if st.fault(Fault::RequestUriNotBoundToInstance) {
+                // The fault: the binding comes from the client's latest PAR, whichever
+                // instance sent it, instead of from this request_uri's own PAR.
+                st.latest_par_instance
+                    .lock()
+                    .ok()
+                    .and_then(|m| m.get(&request.client_id).cloned())
+                    .flatten()
+            } else {
+                request.instance_jkt.clone()
+            };
             let code = st.codes.insert(
                 CodeGrant {
                     client_id: request.client_id.clone(),

@@ -32,6 +32,8 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct AuthOutcome {
     pub client_id: String,
+    /// The mode the request authenticated with.
+    pub mode: Mode,
     /// RFC 7638 thumbprint of the Client Instance Key (the attestation's `cnf.jwk`): what
     /// codes and refresh tokens are bound to (draft-10 §Refresh token binding, §Binding of
     /// OAuth protocol artifacts).
@@ -200,6 +202,7 @@ pub fn authenticate(
     Ok(AuthOutcome {
         instance_jkt: crate::jwk::thumbprint(&att.cnf.json),
         client_id: att.client_id,
+        mode,
         dpop_jkt,
     })
 }

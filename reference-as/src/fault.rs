@@ -197,6 +197,19 @@ faults! {
         "client_attestation_signing_alg_values_supported and client_attestation_pop_signing_alg_values_supported MUST be published (draft-10 §Metadata): both are omitted.";
     ServerErrorOnMalformed = "server-error-on-malformed", lenient,
         "Malformed input gets an OAuth error, never a server error: an attestation that is not valid base64url/JSON is answered with 500.";
+    // Grants and artifact binding (issue 15); every revision.
+    CodeNotBoundToInstance = "code-not-bound-to-instance", lenient,
+        "An authorization code should be bound to the Client Instance Key used at PAR (draft-10 §Binding of OAuth protocol artifacts, RECOMMENDED): it is redeemed by any instance of the client.";
+    RequestUriNotBoundToInstance = "request-uri-not-bound-to-instance", lenient,
+        "The binding of a code is established by the PAR request that produced its request_uri (draft-10 §Binding of OAuth protocol artifacts): the code is bound to the instance of the client's latest PAR request instead, so a request_uri pushed by one instance yields a code for another.";
+    CodeReusable = "code-reusable", lenient,
+        "An authorization code is single-use (RFC 6749 §4.1.2): it is accepted again.";
+    DpopJktNotChecked = "dpop-jkt-not-checked", lenient,
+        "The DPoP proof at the token endpoint must use the key named by dpop_jkt at PAR (RFC 9449 §10): any key, or none, is accepted.";
+    RefreshNotBoundToInstance = "refresh-not-bound-to-instance", lenient,
+        "A refresh token MUST be bound to the Client Instance Key (draft-10 §Refresh token binding): any instance of the client may refresh it.";
+    RefreshBindingCheckedInNormalModeOnly = "refresh-binding-checked-in-normal-mode-only", lenient,
+        "The refresh token binding is to the key, whatever the mode (draft-10 §Refresh token binding): a combined-mode refresh request is not checked.";
     // Rules of one revision (issue 14).
     AttestationIssNotRequired = "attestation-iss-not-required", lenient,
         "The attestation iss is REQUIRED (draft-07 §5.1; removed in -08): an attestation without iss is accepted.",

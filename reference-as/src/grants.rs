@@ -8,7 +8,7 @@
 //! revoked, does not match the redirection URI used in the authorization request, or was
 //! issued to another client"). A missing parameter is 400 `invalid_request`.
 use crate::artifacts::RefreshGrant;
-use crate::dispatch::AuthOutcome;
+use crate::dispatch::{AuthOutcome, Mode};
 use crate::errors::OAuthError;
 use crate::fault::Fault;
 use crate::form::Form;
@@ -149,7 +149,7 @@ fn authorization_code(
     // redemptions of one code cannot both pass. A failed check leaves the code unused, so a
     // request from the wrong instance cannot burn the legitimate client's code.
     let outcome = st.codes.with(code, now, |g| {
-        if g.used {
+        if g.used && !st.fault(Fault::CodeReusable) {
             // RFC 6749 §4.1.2: deny, and revoke what the first use issued.
             return Err((
                 g.refresh_token.take(),
@@ -180,7 +180,8 @@ fn authorization_code(
         // No instance key at PAR (only when PAR skips client authentication, a fault) means
         // nothing to bind to: "this only applies if Attestation-Based Client Authentication
         // is used as Client Authentication" (same section).
-        if g.instance_jkt.is_some() && g.instance_jkt != auth.instance_jkt {
+        let bound = g.instance_jkt.is_some() && !st.fault(Fault::CodeNotBoundToInstance);
+        if bound && g.instance_jkt != auth.instance_jkt {
             return Err((
                 None,
                 invalid_grant("authorization code is bound to another Client Instance Key (the cnf key used at the PAR endpoint; draft-10 §Binding of OAuth protocol artifacts)"),
@@ -188,7 +189,7 @@ fn authorization_code(
         }
         // RFC 9449 §10: "If they do not match, it MUST reject the request"; §10.1: without a
         // DPoP proof for that key the request is rejected as well.
-        if let Some(bound) = &g.dpop_jkt {
+        if let (Some(bound), false) = (&g.dpop_jkt, st.fault(Fault::DpopJktNotChecked)) {
             match &auth.dpop_jkt {
                 Some(k) if k == bound => {}
                 Some(_) => {
@@ -249,7 +250,12 @@ fn refresh_token(
     // issued." The binding is to the key, so either mode proves it with that key: normal mode
     // (PoP signed with the cnf key) and combined mode (DPoP proof whose key is the cnf key)
     // are both "the client attestation mechanism" the section asks for.
-    if grant.instance_jkt != auth.instance_jkt {
+    let check = match auth.mode {
+        _ if st.fault(Fault::RefreshNotBoundToInstance) => false,
+        Mode::Combined if st.fault(Fault::RefreshBindingCheckedInNormalModeOnly) => false,
+        _ => true,
+    };
+    if check && grant.instance_jkt != auth.instance_jkt {
         return Err(invalid_grant(
             "refresh token is bound to another Client Instance Key (draft-10 §Refresh token binding: the same cnf key must be used)",
         ));

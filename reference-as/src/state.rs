@@ -34,6 +34,10 @@ pub struct AppState {
     pub refresh_tokens: Store<RefreshGrant>,
     /// Refused requests at the token and PAR endpoints, for `lock_out_after`.
     pub refused: std::sync::atomic::AtomicU32,
+    /// client_id → instance key of the client's latest PAR request; read only under the
+    /// `request-uri-not-bound-to-instance` fault (which binds codes per client, not per
+    /// request_uri).
+    pub latest_par_instance: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
 }
 
 impl AppState {
@@ -67,6 +71,7 @@ impl AppState {
             pre_authorized_codes: Store::default(),
             refresh_tokens: Store::default(),
             refused: Default::default(),
+            latest_par_instance: Default::default(),
             config,
         })
     }

@@ -3,6 +3,7 @@
 //! the fault on (so each fault bends its one rule, not the whole server).
 mod common;
 
+use common::flow::*;
 use common::*;
 use reference_as::{AuthMethod, ChallengePolicy, DpopNoncePolicy, Draft, Fault, ServerConfig};
 use serde_json::json;
@@ -47,6 +48,19 @@ enum Probe {
     /// A PoP without challenge at a server requiring one; the retry with the error's
     /// challenge is accepted.
     RetryWithErrorChallenge,
+    /// Grants: each of these is rejected by a conforming server (binding and single use).
+    /// Instance A (CLIENT) gets a code through PAR and the pages; instance B redeems it.
+    CodeOtherInstance,
+    /// A pushes (uri_a), then B pushes its own request; the user authorizes uri_a; B redeems.
+    RequestUriOtherInstance,
+    /// A redeems its code twice.
+    CodeReuse,
+    /// A pushes with dpop_jkt of one key and redeems with a DPoP proof of another.
+    DpopJktOtherKey,
+    /// A refresh token of A (normal mode) refreshed by B in normal mode.
+    RefreshOtherInstance,
+    /// A refresh token of A (normal mode) refreshed by B in combined mode.
+    RefreshOtherInstanceCombined,
 }
 
 struct FaultCase {
@@ -418,6 +432,21 @@ fn cases() -> Vec<FaultCase> {
             MetadataHasAttestationAlgs,
         ),
         c(F::ServerErrorOnMalformed, keep, MalformedAttestationIs4xx),
+        // Grants.
+        c(F::CodeNotBoundToInstance, keep, CodeOtherInstance),
+        c(
+            F::RequestUriNotBoundToInstance,
+            keep,
+            RequestUriOtherInstance,
+        ),
+        c(F::CodeReusable, keep, CodeReuse),
+        c(F::DpopJktNotChecked, keep, DpopJktOtherKey),
+        c(F::RefreshNotBoundToInstance, keep, RefreshOtherInstance),
+        c(
+            F::RefreshBindingCheckedInNormalModeOnly,
+            keep,
+            RefreshOtherInstanceCombined,
+        ),
         // Rules of one revision.
         c(
             F::AttestationIssNotRequired,
@@ -663,6 +692,50 @@ async fn probe(srv: &TestServer, p: &Probe) -> Result<bool, String> {
             case.pop().claims["challenge"] = json!(c);
             case.pop().claims["jti"] = json!(random_id());
             Ok(srv.send(&case).await.ok())
+        }
+        Probe::CodeOtherInstance => {
+            let code = code_flow(srv, Mode::Normal, &CLIENT, &Push::default()).await;
+            rejected_4xx(&redeem(srv, Mode::Normal, &INSTANCE_B, &code, None).await)
+        }
+        Probe::RequestUriOtherInstance => {
+            let (verifier, challenge) = pkce();
+            let uri_a = push(srv, Mode::Normal, &CLIENT, &challenge, &Push::default())
+                .await
+                .map_err(|r| format!("PAR of A rejected: {}", r.describe()))?;
+            push(srv, Mode::Normal, &INSTANCE_B, &challenge, &Push::default())
+                .await
+                .map_err(|r| format!("PAR of B rejected: {}", r.describe()))?;
+            let q = user_step(srv, &uri_a, true).await?;
+            let code = Code {
+                code: param(&q, "code").ok_or("no code")?.to_owned(),
+                verifier,
+            };
+            rejected_4xx(&redeem(srv, Mode::Normal, &INSTANCE_B, &code, None).await)
+        }
+        Probe::CodeReuse => {
+            let code = code_flow(srv, Mode::Normal, &CLIENT, &Push::default()).await;
+            let first = redeem(srv, Mode::Normal, &CLIENT, &code, None).await;
+            if !first.ok() {
+                return Err(format!("first redemption rejected: {}", first.describe()));
+            }
+            rejected_4xx(&redeem(srv, Mode::Normal, &CLIENT, &code, None).await)
+        }
+        Probe::DpopJktOtherKey => {
+            let opts = Push {
+                dpop_jkt: Some(jkt(&OTHER)),
+                ..Push::default()
+            };
+            let code = code_flow(srv, Mode::Normal, &CLIENT, &opts).await;
+            rejected_4xx(&redeem(srv, Mode::Normal, &CLIENT, &code, Some(&CLIENT_ED)).await)
+        }
+        Probe::RefreshOtherInstance | Probe::RefreshOtherInstanceCombined => {
+            let rt = refresh_token_of(srv, Mode::Normal, &CLIENT).await;
+            let mode = if matches!(p, Probe::RefreshOtherInstance) {
+                Mode::Normal
+            } else {
+                Mode::Combined
+            };
+            rejected_4xx(&refresh(srv, mode, &INSTANCE_B, &rt).await)
         }
         Probe::TokenTypeDpop => {
             let case = Case::valid(srv, Mode::Combined, Ep::Token).await;
