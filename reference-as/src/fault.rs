@@ -210,6 +210,8 @@ faults! {
         "A refresh token MUST be bound to the Client Instance Key (draft-10 §Refresh token binding): any instance of the client may refresh it.";
     RefreshBindingCheckedInNormalModeOnly = "refresh-binding-checked-in-normal-mode-only", lenient,
         "The refresh token binding is to the key, whatever the mode (draft-10 §Refresh token binding): a combined-mode refresh request is not checked.";
+    RefreshSkipsClientAuth = "refresh-skips-client-auth", lenient,
+        "To prove the refresh token binding the Client Instance MUST use the client attestation mechanism when refreshing (draft-10 §Refresh token binding): a refresh request without the Client Attestation is accepted on the refresh token alone.";
     // Rules of one revision (issue 14).
     AttestationIssNotRequired = "attestation-iss-not-required", lenient,
         "The attestation iss is REQUIRED (draft-07 §5.1; removed in -08): an attestation without iss is accepted.",

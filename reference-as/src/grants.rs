@@ -228,6 +228,24 @@ fn authorization_code(
     })
 }
 
+/// Only under the `refresh-skips-client-auth` fault: the refresh token alone stands for the
+/// client and the instance it was issued to, as if they had authenticated (what draft-10
+/// §Refresh token binding forbids: "the Client Instance MUST use the client attestation
+/// mechanism when refreshing an access token").
+pub fn refresh_holder(st: &AppState, form: &Form, now: u64) -> Result<AuthOutcome, OAuthError> {
+    let token = required(form, "refresh_token")?;
+    let grant = st
+        .refresh_tokens
+        .get(token, now)
+        .ok_or_else(|| invalid_grant("refresh token is unknown, expired or revoked"))?;
+    Ok(AuthOutcome {
+        client_id: grant.client_id,
+        mode: Mode::Normal,
+        instance_jkt: grant.instance_jkt,
+        dpop_jkt: None,
+    })
+}
+
 /// RFC 6749 §6 with the binding of draft-10 §Refresh token binding (-11 §10.3).
 fn refresh_token(
     st: &AppState,

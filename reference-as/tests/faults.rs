@@ -61,6 +61,8 @@ enum Probe {
     RefreshOtherInstance,
     /// A refresh token of A (normal mode) refreshed by B in combined mode.
     RefreshOtherInstanceCombined,
+    /// A refresh token of A refreshed with neither attestation nor PoP.
+    RefreshWithoutAttestation,
 }
 
 struct FaultCase {
@@ -447,6 +449,7 @@ fn cases() -> Vec<FaultCase> {
             keep,
             RefreshOtherInstanceCombined,
         ),
+        c(F::RefreshSkipsClientAuth, keep, RefreshWithoutAttestation),
         // Rules of one revision.
         c(
             F::AttestationIssNotRequired,
@@ -736,6 +739,16 @@ async fn probe(srv: &TestServer, p: &Probe) -> Result<bool, String> {
                 Mode::Combined
             };
             rejected_4xx(&refresh(srv, mode, &INSTANCE_B, &rt).await)
+        }
+        Probe::RefreshWithoutAttestation => {
+            let rt = refresh_token_of(srv, Mode::Normal, &CLIENT).await;
+            let mut case = Case::valid_as(srv, Mode::Normal, Ep::Token, &CLIENT).await;
+            case.form.clear();
+            case.set_form("grant_type", "refresh_token");
+            case.set_form("refresh_token", &rt);
+            case.att = None;
+            case.pop = None;
+            rejected_4xx(&srv.send(&case).await)
         }
         Probe::TokenTypeDpop => {
             let case = Case::valid(srv, Mode::Combined, Ep::Token).await;
