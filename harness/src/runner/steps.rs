@@ -294,7 +294,8 @@ impl CaseRun<'_> {
     async fn flow(&mut self, flow: &Flow, mutations: &[Mutation]) -> Result<Outcome, Stop> {
         let params = match flow {
             Flow::AuthorizationCode(c) => {
-                let params = self.code_flow(c.par_mode.of(self.mode), &c.par).await?;
+                let params = self.code_flow(c.par_mode.of(self.mode), &c.par, c.later_push)
+                    .await?;
                 if c.redeem_first {
                     let mut f = self.fresh_challenge().await?;
                     f.params = params.clone();
@@ -340,7 +341,7 @@ impl CaseRun<'_> {
         mode: Mode,
     ) -> Result<Vec<(String, String)>, Stop> {
         match grant {
-            GrantType::AuthorizationCode => self.code_flow(mode, &[]).await,
+            GrantType::AuthorizationCode => self.code_flow(mode, &[], false).await,
             GrantType::PreAuthorizedCode => {
                 let code = flow::pre_authorized_code(
                     &self.target.grants.spec,
@@ -408,6 +409,7 @@ impl CaseRun<'_> {
         &mut self,
         mode: Mode,
         par: &[Mutation],
+        later_push: bool,
     ) -> Result<Vec<(String, String)>, Stop> {
         let t = self.target;
         let login = t.grants.login().ok_or_else(|| {
@@ -438,6 +440,7 @@ impl CaseRun<'_> {
         if let Some(scope) = &t.grants.spec.config.scope {
             f.params.push(("scope".into(), scope.clone()));
         }
+        let params = f.params.clone();
         let sent = self
             .send_as(
                 mode,
@@ -456,6 +459,23 @@ impl CaseRun<'_> {
             .and_then(|r| r.json_str("request_uri"))
             .ok_or("the pushed authorization request gave no request_uri")?
             .to_string();
+        if later_push {
+            // This case's own instance, in the case's mode, unmutated: the request_uri above
+            // is then no longer the client's latest (CodeFlow::later_push).
+            let mut f = self.fresh_challenge().await?;
+            f.params = params;
+            let own = self
+                .send_as(
+                    self.mode,
+                    Endpoint::Par,
+                    &[],
+                    f,
+                    "later pushed authorization request of this instance (not used)",
+                    |_| {},
+                )
+                .await?;
+            require_accepted(&own.reply, "later pushed authorization request")?;
+        }
         let mut auth_url = url::Url::parse(&authz)
             .map_err(|e| format!("authorization_endpoint {authz:?}: {e}"))?;
         auth_url
