@@ -280,12 +280,16 @@ pub async fn consent(State(st): St, req: Request) -> Response {
         let mut q = location.query_pairs_mut();
         if approved {
             let instance_jkt = if st.fault(Fault::RequestUriNotBoundToInstance) {
-                // The fault: the binding comes from the client's latest PAR, whichever
-                // instance sent it, instead of from this request_uri's own PAR.
+                // The fault: the binding comes from the client's latest PAR with the same
+                // code_challenge, whichever instance sent it, instead of from this
+                // request_uri's own PAR.
                 st.latest_par_instance
                     .lock()
                     .ok()
-                    .and_then(|m| m.get(&request.client_id).cloned())
+                    .and_then(|m| {
+                        m.get(&(request.client_id.clone(), request.code_challenge.clone()))
+                            .cloned()
+                    })
                     .flatten()
             } else {
                 request.instance_jkt.clone()

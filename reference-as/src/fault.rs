@@ -201,7 +201,7 @@ faults! {
     CodeNotBoundToInstance = "code-not-bound-to-instance", lenient,
         "An authorization code should be bound to the Client Instance Key used at PAR (draft-10 §Binding of OAuth protocol artifacts, RECOMMENDED): it is redeemed by any instance of the client.";
     RequestUriNotBoundToInstance = "request-uri-not-bound-to-instance", lenient,
-        "The binding of a code is established by the PAR request that produced its request_uri (draft-10 §Binding of OAuth protocol artifacts): the code is bound to the instance of the client's latest PAR request instead, so a request_uri pushed by one instance yields a code for another.";
+        "The binding of a code is established by the PAR request that produced its request_uri (draft-10 §Binding of OAuth protocol artifacts): the code is bound to the instance of the client's latest PAR request with the same code_challenge instead (pushed requests indexed by client and PKCE challenge), so a request_uri pushed by one instance yields a code for another instance that pushed the same request later.";
     CodeReusable = "code-reusable", lenient,
         "An authorization code is single-use (RFC 6749 §4.1.2): it is accepted again.";
     DpopJktNotChecked = "dpop-jkt-not-checked", lenient,

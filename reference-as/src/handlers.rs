@@ -220,8 +220,13 @@ async fn par_inner(st: &AppState, req: Request) -> Result<Response, OAuthError> 
         (Some(j), _) => Some(j.clone()),
         (None, p) => p,
     };
-    if let Ok(mut m) = st.latest_par_instance.lock() {
-        m.insert(client_id.clone(), instance_jkt.clone());
+    if st.fault(Fault::RequestUriNotBoundToInstance) {
+        if let Ok(mut m) = st.latest_par_instance.lock() {
+            m.insert(
+                (client_id.clone(), code_challenge.clone()),
+                instance_jkt.clone(),
+            );
+        }
     }
     let request_uri = format!(
         "urn:ietf:params:oauth:request_uri:{}",

@@ -34,11 +34,14 @@ pub struct AppState {
     pub refresh_tokens: Store<RefreshGrant>,
     /// Refused requests at the token and PAR endpoints, for `lock_out_after`.
     pub refused: std::sync::atomic::AtomicU32,
-    /// client_id → instance key of the client's latest PAR request; read only under the
-    /// `request-uri-not-bound-to-instance` fault (which binds codes per client, not per
-    /// request_uri).
-    pub latest_par_instance: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
+    /// (client_id, code_challenge) → instance key of the latest PAR request with them; kept
+    /// and read only under the `request-uri-not-bound-to-instance` fault (which binds codes
+    /// per pushed parameters, not per request_uri).
+    pub latest_par_instance: std::sync::Mutex<LatestPar>,
 }
+
+/// See [`AppState::latest_par_instance`].
+pub type LatestPar = std::collections::HashMap<(String, String), Option<String>>;
 
 impl AppState {
     pub fn new(config: ServerConfig) -> anyhow::Result<AppState> {

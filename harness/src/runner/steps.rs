@@ -294,7 +294,8 @@ impl CaseRun<'_> {
     async fn flow(&mut self, flow: &Flow, mutations: &[Mutation]) -> Result<Outcome, Stop> {
         let params = match flow {
             Flow::AuthorizationCode(c) => {
-                let params = self.code_flow(c.par_mode.of(self.mode), &c.par, c.later_push)
+                let params = self
+                    .code_flow(c.par_mode.of(self.mode), &c.par, c.later_push)
                     .await?;
                 if c.redeem_first {
                     let mut f = self.fresh_challenge().await?;

@@ -336,10 +336,11 @@ pub struct CodeFlow {
     /// The mode of the pushed authorization request, relative to the case's.
     #[serde(default, skip_serializing_if = "is_default")]
     pub par_mode: ModeChoice,
-    /// After that pushed request, the case's own instance pushes a valid request of its own
-    /// (accepted, never used), so the request_uri the user goes through is not the client's
-    /// latest: a server that binds the code to the instance of the client's latest PAR
-    /// rather than to the PAR that produced the request_uri is caught.
+    /// After that pushed request, the case's own instance pushes the same parameters again
+    /// (same PKCE challenge and state; accepted, its request_uri never used), so the
+    /// request_uri the user goes through is not the latest push of that request: a server
+    /// that takes the code's binding from the latest push of the parameters rather than from
+    /// the PAR that produced the request_uri is caught.
     #[serde(default, skip_serializing_if = "is_default")]
     pub later_push: bool,
     /// The code is first redeemed by the valid request (which must be accepted); the judged
