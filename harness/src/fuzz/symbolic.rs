@@ -300,11 +300,28 @@ impl Request {
                 change_cnf(t, change)?;
             }
             Mutation::Challenge(u) => self.challenge(*u)?,
-            Mutation::Form { name, value } => match self.form.iter_mut().find(|(n, _)| n == name) {
-                Some(slot) => slot.1 = value.clone(),
-                None => self.form.push((name.clone(), value.clone())),
-            },
-            Mutation::RepeatForm { name, .. } => self.repeated_form.push(name.clone()),
+            // `form` replaces every occurrence (plan/request.rs `set_form`), so a repeat ends.
+            Mutation::Form { name, value } => {
+                self.repeated_form.retain(|n| n != name);
+                match self.form.iter_mut().find(|(n, _)| n == name) {
+                    Some(slot) => slot.1 = value.clone(),
+                    None => self.form.push((name.clone(), value.clone())),
+                }
+            }
+            // A parameter that was removed (or emptied: RFC 6749 §3.2, as if omitted) is sent
+            // once by `repeat_form`, which then is no repetition.
+            Mutation::RepeatForm { name, value } => {
+                match self.form.iter_mut().find(|(n, _)| n == name) {
+                    Some(slot) if slot.1.as_deref().is_none_or(str::is_empty) => {
+                        slot.1 = Some(value.clone())
+                    }
+                    _ => {
+                        if !self.repeated_form.contains(name) {
+                            self.repeated_form.push(name.clone())
+                        }
+                    }
+                }
+            }
             Mutation::HttpMethod(method) => self.method = method.clone(),
             Mutation::Replay | Mutation::ReplayJti { .. } => {
                 if self.step.is_some() {

@@ -67,13 +67,20 @@ impl RequestDraft {
         self.fields.iter().find_map(|f| find(&f.value, kind))
     }
 
+    /// Sets a form parameter (every occurrence: a repeated one becomes a single one), or
+    /// removes it with `None`.
     pub fn set_form(&mut self, name: &str, value: Option<String>) {
-        let pos = self.form.iter().position(|(n, _)| n == name);
-        match (pos, value) {
-            (Some(i), Some(v)) => self.form[i].1 = v,
-            (Some(i), None) => {
-                self.form.remove(i);
+        let first = self.form.iter().position(|(n, _)| n == name);
+        match (first, value) {
+            (Some(i), Some(v)) => {
+                self.form[i].1 = v;
+                let mut seen = 0;
+                self.form.retain(|(n, _)| {
+                    seen += usize::from(n == name);
+                    n != name || seen == 1
+                });
             }
+            (Some(_), None) => self.form.retain(|(n, _)| n != name),
             (None, Some(v)) => self.form.push((name.to_string(), v)),
             (None, None) => {}
         }

@@ -75,6 +75,12 @@ fn form(n: &str, v: Option<&str>) -> Mutation {
         value: v.map(String::from),
     }
 }
+fn repeat(n: &str) -> Mutation {
+    Mutation::RepeatForm {
+        name: n.into(),
+        value: "${client_id}".into(),
+    }
+}
 fn add(t: TokenKind, inner: Vec<Mutation>) -> Mutation {
     Mutation::AddToken {
         token: t,
@@ -159,6 +165,9 @@ fn normal_only() -> Capabilities {
 #[case::unknown_field(N, vec![raw_named("X-Fuzz-a", "1")], caps(), Want::Accept("HTTP-UNKNOWN-FIELD-IGNORED"))]
 #[case::unknown_param(N, vec![form("x_p", Some("1"))], caps(), Want::Accept("FORM-UNKNOWN-PARAM-IGNORED"))]
 #[case::no_client_id(N, vec![form("client_id", None)], caps(), Want::Accept("ATT-CLIENT-ID-MATCH"))]
+#[case::empty_client_id(N, vec![form("client_id", Some(""))], caps(), Want::Accept("FORM-EMPTY-PARAM-OMITTED"))]
+#[case::repeat_after_remove(N, vec![form("client_id", None), repeat("client_id")], caps(), Want::Accept("AUTH-VALID-ACCEPTED"))]
+#[case::remove_after_repeat(N, vec![repeat("client_id"), form("client_id", None)], caps(), Want::Accept("ATT-CLIENT-ID-MATCH"))]
 #[case::independent_dpop_other_key(N, vec![add(D, vec![sign(D, KeyRef::Other)])], caps(), Want::Accept("DISP-INDEPENDENT-DPOP-KEY"))]
 #[case::other_instance_key(N, vec![Mutation::Cnf(CnfChange::OtherKey), sign(P, KeyRef::Other)], caps(), Want::Accept("AUTH-VALID-ACCEPTED"))]
 #[case::pop_next_to_combined(C, vec![add(P, vec![])], caps(), Want::Accept("DISP-POP-PRESENT"))]
@@ -190,6 +199,7 @@ fn normal_only() -> Capabilities {
 #[case::att_cnf_symmetric(N, vec![Mutation::Cnf(CnfChange::Symmetric)], caps(), Want::Reject("ATT-CNF-NOT-PRIVATE"))]
 #[case::att_stale(N, vec![time(A, "iat", -200_000)], caps(), Want::RejectWith("ERR-USE-FRESH-ATTESTATION", &["use_fresh_attestation"]))]
 #[case::client_id_mismatch(N, vec![form("client_id", Some("other"))], caps(), Want::Reject("ATT-CLIENT-ID-MATCH"))]
+#[case::client_id_repeated(N, vec![repeat("client_id")], caps(), Want::Reject("FORM-REPEATED-PARAM-REFUSED"))]
 // Client Attestation PoP JWT.
 #[case::pop_twice(N, vec![dup(P)], caps(), Want::Reject("POP-SINGLE-FIELD"))]
 #[case::pop_non_ascii(N, vec![raw(P, "é€")], caps(), Want::Reject("POP-TOKEN68"))]
