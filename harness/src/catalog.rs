@@ -28,6 +28,10 @@ pub struct SectionDef {
     pub title: String,
     /// Section number per revision, e.g. `{"07": "9", "10": "7.1"}`.
     pub numbers: BTreeMap<Revision, String>,
+    /// Set when the anchor names another document (a profile such as HAIP 1.0), which no
+    /// revision of the draft numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -237,6 +241,13 @@ impl Catalog {
             .get(anchor)
             .and_then(|s| s.numbers.get(&rev))
             .map(String::as_str)
+    }
+
+    /// Does `anchor` name a part of another document (see [`SectionDef::document`])?
+    pub fn is_other_document(&self, anchor: &str) -> bool {
+        self.sections
+            .get(anchor)
+            .is_some_and(|s| s.document.is_some())
     }
 
     /// Requirement `id` as revision `rev` states it; None when it is not a rule of `rev`.

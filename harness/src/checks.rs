@@ -64,6 +64,20 @@ fn str_list<'a>(md: &'a Value, name: &str) -> Option<Vec<&'a str>> {
 
 fn metadata_check(check: BuiltinCheck, target: &Target) -> Result<String, String> {
     let md = &target.metadata;
+    if matches!(
+        check,
+        BuiltinCheck::ProfileAlgorithms | BuiltinCheck::ProfileFeatures
+    ) {
+        return profile_check(check, target);
+    }
+    if check == BuiltinCheck::AdvertisedAlgsSignable {
+        let unsignable = unsignable_algs(target);
+        return if unsignable.is_empty() {
+            ok("every advertised algorithm has its own alg-* case")
+        } else {
+            Err(format!("not exercised: {}", unsignable.join("; ")))
+        };
+    }
     match check {
         // draft-10 §Metadata: support SHOULD be signalled in token_endpoint_auth_methods_supported.
         BuiltinCheck::MetadataAuthMethods => {
@@ -275,4 +289,65 @@ pub async fn get_challenge(
             r.summary()
         )),
     }
+}
+
+/// What the target's profile (suites/profiles/) requires of the metadata.
+fn profile_check(check: BuiltinCheck, target: &Target) -> Result<String, String> {
+    use crate::profile::{Feature, Profile};
+    let name = target
+        .spec
+        .profile
+        .as_deref()
+        .ok_or("no profile was selected")?;
+    let profile = Profile::named(name).map_err(|e| e.to_string())?;
+    let md = &target.metadata;
+    let mut missing = Vec::new();
+    match check {
+        BuiltinCheck::ProfileAlgorithms => {
+            for (member, algs) in profile.algorithms.by_member() {
+                let listed = str_list(md, member).unwrap_or_default();
+                for alg in algs {
+                    if !listed.contains(&alg.as_str()) {
+                        missing.push(format!("{member} lacks {alg}"));
+                    }
+                }
+            }
+        }
+        _ => {
+            for f in &profile.require {
+                let present = match f {
+                    Feature::Par => md.get("pushed_authorization_request_endpoint").is_some(),
+                    Feature::Dpop => str_list(md, "dpop_signing_alg_values_supported")
+                        .is_some_and(|l| !l.is_empty()),
+                    // Observed by the scenarios that send no client authentication
+                    // (dispatch/, `par-*`); nothing to read from the metadata.
+                    Feature::ClientAuthAtPar | Feature::ClientAuthAtToken => true,
+                };
+                if !present {
+                    missing.push(format!("{} is not offered", f.name()));
+                }
+            }
+        }
+    }
+    if missing.is_empty() {
+        ok(format!("the metadata meets the {name} profile"))
+    } else {
+        Err(format!("{name} profile: {}", missing.join("; ")))
+    }
+}
+
+/// `member: alg` for each advertised algorithm the suite cannot sign with (HS256 in the
+/// attestation list is exercised by the MAC cases).
+pub fn unsignable_algs(target: &Target) -> Vec<String> {
+    use crate::scenario::{AlgList, JwsAlg};
+    let mut out = Vec::new();
+    for list in [AlgList::Attestation, AlgList::Pop, AlgList::Dpop] {
+        for alg in str_list(&target.metadata, list.member()).unwrap_or_default() {
+            let mac_case = list == AlgList::Attestation && alg == "HS256";
+            if JwsAlg::parse(alg).is_none() && !mac_case {
+                out.push(format!("{}: {alg}", list.member()));
+            }
+        }
+    }
+    out
 }

@@ -221,6 +221,11 @@ fn validate(scenarios: &[Loaded], catalog: &Catalog) -> Result<(), Vec<InputErro
         {
             errors.push(err(format!("scenario id `{}` is not kebab-case", s.id)));
         }
+        if let Some(p) = &s.profile {
+            if let Err(e) = crate::profile::Profile::named(p) {
+                errors.push(err(format!("profile: {e}")));
+            }
+        }
         if s.requirements.is_empty() {
             errors.push(err("`requirements` is empty".into()));
         }

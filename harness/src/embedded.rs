@@ -29,6 +29,12 @@ pub struct EmbeddedOptions {
     /// filled with the embedded server's own (see [`grant_config`]).
     /// Boxed: large, and rarely set (keeps `TargetSource` small).
     pub grant: Box<GrantConfig>,
+    /// Trust the attester through a certificate chain instead of a JWKS: a fresh test PKI
+    /// (root, intermediate, the attester's certificate), the server trusting the root, the
+    /// attestations carrying `x5c` and no `kid` (HAIP 1.0).
+    pub x5c: bool,
+    /// The profile the suite is told the target follows.
+    pub profile: Option<String>,
 }
 
 impl Default for EmbeddedOptions {
@@ -45,6 +51,8 @@ impl Default for EmbeddedOptions {
             },
             revision: crate::target::config::DEFAULT_REVISION,
             grant: Box::default(),
+            x5c: false,
+            profile: None,
         }
     }
 }
@@ -87,18 +95,71 @@ pub struct Embedded {
 
 /// Starts the reference AS with a fresh attester key and returns the spec to discover it.
 pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
-    let attester = SigningKey::generate_es256();
+    use crate::jose::fixtures::{self, FixedKey};
+    let mut server_config = opts.server;
+    // The attester signs with the first algorithm the server accepts (ES256 by default; an
+    // RSA-only or ES384-only server gets an attester of that type). RSA keys are the fixed
+    // test keys of vectors/keys/: generating 2048-bit keys for every run would be slow.
+    let rsa = |alg: &str| -> anyhow::Result<SigningKey> {
+        Ok(fixtures::key(FixedKey::AttesterRs256)?
+            .without_kid()
+            .with_alg(alg)?)
+    };
+    let first = server_config
+        .algs
+        .first()
+        .map(|a| a.as_str())
+        .unwrap_or("ES256");
+    let attester = if crate::jose::key::RSA_ALGS.contains(&first) {
+        rsa(first)?
+    } else {
+        SigningKey::generate_for(first)?
+    };
     let kid = crate::jose::thumbprint::thumbprint(&attester.public_jwk())?;
     let mut jwk = attester.public_jwk();
     jwk["kid"] = kid.clone().into();
-    let mut server_config = opts.server;
+    // One more trusted attester key per other key type the server verifies, so that each
+    // advertised attestation algorithm gets its case (alg-attestation-*).
+    let mut extra: Vec<SigningKey> = Vec::new();
+    for alg in ["EdDSA", "ES384", "RS256"] {
+        let accepted = server_config.algs.iter().any(|a| {
+            let a = a.as_str();
+            a == alg || (alg == "RS256" && crate::jose::key::RSA_ALGS.contains(&a))
+        });
+        let same_type = attester.alg() == alg || (alg == "RS256" && attester.kty() == "RSA");
+        if accepted && !same_type {
+            let k = if alg == "RS256" {
+                rsa("RS256")?
+            } else {
+                SigningKey::generate_for(alg)?
+            };
+            let kid = crate::jose::thumbprint::thumbprint(&k.public_jwk())?;
+            extra.push(k.with_kid(kid));
+        }
+    }
+    let extra_jwks: Vec<serde_json::Value> = extra.iter().map(|k| k.public_jwk()).collect();
     // A shared MAC key too, so the MAC-attestation scenarios run (draft-10 §Client Attestation
     // JWT rule 2 allows a MAC; the reference AS then advertises HS256 for attestations).
     let mac: [u8; 32] = rand::random();
     let mac_jwk = serde_json::json!({
         "kty": "oct", "kid": MAC_KID, "alg": "HS256", "k": crate::jose::b64::encode(mac),
     });
-    server_config.attester_jwks = serde_json::json!({ "keys": [jwk, mac_jwk] });
+    let x5c = if opts.x5c {
+        // Only the chain makes the attester trusted: its key is not in the JWKS.
+        let generated = crate::client::x5c::X5c::generate(&attester, true)?;
+        server_config.attester_cas = vec![generated.root.cert.der().to_vec()];
+        let mut keys = extra_jwks;
+        keys.push(mac_jwk);
+        server_config.attester_jwks = serde_json::json!({ "keys": keys });
+        Some(generated.x5c)
+    } else {
+        let mut keys = vec![jwk];
+        keys.extend(extra_jwks);
+        keys.push(mac_jwk);
+        server_config.attester_jwks = serde_json::json!({ "keys": keys });
+        None
+    };
+    let kid = if x5c.is_some() { None } else { Some(kid) };
     let client_ids: BTreeMap<Mode, String> = server_config
         .clients
         .first()
@@ -114,9 +175,13 @@ pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
         issuer: server.issuer.clone(),
         client_ids,
         attester_key: Default::default(),
-        attester_kid: Some(kid.clone()),
+        attester_kid: kid.clone(),
         attestation_mac_key: None,
         claims: Default::default(),
+        attester_chain: None,
+        attester_issuer_key: None,
+        attester_trust_anchor: None,
+        profile: opts.profile,
         form: Default::default(),
         policy: opts.policy,
         revision: opts.revision,
@@ -130,7 +195,13 @@ pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
         spec,
         keys: KeySet {
             attester_mac_kid: Some(MAC_KID.into()),
-            ..KeySet::with_attester(attester, Some(kid), Some(mac.to_vec()))
+            x5c,
+            alt: crate::client::keys::AltKeys {
+                attesters: extra,
+                rsa_seed: Some(fixtures::key(FixedKey::InstanceRs256)?.without_kid()),
+                ..Default::default()
+            },
+            ..KeySet::with_attester(attester, kid, Some(mac.to_vec()))
         },
     })
 }

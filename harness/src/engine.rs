@@ -39,6 +39,8 @@ pub use crate::target::grant::{
 pub use crate::target::{Policy, TargetFlags};
 
 /// Which server to test.
+// One value per run, moved once: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum TargetSource {
     /// The reference AS, started in this process on a loopback port.
@@ -68,6 +70,17 @@ impl TargetSource {
             None => None,
         };
         Ok(if flags.is_empty() {
+            let mut embedded = embedded;
+            // The embedded server is configured for the profile (an x5c attester for HAIP),
+            // and speaks the profile's revision unless --draft names another.
+            if let Some(name) = &flags.profile {
+                let profile = crate::profile::Profile::named(name)?;
+                embedded.x5c |= profile.x5c;
+                embedded.profile = Some(profile.id.clone());
+                if revision.is_none() {
+                    embedded = embedded.with_revision(profile.revision);
+                }
+            }
             let mut embedded = match revision {
                 Some(r) => embedded.with_revision(r),
                 None => embedded,
@@ -87,6 +100,27 @@ impl TargetSource {
     }
 }
 
+/// The target's profile, with its attestation claims added to the spec (the target file's
+/// own attestation claims win).
+fn apply_profile(
+    spec: &mut crate::target::TargetSpec,
+) -> anyhow::Result<Option<crate::profile::Profile>> {
+    let Some(name) = &spec.profile else {
+        return Ok(None);
+    };
+    let profile = crate::profile::Profile::named(name)?;
+    if !profile.attestation_claims.is_empty() {
+        let att = spec
+            .claims
+            .entry(crate::types::TokenKind::Attestation)
+            .or_default();
+        for (k, v) in &profile.attestation_claims {
+            att.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    Ok(Some(profile))
+}
+
 /// A discovered target and the HTTP client of the run (with its limits), plus the embedded
 /// server behind it when there is one, kept alive until [`Connection::close`].
 pub struct Connection {
@@ -102,17 +136,33 @@ impl Connection {
         let http = Http::new(http)?;
         let (target, server) = match source {
             TargetSource::Embedded(opts) => {
-                let e = crate::embedded::start(opts).await?;
+                let mut e = crate::embedded::start(opts).await?;
+                apply_profile(&mut e.spec)?;
                 let target = discovery::discover(&http, e.spec, e.keys, true).await?;
                 (target, Some(e.server))
             }
             TargetSource::Remote(flags) => {
-                let spec = flags.resolve()?;
-                let keys = KeySet::load(
+                let mut spec = flags.resolve()?;
+                let profile = apply_profile(&mut spec)?;
+                let mut keys = KeySet::load(
                     &spec.attester_key,
                     spec.attester_kid.clone(),
                     spec.attestation_mac_key.as_deref(),
                 )?;
+                if let Some(chain) = &spec.attester_chain {
+                    keys.x5c = Some(crate::client::x5c::X5c::load(
+                        chain,
+                        spec.attester_issuer_key.as_deref(),
+                        spec.attester_trust_anchor.as_deref(),
+                        &keys.attester,
+                    )?);
+                }
+                if let Some(p) = profile.filter(|p| p.x5c && keys.x5c.is_none()) {
+                    anyhow::bail!(
+                        "profile {}: attestations carry an x5c chain; give attester_chain in the target file (`keygen --x5c` makes one)",
+                        p.id
+                    );
+                }
                 (discovery::discover(&http, spec, keys, false).await?, None)
             }
         };

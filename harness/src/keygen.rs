@@ -3,6 +3,11 @@
 //!
 //! The attester key signs Client Attestation JWTs (draft-10 §Client Attestation JWT); an AS
 //! under test must trust its public key, so the JWKS is what an operator registers.
+//!
+//! `--x5c` also makes a test PKI for it (draft-10 §Trust Management and Key Resolution, the
+//! `x5c` mechanism; HAIP 1.0): a CA (the trust anchor to register instead), optionally an
+//! intermediate CA, and the attester's certificate; the chain the attestation carries, and
+//! the issuing CA's private key so that the suite can mint test certificates under it.
 
 use std::fs;
 use std::io::Write as _;
@@ -17,6 +22,15 @@ use crate::jose::SigningKey;
 pub const PRIVATE_JWK_FILE: &str = "attester.private.jwk.json";
 /// File name of the public attester JWKS.
 pub const PUBLIC_JWKS_FILE: &str = "attester.jwks.json";
+/// `--x5c`: the trust anchor to register at the AS (`serve --attester-ca`).
+pub const CA_FILE: &str = "attester-ca.pem";
+/// `--x5c`: the chain the attestation carries in `x5c` (`attester_chain` in the target file).
+pub const CHAIN_FILE: &str = "attester.chain.pem";
+/// `--x5c`: the private key of the CA that issued the attester certificate
+/// (`attester_issuer_key`).
+pub const ISSUER_KEY_FILE: &str = "attester-issuer.private.pem";
+/// `--x5c`: a target file fragment naming the files above.
+pub const TARGET_FILE: &str = "target.x5c.yaml";
 
 /// What [`keygen`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +41,17 @@ pub struct KeygenOutput {
     pub public_jwks: PathBuf,
     /// The key's kid: its RFC 7638 thumbprint.
     pub kid: String,
+    /// `--x5c`: the certificate files.
+    pub x5c: Option<X5cFiles>,
+}
+
+/// The files `keygen --x5c` writes besides the key pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct X5cFiles {
+    pub trust_anchor: PathBuf,
+    pub chain: PathBuf,
+    pub issuer_key: PathBuf,
+    pub target: PathBuf,
 }
 
 /// Options of [`keygen_with`].
@@ -34,6 +59,10 @@ pub struct KeygenOutput {
 pub struct KeygenOptions {
     /// Replace existing files instead of refusing.
     pub overwrite: bool,
+    /// Also make a test PKI and the attester's certificate chain.
+    pub x5c: bool,
+    /// With `x5c`: an intermediate CA between the trust anchor and the attester certificate.
+    pub intermediate: bool,
 }
 
 /// Generates an ES256 attester key into `out_dir` (created if missing); refuses to
@@ -46,8 +75,26 @@ pub fn keygen(out_dir: &Path) -> anyhow::Result<KeygenOutput> {
 pub fn keygen_with(out_dir: &Path, options: KeygenOptions) -> anyhow::Result<KeygenOutput> {
     let private_path = out_dir.join(PRIVATE_JWK_FILE);
     let public_path = out_dir.join(PUBLIC_JWKS_FILE);
+    let x5c_paths = X5cFiles {
+        trust_anchor: out_dir.join(CA_FILE),
+        chain: out_dir.join(CHAIN_FILE),
+        issuer_key: out_dir.join(ISSUER_KEY_FILE),
+        target: out_dir.join(TARGET_FILE),
+    };
+    if options.intermediate && !options.x5c {
+        bail!("--intermediate needs --x5c");
+    }
     if !options.overwrite {
-        for path in [&private_path, &public_path] {
+        let mut paths = vec![&private_path, &public_path];
+        if options.x5c {
+            paths.extend([
+                &x5c_paths.trust_anchor,
+                &x5c_paths.chain,
+                &x5c_paths.issuer_key,
+                &x5c_paths.target,
+            ]);
+        }
+        for path in paths {
             if path.exists() {
                 bail!(
                     "{} already exists; refusing to overwrite a key (`abca-conformance keygen --force` replaces it)",
@@ -75,11 +122,61 @@ pub fn keygen_with(out_dir: &Path, options: KeygenOptions) -> anyhow::Result<Key
     fs::write(&public_path, serde_json::to_string_pretty(&jwks)? + "\n")
         .with_context(|| format!("cannot write {}", public_path.display()))?;
 
+    let x5c = if options.x5c {
+        write_pki(&key, &x5c_paths, options)?;
+        Some(x5c_paths)
+    } else {
+        None
+    };
     Ok(KeygenOutput {
         private_jwk: private_path,
         public_jwks: public_path,
         kid,
+        x5c,
     })
+}
+
+/// The test PKI of `--x5c`.
+fn write_pki(key: &SigningKey, paths: &X5cFiles, options: KeygenOptions) -> anyhow::Result<()> {
+    use crate::client::x5c::{to_pem, X5c};
+    let generated = X5c::generate(key, options.intermediate)?;
+    let write = |path: &Path, text: String| {
+        fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write(&paths.trust_anchor, generated.root.cert.pem())?;
+    write(&paths.chain, to_pem(&generated.x5c.chain))?;
+    let issuer = generated
+        .x5c
+        .issuer
+        .as_ref()
+        .context("a generated chain has a known issuer")?;
+    write_private(
+        &paths.issuer_key,
+        issuer.key.serialize_pem().as_bytes(),
+        options.overwrite,
+    )
+    .with_context(|| format!("cannot write {}", paths.issuer_key.display()))?;
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    write(
+        &paths.target,
+        format!(
+            "# Merge into your target file (paths are relative to it); register {ca} at the AS.\n\
+             profile: haip\n\
+             attester_key: {key}\n\
+             attester_chain: {chain}\n\
+             attester_issuer_key: {issuer}\n\
+             attester_trust_anchor: {ca}\n",
+            ca = name(&paths.trust_anchor),
+            key = PRIVATE_JWK_FILE,
+            chain = name(&paths.chain),
+            issuer = name(&paths.issuer_key),
+        ),
+    )?;
+    Ok(())
 }
 
 /// Writes the private key so that it is never readable by others, not even for a moment:
@@ -165,7 +262,14 @@ mod tests {
         // only the public file left over still blocks
         fs::remove_file(&first.private_jwk).unwrap();
         assert!(keygen(&dir).is_err());
-        let second = keygen_with(&dir, KeygenOptions { overwrite: true }).unwrap();
+        let second = keygen_with(
+            &dir,
+            KeygenOptions {
+                overwrite: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_ne!(second.kid, first.kid);
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -32,6 +32,7 @@ pub mod fuzz;
 pub mod jose;
 pub mod keygen;
 mod plan;
+pub mod profile;
 pub mod report;
 pub mod revision;
 mod runner;

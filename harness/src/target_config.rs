@@ -24,6 +24,16 @@ pub struct TargetFile {
     pub attester_kid: Option<String>,
     /// Attester MAC key (JWK `kty: oct`) for HS256 attestations, when the server trusts one.
     pub attestation_mac_key: Option<PathBuf>,
+    /// The attester key's certificate chain (PEM, its own certificate first, then the
+    /// intermediates, no trust anchor): attestations then carry it in `x5c` (RFC 7515 §4.1.6).
+    pub attester_chain: Option<PathBuf>,
+    /// Private key (PKCS#8 PEM) of the CA that issued the attester certificate: lets the suite
+    /// mint test certificates (expired, not yet valid, wrong key usage) under it.
+    pub attester_issuer_key: Option<PathBuf>,
+    /// The trust anchor registered at the server (PEM), for the included-anchor case.
+    pub attester_trust_anchor: Option<PathBuf>,
+    /// An ecosystem profile (suites/profiles/NAME.yaml), e.g. `haip`.
+    pub profile: Option<String>,
     /// Extra claims for every Client Attestation (e.g. `iss`); the same as `claims.attestation`.
     #[serde(default)]
     pub attestation_claims: serde_json::Map<String, serde_json::Value>,
@@ -90,6 +100,7 @@ pub struct TargetFlags {
     pub grant: Option<GrantType>,
     /// `--max-flows`: overrides the file's `grant.max_flows`.
     pub max_flows: Option<usize>,
+    pub profile: Option<String>,
 }
 
 /// The revision judged when neither `--draft` nor the target file names one: the newest
@@ -106,6 +117,10 @@ pub struct TargetSpec {
     pub attestation_mac_key: Option<PathBuf>,
     /// Extra claims per token (the file's `attestation_claims` merged into `attestation`).
     pub claims: BTreeMap<TokenKind, serde_json::Map<String, serde_json::Value>>,
+    pub attester_chain: Option<PathBuf>,
+    pub attester_issuer_key: Option<PathBuf>,
+    pub attester_trust_anchor: Option<PathBuf>,
+    pub profile: Option<String>,
     pub form: BTreeMap<String, BTreeMap<String, String>>,
     pub policy: Policy,
     pub grant: GrantSpec,
@@ -125,13 +140,14 @@ impl TargetSpec {
 }
 
 impl TargetFlags {
-    /// The revision: `--draft N`, else the file's `draft:`, else [`DEFAULT_REVISION`].
-    /// `--draft auto` is resolved by the caller (it needs the server); here it falls back to
-    /// the file or the default, which the probe then replaces.
-    pub fn revision(&self, file: Option<Revision>) -> Revision {
+    /// The revision: `--draft N`, else the file's `draft:`, else the revision the profile
+    /// names (suites/profiles/), else [`DEFAULT_REVISION`]. `--draft auto` is resolved by the
+    /// caller (it needs the server); here it falls back to the file, the profile or the
+    /// default, which the probe then replaces.
+    pub fn revision(&self, file: Option<Revision>, profile: Option<Revision>) -> Revision {
         match self.draft {
             Some(DraftChoice::Revision(r)) => r,
-            _ => file.unwrap_or(DEFAULT_REVISION),
+            _ => file.or(profile).unwrap_or(DEFAULT_REVISION),
         }
     }
 
@@ -198,14 +214,23 @@ impl TargetFlags {
             }
         }
         let grant = self.grant_spec(file.grant.clone(), &base);
+        let profile = self.profile.clone().or(file.profile.clone());
+        let profile_revision = match &profile {
+            Some(name) => Some(crate::profile::Profile::named(name)?.revision),
+            None => None,
+        };
         Ok(TargetSpec {
-            revision: self.revision(file.draft),
+            revision: self.revision(file.draft, profile_revision),
             claims,
             issuer,
             client_ids,
             attester_key,
             attester_kid: self.attester_kid.clone().or(file.attester_kid.clone()),
             attestation_mac_key: file.attestation_mac_key.as_ref().map(rel),
+            attester_chain: file.attester_chain.as_ref().map(rel),
+            attester_issuer_key: file.attester_issuer_key.as_ref().map(rel),
+            attester_trust_anchor: file.attester_trust_anchor.as_ref().map(rel),
+            profile,
             form: file.form,
             policy,
             grant,

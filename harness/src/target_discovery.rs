@@ -149,7 +149,7 @@ pub async fn discover(
     keys.use_instance_alg(crate::client::keys::instance_alg(
         pop_algs.as_deref(),
         dpop_algs.as_deref(),
-    ));
+    ))?;
     Ok(Target {
         spec,
         metadata,

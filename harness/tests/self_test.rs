@@ -63,6 +63,12 @@ struct ServerCfg {
     methods: Option<Vec<String>>,
     #[serde(default)]
     attestation_max_age: Option<u64>,
+    /// A profile (suites/profiles/): `haip` trusts the attester through an x5c chain.
+    #[serde(default)]
+    profile: Option<String>,
+    /// The algorithms the server advertises and verifies (`serve --algs`).
+    #[serde(default)]
+    algs: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Clone, Debug, Default)]
@@ -105,6 +111,17 @@ fn options(server: &ServerCfg, target: &TargetCfg) -> Result<EmbeddedOptions, St
     if server.attestation_max_age.is_some() {
         o.server.windows.attestation_max_age = server.attestation_max_age;
         o.policy.attestation_max_age = server.attestation_max_age;
+    }
+    if let Some(algs) = &server.algs {
+        o.server.algs = algs
+            .iter()
+            .map(|a| reference_as::Alg::parse(a).ok_or(format!("unknown alg {a}")))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(name) = &server.profile {
+        let p = abca_conformance::profile::Profile::named(name).map_err(|e| e.to_string())?;
+        o.x5c = p.x5c;
+        o.profile = Some(p.id);
     }
     if let Some(v) = target.challenge_required {
         o.policy.challenge_required = v;
@@ -165,7 +182,45 @@ fn conforming(
     corpus: &Corpus,
     opts: EmbeddedOptions,
 ) -> Result<(), Failed> {
+    // Every algorithm the server advertises gets its own passing case in each list whose
+    // mode is on (issue 16); the DPoP list's cases are combined mode, which -07 lacks.
+    let mut wanted = Vec::new();
+    for alg in &opts.server.algs {
+        let lists = [
+            ("attestation", true),
+            (
+                "pop",
+                opts.server
+                    .methods
+                    .contains(&AuthMethod::AttestJwtClientAuth),
+            ),
+            (
+                "dpop",
+                opts.server
+                    .methods
+                    .contains(&AuthMethod::AttestJwtClientAuthDpop)
+                    && opts.revision.has_combined_mode(),
+            ),
+        ];
+        for (list, on) in lists {
+            if on {
+                wanted.push(format!("alg-{list}-{}", alg.as_str().to_lowercase()));
+            }
+        }
+    }
     let report = run(rt, corpus, opts)?;
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|s| {
+            !report
+                .results
+                .iter()
+                .any(|r| &r.scenario == *s && r.verdict == Verdict::Pass)
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("advertised algorithms without a passing case: {missing:?}").into());
+    }
     let bad = bad_lines(&report, &[Verdict::Fail, Verdict::Error, Verdict::Warning]);
     // A run where no request was judged would pass vacuously.
     let judged = report.results.iter().any(|r| {
@@ -485,6 +540,47 @@ fn main() {
                 dpop_nonce_required: Some(true),
                 ..Default::default()
             },
+        ),
+        (
+            "profile-haip",
+            ServerCfg {
+                profile: Some("haip".into()),
+                ..Default::default()
+            },
+            TargetCfg::default(),
+        ),
+        // Servers that verify one family only: the controls pass with a matching instance
+        // (and attester) key, and each advertised algorithm has its case.
+        (
+            "algs-rsa-only",
+            ServerCfg {
+                algs: Some(vec!["RS256".into(), "PS384".into(), "RS512".into()]),
+                ..Default::default()
+            },
+            TargetCfg::default(),
+        ),
+        (
+            "algs-es384-only",
+            ServerCfg {
+                algs: Some(vec!["ES384".into()]),
+                ..Default::default()
+            },
+            TargetCfg::default(),
+        ),
+        (
+            "algs-all",
+            ServerCfg {
+                algs: Some(
+                    [
+                        "ES256", "ES384", "EdDSA", "PS256", "PS384", "PS512", "RS256", "RS384",
+                        "RS512",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                ),
+                ..Default::default()
+            },
+            TargetCfg::default(),
         ),
     ];
     // The conforming server of each revision: 0 fail, 0 error, 0 warning in every

@@ -1,6 +1,7 @@
 //! Configuration of the reference AS.
 use crate::draft::Draft;
 use crate::fault::Fault;
+use crate::jwk::Alg;
 use std::collections::BTreeSet;
 
 /// Token endpoint auth methods of draft-10 §13 (IANA registrations).
@@ -92,6 +93,13 @@ pub struct ServerConfig {
     /// Trusted attester keys, as a JWKS (`{"keys":[...]}`), public keys (EC P-256, OKP
     /// Ed25519, RSA) or `kty: oct` keys for HS256 attestations.
     pub attester_jwks: serde_json::Value,
+    /// Trusted attester CAs (DER certificates): an attestation with an `x5c` header is
+    /// verified with its leaf key once the chain validates to one of them (RFC 7515 §4.1.6,
+    /// draft-10 §Trust Management and Key Resolution). `serve --attester-ca FILE`.
+    pub attester_cas: Vec<Vec<u8>>,
+    /// Asymmetric algorithms advertised and accepted for attestations, PoPs and DPoP proofs
+    /// (`serve --algs`); HS256 is added for attestations when an `oct` attester key is trusted.
+    pub algs: Vec<Alg>,
     pub clients: Vec<ClientRegistration>,
     /// Auth methods advertised and accepted server-wide.
     pub methods: BTreeSet<AuthMethod>,
@@ -174,6 +182,8 @@ impl Default for ServerConfig {
             issuer: None,
             port: 0,
             attester_jwks: serde_json::json!({ "keys": [] }),
+            attester_cas: Vec::new(),
+            algs: Alg::ASYMMETRIC.to_vec(),
             clients: vec![ClientRegistration {
                 client_id: "https://client.example.com".into(),
                 methods: methods.clone(),

@@ -255,6 +255,19 @@ faults! {
         "RFC 6749 §3.2: request parameters MUST NOT be included more than once (§5.2: invalid_request): a repeated parameter is accepted, the last value wins.";
     EmptyFormParamKept = "empty-form-param-kept", too_strict,
         "RFC 6749 §3.2: a parameter sent without a value is treated as if omitted: an empty value is kept, so an empty client_id is compared with the attestation's sub and refused.";
+    // x5c attester chains (issue 16).
+    X5cMalformedIgnored = "x5c-malformed-ignored", lenient,
+        "Each x5c element is base64 DER (RFC 7515 §4.1.6): an element that is not base64 or not a DER certificate is skipped instead of rejected.";
+    X5cChainOrderNotChecked = "x5c-chain-order-not-checked", lenient,
+        "The certificate with the signing key MUST be the first in x5c (RFC 7515 §4.1.6): the first non-CA certificate anywhere in the array is taken as the leaf.";
+    X5cUntrustedAnchorAccepted = "x5c-untrusted-anchor-accepted", lenient,
+        "The x5c chain MUST be validated to a trusted anchor (RFC 7515 §4.1.6, RFC 5280 §6; draft-10 §Trust Management): no path validation, the leaf key is trusted as it is.";
+    X5cValidityNotChecked = "x5c-validity-not-checked", lenient,
+        "Certificates MUST be within their validity period (RFC 5280 §6.1.3 (a)(2)): the chain is validated at an instant the leaf claims to be valid at, not now.";
+    X5cKeyUsageNotChecked = "x5c-key-usage-not-checked", lenient,
+        "A leaf whose key usage lacks digitalSignature may not sign (RFC 5280 §4.2.1.3): the key usage extension is ignored.";
+    X5cLeafKeyNotChecked = "x5c-leaf-key-not-checked", lenient,
+        "The attestation must be signed by the x5c leaf's key (RFC 7515 §4.1.6): once the chain validates, the signature is not verified with the leaf key.";
 }
 
 impl Fault {

@@ -4,37 +4,66 @@ use crate::jose::b64url_decode;
 use ring::signature::{self, UnparsedPublicKey};
 use serde_json::{Map, Value};
 
-/// JWS algorithms supported (RFC 7518 §3, RFC 8037 §3.1).
+/// JWS algorithms supported (RFC 7518 §3, RFC 8037 §3.1). ES512 is not: ring has no P-521.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Alg {
     Es256,
+    Es384,
     EdDsa,
     Ps256,
+    Ps384,
+    Ps512,
     Rs256,
+    Rs384,
+    Rs512,
     Hs256,
 }
 
 impl Alg {
     /// Algorithms for the PoP and DPoP proofs, which must be asymmetric (draft-10 §Client
-    /// Attestation PoP JWT rule 2, RFC 9449 §4.3 item 5), in the advertised order.
+    /// Attestation PoP JWT rule 2, RFC 9449 §4.3 item 5): the ones advertised by default, in
+    /// the advertised order.
     pub const ASYMMETRIC: [Alg; 4] = [Alg::Es256, Alg::EdDsa, Alg::Ps256, Alg::Rs256];
 
+    /// Every asymmetric algorithm this server can verify (`serve --algs` picks from these).
+    pub const ALL_ASYMMETRIC: [Alg; 9] = [
+        Alg::Es256,
+        Alg::Es384,
+        Alg::EdDsa,
+        Alg::Ps256,
+        Alg::Ps384,
+        Alg::Ps512,
+        Alg::Rs256,
+        Alg::Rs384,
+        Alg::Rs512,
+    ];
+
     pub fn parse(s: &str) -> Option<Alg> {
-        match s {
-            "ES256" => Some(Alg::Es256),
-            "EdDSA" => Some(Alg::EdDsa),
-            "PS256" => Some(Alg::Ps256),
-            "RS256" => Some(Alg::Rs256),
-            "HS256" => Some(Alg::Hs256),
-            _ => None,
-        }
+        Some(match s {
+            "ES256" => Alg::Es256,
+            "ES384" => Alg::Es384,
+            "EdDSA" => Alg::EdDsa,
+            "PS256" => Alg::Ps256,
+            "PS384" => Alg::Ps384,
+            "PS512" => Alg::Ps512,
+            "RS256" => Alg::Rs256,
+            "RS384" => Alg::Rs384,
+            "RS512" => Alg::Rs512,
+            "HS256" => Alg::Hs256,
+            _ => return None,
+        })
     }
     pub fn as_str(self) -> &'static str {
         match self {
             Alg::Es256 => "ES256",
+            Alg::Es384 => "ES384",
             Alg::EdDsa => "EdDSA",
             Alg::Ps256 => "PS256",
+            Alg::Ps384 => "PS384",
+            Alg::Ps512 => "PS512",
             Alg::Rs256 => "RS256",
+            Alg::Rs384 => "RS384",
+            Alg::Rs512 => "RS512",
             Alg::Hs256 => "HS256",
         }
     }
@@ -48,6 +77,8 @@ impl Alg {
 pub enum KeyMaterial {
     /// P-256 public key as an uncompressed SEC1 point (0x04 || x || y).
     EcP256(Vec<u8>),
+    /// P-384 public key as an uncompressed SEC1 point.
+    EcP384(Vec<u8>),
     Ed25519(Vec<u8>),
     Rsa {
         n: Vec<u8>,
@@ -102,20 +133,26 @@ pub fn parse_jwk(value: &Value) -> Result<Jwk, String> {
     let material = match kty {
         "EC" => {
             let crv = member(obj, "crv")?;
-            if crv != "P-256" {
-                return Err(format!("unsupported EC curve {crv:?} (only P-256)"));
-            }
+            // RFC 7518 §6.2.1.2-3: coordinates are the full size of the field.
+            let size = match crv {
+                "P-256" => 32,
+                "P-384" => 48,
+                _ => return Err(format!("unsupported EC curve {crv:?} (P-256 or P-384)")),
+            };
             let x = member_bytes(obj, "x")?;
             let y = member_bytes(obj, "y")?;
-            // RFC 7518 §6.2.1.2-3: coordinates are the full size of the field, 32 octets.
-            if x.len() != 32 || y.len() != 32 {
-                return Err("EC P-256 coordinates must be 32 octets each".into());
+            if x.len() != size || y.len() != size {
+                return Err(format!("EC {crv} coordinates must be {size} octets each"));
             }
-            let mut point = Vec::with_capacity(65);
+            let mut point = Vec::with_capacity(1 + 2 * size);
             point.push(0x04);
             point.extend_from_slice(&x);
             point.extend_from_slice(&y);
-            KeyMaterial::EcP256(point)
+            if size == 32 {
+                KeyMaterial::EcP256(point)
+            } else {
+                KeyMaterial::EcP384(point)
+            }
         }
         "OKP" => {
             let crv = member(obj, "crv")?;
@@ -178,21 +215,37 @@ pub fn thumbprint(jwk: &Map<String, Value>) -> Option<String> {
 /// Verifies `sig` over `input` with `key` for `alg`. The key type must fit the algorithm
 /// (RFC 8725 §3.1: never let the token choose how a key is used).
 pub fn verify(alg: Alg, key: &KeyMaterial, input: &[u8], sig: &[u8]) -> Result<(), String> {
+    let rsa = |params: &'static signature::RsaParameters, n: &[u8], e: &[u8]| {
+        signature::RsaPublicKeyComponents { n, e }
+            .verify(params, input, sig)
+            .is_ok()
+    };
     let ok = match (alg, key) {
         (Alg::Es256, KeyMaterial::EcP256(point)) => {
             UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
                 .verify(input, sig)
                 .is_ok()
         }
+        (Alg::Es384, KeyMaterial::EcP384(point)) => {
+            UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, point)
+                .verify(input, sig)
+                .is_ok()
+        }
         (Alg::EdDsa, KeyMaterial::Ed25519(x)) => UnparsedPublicKey::new(&signature::ED25519, x)
             .verify(input, sig)
             .is_ok(),
-        (Alg::Rs256, KeyMaterial::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
-            .verify(&signature::RSA_PKCS1_2048_8192_SHA256, input, sig)
-            .is_ok(),
-        (Alg::Ps256, KeyMaterial::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
-            .verify(&signature::RSA_PSS_2048_8192_SHA256, input, sig)
-            .is_ok(),
+        (Alg::Rs256, KeyMaterial::Rsa { n, e }) => {
+            rsa(&signature::RSA_PKCS1_2048_8192_SHA256, n, e)
+        }
+        (Alg::Rs384, KeyMaterial::Rsa { n, e }) => {
+            rsa(&signature::RSA_PKCS1_2048_8192_SHA384, n, e)
+        }
+        (Alg::Rs512, KeyMaterial::Rsa { n, e }) => {
+            rsa(&signature::RSA_PKCS1_2048_8192_SHA512, n, e)
+        }
+        (Alg::Ps256, KeyMaterial::Rsa { n, e }) => rsa(&signature::RSA_PSS_2048_8192_SHA256, n, e),
+        (Alg::Ps384, KeyMaterial::Rsa { n, e }) => rsa(&signature::RSA_PSS_2048_8192_SHA384, n, e),
+        (Alg::Ps512, KeyMaterial::Rsa { n, e }) => rsa(&signature::RSA_PSS_2048_8192_SHA512, n, e),
         (Alg::Hs256, KeyMaterial::Oct(k)) => {
             let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, k);
             ring::hmac::verify(&key, input, sig).is_ok()

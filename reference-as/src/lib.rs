@@ -84,6 +84,7 @@ mod store;
 mod verify_attestation;
 mod verify_dpop;
 mod verify_pop;
+pub mod x5c;
 
 pub use config::{
     AuthMethod, ChallengePolicy, ClientRegistration, DpopNoncePolicy, GrantSettings, ServerConfig,
@@ -91,6 +92,7 @@ pub use config::{
 };
 pub use draft::Draft;
 pub use fault::Fault;
+pub use jwk::Alg;
 
 use std::net::SocketAddr;
 

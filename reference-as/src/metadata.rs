@@ -41,15 +41,18 @@ pub fn metadata(st: &AppState) -> Value {
         );
         m.insert(
             "client_attestation_pop_signing_alg_values_supported".into(),
-            names(&Alg::ASYMMETRIC),
+            names(st.proof_algs()),
         );
     }
     let combined = st.combined_enabled();
-    // MUST when DPoP is the PoP in combined mode (draft-10 §Metadata, RFC 9449 §5.1).
-    if combined && !st.fault(Fault::MetadataMissingDpopAlgs) {
+    // MUST when DPoP is the PoP in combined mode (draft-10 §Metadata). Published in every
+    // revision and mode all the same: the server takes DPoP proofs next to a PoP too (an
+    // independent proof binds the token, RFC 9449 §5), and RFC 9449 §5.1 is how a client
+    // learns that (HAIP 1.0 requires DPoP whatever the attestation revision).
+    if !st.fault(Fault::MetadataMissingDpopAlgs) {
         m.insert(
             "dpop_signing_alg_values_supported".into(),
-            names(&Alg::ASYMMETRIC),
+            names(st.proof_algs()),
         );
     }
     let mut pop_methods = Vec::new();

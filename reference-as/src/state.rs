@@ -22,6 +22,8 @@ pub struct AppState {
     pub challenge_endpoint: String,
     pub authorization_endpoint: String,
     pub trusted_attesters: Vec<Jwk>,
+    /// Trust anchors for `x5c` attestations (from `config.attester_cas`).
+    pub trust_anchors: Vec<rustls_pki_types::TrustAnchor<'static>>,
     pub challenges: ChallengeStore,
     pub pop_jtis: ReplayStore,
     pub dpop_jtis: ReplayStore,
@@ -57,6 +59,13 @@ impl AppState {
         let base_path = url.path().trim_end_matches('/').to_owned();
         let base = issuer.trim_end_matches('/').to_owned();
         let trusted_attesters = parse_trusted_keys(&config.attester_jwks)?;
+        let trust_anchors = crate::x5c::trust_anchors(&config.attester_cas)?;
+        if let Some(a) = config.algs.iter().find(|a| !a.is_asymmetric()) {
+            bail!("algs: {} is not an asymmetric algorithm", a.as_str());
+        }
+        if config.algs.is_empty() {
+            bail!("algs: at least one algorithm is needed");
+        }
         Ok(AppState {
             token_endpoint: format!("{base}/token"),
             par_endpoint: format!("{base}/par"),
@@ -65,6 +74,7 @@ impl AppState {
             issuer,
             base_path,
             trusted_attesters,
+            trust_anchors,
             challenges: ChallengeStore::default(),
             pop_jtis: ReplayStore::default(),
             dpop_jtis: ReplayStore::default(),
@@ -179,9 +189,15 @@ impl AppState {
             .any(|k| matches!(k.material, KeyMaterial::Oct(_)))
     }
 
+    /// `client_attestation_pop_signing_alg_values_supported` and
+    /// `dpop_signing_alg_values_supported`: the asymmetric algorithms configured.
+    pub fn proof_algs(&self) -> &[Alg] {
+        &self.config.algs
+    }
+
     /// `client_attestation_signing_alg_values_supported`.
     pub fn attestation_algs(&self) -> Vec<Alg> {
-        let mut algs = Alg::ASYMMETRIC.to_vec();
+        let mut algs = self.config.algs.clone();
         if self.oct_trusted() {
             algs.push(Alg::Hs256);
         }

@@ -67,7 +67,7 @@ pub fn verify_attestation(
             .ok_or_else(|| fail(format!("alg {alg_name:?} is not supported")))?;
         if !st.attestation_algs().contains(&alg) {
             return Err(fail(format!(
-                "alg {alg_name} is not accepted (no trusted symmetric attester key)"
+                "alg {alg_name} is not accepted for attestations (not configured, or HS256 without a trusted symmetric attester key)"
             )));
         }
         Some(alg)
@@ -215,7 +215,10 @@ fn parse_cnf(st: &AppState, claims: &Map<String, Value>) -> Result<Jwk, OAuthErr
     parse_jwk(jwk).map_err(|e| fail(format!("cnf.jwk: {e}")))
 }
 
-/// Tries the trusted attester keys: the one named by `kid` when the header has one, else each
+/// An `x5c` header names the key: the chain's leaf, once the chain validates to a trusted
+/// attester CA (RFC 7515 §4.1.6; draft-10 §Trust Management and Key Resolution). A `kid`
+/// next to it is a hint only (RFC 7515 §4.1.4) and is not consulted. Without `x5c`, the
+/// trusted attester keys are tried: the one named by `kid` when the header has one, else each
 /// key whose type and `alg` fit.
 fn verify_with_trusted(
     st: &AppState,
@@ -224,6 +227,16 @@ fn verify_with_trusted(
     input: &[u8],
     sig: &[u8],
 ) -> Result<(), String> {
+    if let Some(x5c) = header.get("x5c") {
+        let lenient = crate::x5c::Leniency::from_faults(|f| st.fault(f));
+        let leaf = crate::x5c::leaf_key(x5c, &st.trust_anchors, crate::state::now(), lenient)
+            .map_err(|e| e.to_string())?;
+        if st.fault(Fault::X5cLeafKeyNotChecked) {
+            return Ok(());
+        }
+        return verify(alg, &leaf, input, sig)
+            .map_err(|e| format!("{e} with the x5c leaf certificate's key"));
+    }
     let kid = match header.get("kid") {
         None => None,
         Some(Value::String(k)) => Some(k.as_str()),

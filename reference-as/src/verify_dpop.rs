@@ -89,7 +89,7 @@ pub fn verify_dpop(
         }
     } else {
         let alg = Alg::parse(alg_name)
-            .filter(|a| a.is_asymmetric())
+            .filter(|a| st.proof_algs().contains(a))
             .ok_or_else(|| {
                 fail(format!(
                     "alg {alg_name:?} is not an accepted asymmetric alg"

@@ -59,7 +59,7 @@ pub fn verify_pop(
     };
     if !skip_signature {
         let alg = Alg::parse(alg_name)
-            .filter(|a| a.is_asymmetric())
+            .filter(|a| st.proof_algs().contains(a))
             .ok_or_else(|| fail(format!("alg {alg_name:?} is not supported")))?;
         if !st.fault(Fault::PopSignatureNotChecked) {
             // The key is the attestation's cnf key (§Client Attestation PoP JWT rule 3); a

@@ -555,9 +555,10 @@ async fn metadata_members(#[case] methods: &[AuthMethod], #[case] oct: bool) {
         json!(["ES256", "EdDSA", "PS256", "RS256"])
     );
     let combined = methods.contains(&AuthMethod::AttestJwtClientAuthDpop);
+    // In every mode: an independent DPoP proof next to a PoP binds the token (RFC 9449 §5.1).
     assert_eq!(
-        md.get("dpop_signing_alg_values_supported").is_some(),
-        combined
+        md["dpop_signing_alg_values_supported"],
+        json!(["ES256", "EdDSA", "PS256", "RS256"])
     );
     let mut pm = vec![];
     if methods.contains(&AuthMethod::AttestJwtClientAuth) {

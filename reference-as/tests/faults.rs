@@ -531,8 +531,152 @@ fn cases() -> Vec<FaultCase> {
             keep,
             Strict(Normal, Token, |c| c.set_form("client_id", "")),
         ),
+        // x5c chains (RFC 7515 §4.1.6), the server trusting the test PKI's root.
+        c(
+            F::X5cMalformedIgnored,
+            trust_pki,
+            Lenient(Normal, Token, |c| {
+                let mut chain = PKI.x5c(&[&PKI.leaf, &PKI.inter]);
+                chain.as_array_mut().unwrap().push(json!("%%% not base64"));
+                c.att().header["x5c"] = chain;
+            }),
+        ),
+        c(
+            F::X5cChainOrderNotChecked,
+            trust_pki,
+            Lenient(Normal, Token, |c| {
+                c.att().header["x5c"] = PKI.x5c(&[&PKI.inter, &PKI.leaf])
+            }),
+        ),
+        c(
+            F::X5cUntrustedAnchorAccepted,
+            trust_pki,
+            Lenient(Normal, Token, |c| {
+                c.att().header["x5c"] = PKI.x5c(&[&PKI.rogue_leaf])
+            }),
+        ),
+        c(
+            F::X5cValidityNotChecked,
+            trust_pki,
+            Lenient(Normal, Token, |c| {
+                c.att().header["x5c"] = PKI.x5c(&[&PKI.expired_leaf, &PKI.inter])
+            }),
+        ),
+        c(
+            F::X5cKeyUsageNotChecked,
+            trust_pki,
+            Lenient(Normal, Token, |c| {
+                c.att().header["x5c"] = PKI.x5c(&[&PKI.no_signing_leaf, &PKI.inter])
+            }),
+        ),
+        c(
+            F::X5cLeafKeyNotChecked,
+            trust_pki,
+            Lenient(Normal, Token, |c| {
+                c.att().header["x5c"] = PKI.x5c(&[&PKI.leaf, &PKI.inter]);
+                c.att().key = &OTHER;
+            }),
+        ),
     ]
 }
+
+fn trust_pki(c: &mut ServerConfig) {
+    c.attester_cas = vec![PKI.root.clone()];
+}
+
+/// A test PKI for the ATTESTER key: root -> intermediate -> leaves (DER).
+struct Pki {
+    root: Vec<u8>,
+    inter: Vec<u8>,
+    leaf: Vec<u8>,
+    expired_leaf: Vec<u8>,
+    no_signing_leaf: Vec<u8>,
+    rogue_leaf: Vec<u8>,
+}
+
+impl Pki {
+    fn x5c(&self, certs: &[&Vec<u8>]) -> serde_json::Value {
+        use base64::Engine;
+        json!(certs
+            .iter()
+            .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
+            .collect::<Vec<_>>())
+    }
+}
+
+/// The attester's public key as rcgen wants it (an uncompressed P-256 point).
+struct AttesterPublic(Vec<u8>);
+
+impl rcgen::PublicKeyData for AttesterPublic {
+    fn der_bytes(&self) -> &[u8] {
+        &self.0
+    }
+    fn algorithm(&self) -> &rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+static PKI: std::sync::LazyLock<Pki> = std::sync::LazyLock::new(|| {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let ca = |name: &str| {
+        let key = KeyPair::generate().unwrap();
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, name);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        (p, key)
+    };
+    let (root_p, root_key) = ca("root");
+    let root = root_p.self_signed(&root_key).unwrap();
+    let (inter_p, inter_key) = ca("intermediate");
+    let inter = inter_p.signed_by(&inter_key, &root, &root_key).unwrap();
+    let (rogue_p, rogue_key) = ca("root");
+    let rogue = rogue_p.self_signed(&rogue_key).unwrap();
+    let jwk = &ATTESTER.public_jwk;
+    let coord = |n: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(jwk[n].as_str().unwrap())
+            .unwrap()
+    };
+    let mut point = vec![4u8];
+    point.extend(coord("x"));
+    point.extend(coord("y"));
+    let public = AttesterPublic(point);
+    let day = time::Duration::days(1);
+    let now = time::OffsetDateTime::now_utc();
+    let leaf = |from: time::OffsetDateTime,
+                to: time::OffsetDateTime,
+                usage: KeyUsagePurpose,
+                issuer: &rcgen::Certificate,
+                issuer_key: &KeyPair| {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, "attester");
+        p.is_ca = IsCa::ExplicitNoCa;
+        p.key_usages = vec![usage];
+        p.not_before = from;
+        p.not_after = to;
+        p.signed_by(&public, issuer, issuer_key)
+            .unwrap()
+            .der()
+            .to_vec()
+    };
+    let sign = KeyUsagePurpose::DigitalSignature;
+    Pki {
+        leaf: leaf(now - day, now + day * 30, sign, &inter, &inter_key),
+        expired_leaf: leaf(now - day * 30, now - day, sign, &inter, &inter_key),
+        no_signing_leaf: leaf(
+            now - day,
+            now + day * 30,
+            KeyUsagePurpose::KeyEncipherment,
+            &inter,
+            &inter_key,
+        ),
+        rogue_leaf: leaf(now - day, now + day * 30, sign, &rogue, &rogue_key),
+        root: root.der().to_vec(),
+        inter: inter.der().to_vec(),
+    }
+});
 
 /// Runs the probe; Ok(true) when the server behaved conformingly.
 async fn probe(srv: &TestServer, p: &Probe) -> Result<bool, String> {

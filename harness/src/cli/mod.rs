@@ -110,6 +110,11 @@ pub struct TargetArgs {
     /// server, no bound against the embedded AS).
     #[arg(long, value_name = "N")]
     pub max_flows: Option<usize>,
+    /// An ecosystem profile whose additional checks run (`haip`: OpenID4VC High Assurance
+    /// Interoperability Profile, x5c attestations). Without a target, the embedded server is
+    /// configured for it.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 fn parse_grant(s: &str) -> Result<abca_conformance::engine::GrantType, String> {
@@ -133,6 +138,7 @@ impl TargetArgs {
             draft: self.draft,
             grant: self.grant,
             max_flows: self.max_flows,
+            profile: self.profile.clone(),
         }
     }
 }
@@ -169,6 +175,10 @@ impl TargetArgs {
             (Some(DraftChoice::Revision(r)), _) => opt("draft", r.as_str()),
             (Some(DraftChoice::Auto), Some(r)) => opt("draft", r),
             _ => {}
+        }
+        // A profile changes the cases (and, with no target, the embedded server's attester).
+        if let Some(v) = &self.profile {
+            opt("profile", v);
         }
         if self.challenge_required {
             w.push("--challenge-required".into());
@@ -292,6 +302,15 @@ pub struct KeygenArgs {
     /// Replace existing files.
     #[arg(long)]
     pub force: bool,
+    /// Also write a test PKI for the attester key: attester-ca.pem (the trust anchor to
+    /// register at the AS), attester.chain.pem (what the attestation carries in x5c),
+    /// attester-issuer.private.pem (lets the suite mint test certificates) and
+    /// target.x5c.yaml (the target file lines naming them).
+    #[arg(long)]
+    pub x5c: bool,
+    /// With --x5c: put an intermediate CA between the trust anchor and the attester.
+    #[arg(long, requires = "x5c")]
+    pub intermediate: bool,
 }
 
 /// Runs a parsed command line; returns the process exit status.
@@ -315,13 +334,39 @@ pub async fn main(cli: Cli) -> i32 {
 }
 
 fn keygen(a: KeygenArgs) -> anyhow::Result<i32> {
-    use abca_conformance::keygen::{keygen_with, KeygenOptions};
-    let out = keygen_with(&a.out, KeygenOptions { overwrite: a.force })?;
+    let out = abca_conformance::keygen::keygen_with(
+        &a.out,
+        abca_conformance::keygen::KeygenOptions {
+            overwrite: a.force,
+            x5c: a.x5c,
+            intermediate: a.intermediate,
+        },
+    )?;
     outln!("wrote {} (keep it private)", out.private_jwk.display());
-    outln!(
-        "wrote {} (register it at the authorization server)",
-        out.public_jwks.display()
-    );
+    match &out.x5c {
+        None => outln!(
+            "wrote {} (register it at the authorization server)",
+            out.public_jwks.display()
+        ),
+        Some(x) => {
+            outln!(
+                "wrote {} (the trust anchor: register it at the authorization server, e.g. `serve --attester-ca`)",
+                x.trust_anchor.display()
+            );
+            outln!(
+                "wrote {} (the attester certificate chain, leaf first, sent in x5c)",
+                x.chain.display()
+            );
+            outln!(
+                "wrote {} (keep it private: the suite mints test certificates with it)",
+                x.issuer_key.display()
+            );
+            outln!(
+                "wrote {} (the target file lines that name these files)",
+                x.target.display()
+            );
+        }
+    }
     if let Some(root) = git_work_tree(&a.out) {
         outln!(
             "note: {} is inside the git work tree {}; keep the private key out of commits, e.g. add `{}/` to {}/.gitignore",

@@ -76,6 +76,15 @@ pub struct ServeArgs {
     /// Rotate refresh tokens: each refresh returns a new one and retires the old one.
     #[arg(long)]
     pub rotate_refresh_tokens: bool,
+    /// Trust attester certificate chains (x5c, RFC 7515 §4.1.6) issued under these CAs (PEM,
+    /// one or more certificates), e.g. attester-ca.pem from `keygen --x5c`.
+    #[arg(long, value_name = "FILE")]
+    pub attester_ca: Option<PathBuf>,
+    /// Signature algorithms advertised and accepted for attestations, PoPs and DPoP proofs,
+    /// comma-separated, from ES256, ES384, EdDSA, PS256, PS384, PS512, RS256, RS384, RS512
+    /// (default: ES256,EdDSA,PS256,RS256).
+    #[arg(long, value_name = "LIST")]
+    pub algs: Option<String>,
 }
 
 fn parse_user(s: &str) -> Result<TestUser, String> {
@@ -182,6 +191,16 @@ fn config(a: &ServeArgs) -> anyhow::Result<ServerConfig> {
     c.grants.user = a.user.clone();
     c.grants.test_endpoints = !a.no_test_endpoints;
     c.grants.rotate_refresh_tokens = a.rotate_refresh_tokens;
+    if let Some(list) = &a.algs {
+        c.algs = parse_algs(list)?;
+    }
+    if let Some(p) = &a.attester_ca {
+        use anyhow::Context;
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        c.attester_cas = reference_as::x5c::parse_pem_certificates(&text)
+            .with_context(|| format!("--attester-ca {}", p.display()))?;
+    }
     Ok(c)
 }
 
@@ -211,6 +230,33 @@ impl Drop for TempKeys {
     }
 }
 
+/// `--algs ES384,RS256`: names of RFC 7518 / RFC 8037 asymmetric algorithms.
+pub fn parse_algs(list: &str) -> anyhow::Result<Vec<reference_as::Alg>> {
+    let algs = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|name| {
+            reference_as::Alg::parse(name)
+                .filter(|a| a.is_asymmetric())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = reference_as::Alg::ALL_ASYMMETRIC
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect();
+                    anyhow::anyhow!(
+                        "--algs: unknown algorithm {name:?} (known: {})",
+                        known.join(", ")
+                    )
+                })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if algs.is_empty() {
+        anyhow::bail!("--algs: name at least one algorithm");
+    }
+    Ok(algs)
+}
+
 /// Trust the given JWKS, or generate an attester key and say where its private half is.
 fn with_attester(
     mut c: ServerConfig,
@@ -230,7 +276,10 @@ fn with_attester(
             let guard = TempKeys(dir.clone());
             let out = abca_conformance::keygen::keygen_with(
                 &dir,
-                abca_conformance::keygen::KeygenOptions { overwrite: true },
+                abca_conformance::keygen::KeygenOptions {
+                    overwrite: true,
+                    ..Default::default()
+                },
             )?;
             let text = std::fs::read_to_string(&out.public_jwks)?;
             c.attester_jwks = serde_json::from_str(&text)?;

@@ -40,9 +40,13 @@ pub fn valid(
     t.header
         .insert("typ".into(), json!("oauth-client-attestation+jwt"));
     t.header
-        .insert("alg".into(), json!(alg_for(KeyRef::Attester, keys)));
+        .insert("alg".into(), json!(alg_for(KeyRef::Attester, None, keys)));
     if let Some(kid) = &keys.attester_kid {
         t.header.insert("kid".into(), json!(kid));
+    }
+    // HAIP 1.0: the attester's certificate, and its chain without the trust anchor, in x5c.
+    if let Some(x5c) = &keys.x5c {
+        t.header.insert("x5c".into(), x5c.header());
     }
     t.claims.insert("sub".into(), json!(client_id));
     t.claims.insert("iat".into(), json!(now));

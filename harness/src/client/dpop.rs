@@ -16,8 +16,10 @@ pub fn valid(
 ) -> TokenDraft {
     let mut t = TokenDraft::new(TokenKind::Dpop, signer);
     t.header.insert("typ".into(), json!("dpop+jwt"));
-    t.header.insert("alg".into(), json!(alg_for(signer, keys)));
-    t.header.insert("jwk".into(), public_jwk_for(signer, keys));
+    t.header
+        .insert("alg".into(), json!(alg_for(signer, None, keys)));
+    t.header
+        .insert("jwk".into(), public_jwk_for(signer, None, keys));
     t.claims.insert("htm".into(), json!(method));
     // RFC 9449 §4.2: htu is the target URI without query and fragment.
     let htu = url.split(['?', '#']).next().unwrap_or(url);

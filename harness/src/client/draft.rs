@@ -1,6 +1,6 @@
 //! A JWT before it is signed: header and claims as JSON maps (any member, any JSON type),
 //! who signs it, and what damage to do afterwards (signing is in [`super::token`]).
-use crate::scenario::SignatureDamage;
+use crate::scenario::{JwsAlg, SignatureDamage};
 use crate::types::{KeyRef, TokenKind};
 use serde_json::{Map, Value};
 
@@ -10,6 +10,9 @@ pub struct TokenDraft {
     pub header: Map<String, Value>,
     pub claims: Map<String, Value>,
     pub signer: KeyRef,
+    /// The algorithm the signer's key signs with when not the key's own (set by `use_alg`:
+    /// an instance or attester key of that type is used instead, see `KeySet::instance_for`).
+    pub alg: Option<JwsAlg>,
     pub damage: Vec<SignatureDamage>,
 }
 
@@ -20,6 +23,7 @@ impl TokenDraft {
             header: Map::new(),
             claims: Map::new(),
             signer,
+            alg: None,
             damage: Vec::new(),
         }
     }

@@ -2,7 +2,10 @@
 //! "other" key nobody trusts. Generated once per run (the draft lets a client reuse one
 //! attestation and key across requests, §Implementation Considerations).
 use crate::jose::key::SigningKey;
+use crate::scenario::JwsAlg;
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 pub struct KeySet {
     pub attester: SigningKey,
@@ -17,6 +20,72 @@ pub struct KeySet {
     pub attester_mac_kid: Option<String>,
     /// The valid attestations issued in this run (signed once, reused).
     pub issued: super::issued::Issued,
+    /// The attester key's certificate chain: attestations then carry `x5c` (RFC 7515 §4.1.6).
+    pub x5c: Option<super::x5c::X5c>,
+    /// Keys of other algorithms, for the cases that exercise each advertised algorithm.
+    pub alt: AltKeys,
+}
+
+/// Keys of other algorithms: Client Instance Keys made on first use, and attester keys the
+/// target trusts besides the main one (the embedded server registers one per key type).
+#[derive(Default)]
+pub struct AltKeys {
+    /// Instance keys made so far (see [`KeySet::instance_for`]).
+    pub instances: Mutex<BTreeMap<JwsAlg, SigningKey>>,
+    /// Further trusted attester keys (each with its kid).
+    pub attesters: Vec<SigningKey>,
+    /// An RSA key to use instead of generating one (2048-bit generation takes a while; the
+    /// embedded server passes a fixed test key).
+    pub rsa_seed: Option<SigningKey>,
+}
+
+impl KeySet {
+    /// A Client Instance Key for `alg`: the run's own when it has that algorithm, else one
+    /// made on first use and kept for the run.
+    pub fn instance_for(&self, alg: JwsAlg) -> Result<SigningKey, String> {
+        if self.instance.alg() == alg.as_str() {
+            return Ok(self.instance.clone());
+        }
+        let mut made = self.alt.instances.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = made.get(&alg) {
+            return Ok(k.clone());
+        }
+        let is_rsa = crate::jose::key::RSA_ALGS.contains(&alg.as_str());
+        let rsa = made
+            .values()
+            .find(|k| k.kty() == "RSA")
+            .cloned()
+            .or_else(|| self.alt.rsa_seed.clone());
+        let key = match rsa {
+            Some(k) if is_rsa => k.without_kid().with_alg(alg.as_str()),
+            _ => SigningKey::generate_for(alg.as_str()),
+        }
+        .map_err(|e| format!("cannot make a {} instance key: {e}", alg.as_str()))?;
+        made.insert(alg, key.clone());
+        Ok(key)
+    }
+
+    /// An attester key the target trusts that signs `alg`, with the kid to name it by: the
+    /// user's attester key (an RSA key signs any RS*/PS* algorithm) or, for the embedded
+    /// server, one of its extra keys.
+    pub fn attester_for(&self, alg: JwsAlg) -> Result<(SigningKey, Option<String>), String> {
+        let fits = |k: &SigningKey| {
+            k.alg() == alg.as_str()
+                || (k.kty() == "RSA" && crate::jose::key::RSA_ALGS.contains(&alg.as_str()))
+        };
+        let switch = |k: &SigningKey| k.clone().with_alg(alg.as_str()).map_err(|e| e.to_string());
+        if fits(&self.attester) {
+            return Ok((switch(&self.attester)?, self.attester_kid.clone()));
+        }
+        match self.alt.attesters.iter().find(|k| fits(k)) {
+            Some(k) => Ok((switch(k)?, k.kid().map(String::from))),
+            None => Err(format!(
+                "the attester key signs {}: a {} attestation needs an attester key of that type (--attester-key)",
+                self.attester.alg(),
+                alg.as_str()
+            )),
+        }
+    }
 }
 
 impl KeySet {
@@ -54,6 +123,8 @@ impl KeySet {
             attester_mac,
             attester_mac_kid: None,
             issued: Default::default(),
+            x5c: None,
+            alt: AltKeys::default(),
         }
     }
 }
@@ -71,23 +142,37 @@ pub fn instance_alg(pop_algs: Option<&[&str]>, dpop_algs: Option<&[&str]>) -> &'
                 .any(|a| *a == alg || (alg == "EdDSA" && *a == "Ed25519"))
         })
     };
-    ["ES256", "EdDSA"]
-        .into_iter()
-        .find(|a| allowed(a))
-        .unwrap_or("ES256")
+    // Cheapest first: RSA keys are slow to make and sign with. An RSA-only or ES384-only
+    // server thus gets a matching instance key, and its controls can pass.
+    [
+        "ES256", "EdDSA", "ES384", "ES512", "PS256", "RS256", "PS384", "RS384", "PS512", "RS512",
+    ]
+    .into_iter()
+    .find(|a| allowed(a))
+    .unwrap_or("ES256")
 }
 
 impl KeySet {
-    /// Replaces the instance key with a fresh one of `alg` (ES256 or EdDSA).
-    pub fn use_instance_alg(&mut self, alg: &str) {
+    /// Replaces the instance key with one of `alg` (see [`KeySet::instance_for`]), and the
+    /// "other" key with a fresh one of the same algorithm: a case that signs with the other
+    /// key (a PoP by a key not in `cnf`, an independent DPoP proof under its own key) must be
+    /// judged on the key, not refused for an algorithm the server does not take (an
+    /// RSA-only server refuses an ES256 DPoP proof whatever its key).
+    pub fn use_instance_alg(&mut self, alg: &str) -> anyhow::Result<()> {
         if alg != self.instance.alg() {
-            self.instance = match alg {
-                "EdDSA" => SigningKey::generate_ed25519(),
-                _ => SigningKey::generate_es256(),
-            };
+            let alg = JwsAlg::parse(alg)
+                .ok_or_else(|| anyhow::anyhow!("the suite cannot sign {alg} proofs"))?;
+            self.instance = self.instance_for(alg).map_err(anyhow::Error::msg)?;
             // Issued attestations name the old key in cnf.
             self.issued = Default::default();
         }
+        if alg != self.other.alg() {
+            // Generated, never a fixed test key: the other key must be one neither the server
+            // nor the attestation knows.
+            self.other = SigningKey::generate_for(alg)
+                .map_err(|e| anyhow::anyhow!("cannot make a {alg} key: {e}"))?;
+        }
+        Ok(())
     }
 }
 
@@ -123,6 +208,8 @@ mod tests {
     #[case::ed25519_name(Some(&["Ed25519"][..]), None, "EdDSA")]
     #[case::pop_eddsa_dpop_unpublished(Some(&["EdDSA"][..]), None, "EdDSA")]
     #[case::no_common(Some(&["PS256"][..]), Some(&["RS256"][..]), "ES256")]
+    #[case::rsa_only(Some(&["RS256", "PS256"][..]), Some(&["PS256"][..]), "PS256")]
+    #[case::es384_only(Some(&["ES384"][..]), Some(&["ES384"][..]), "ES384")]
     fn picks_an_alg_every_list_accepts(
         #[case] pop: Option<&[&str]>,
         #[case] dpop: Option<&[&str]>,

@@ -6,6 +6,7 @@ pub mod issued;
 pub mod keys;
 pub mod pop;
 pub mod token;
+pub mod x5c;
 
 /// A fresh unique identifier for `jti` (128 random bits, base64url).
 pub fn fresh_id() -> String {

@@ -11,7 +11,7 @@ pub fn valid(keys: &KeySet, issuer: &str, challenge: Option<&str>, now: i64) -> 
     t.header
         .insert("typ".into(), json!("oauth-client-attestation-pop+jwt"));
     t.header
-        .insert("alg".into(), json!(alg_for(KeyRef::Instance, keys)));
+        .insert("alg".into(), json!(alg_for(KeyRef::Instance, None, keys)));
     t.claims.insert("aud".into(), json!(issuer));
     t.claims.insert("jti".into(), json!(super::fresh_id()));
     t.claims.insert("iat".into(), json!(now));

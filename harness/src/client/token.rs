@@ -4,7 +4,7 @@
 pub use super::draft::TokenDraft;
 use super::keys::KeySet;
 use crate::jose::jws::{JwsBuilder, Signer};
-use crate::scenario::{KeyRef, SignatureDamage, TokenKind};
+use crate::scenario::{JwsAlg, KeyRef, SignatureDamage, TokenKind};
 use serde_json::Value;
 
 impl TokenDraft {
@@ -26,7 +26,7 @@ impl TokenDraft {
         let mut b = JwsBuilder::new(
             self.header.clone(),
             self.claims.clone(),
-            signer_for(self.signer, keys),
+            signer_for(self.signer, self.alg, keys),
         );
         for d in &self.damage {
             b = match d {
@@ -43,10 +43,13 @@ impl TokenDraft {
                 SignatureDamage::FromOtherToken => {
                     let mut claims = self.claims.clone();
                     claims.insert("jti".into(), Value::String(super::fresh_id()));
-                    let other =
-                        JwsBuilder::new(self.header.clone(), claims, signer_for(self.signer, keys))
-                            .build()
-                            .unwrap_or_default();
+                    let other = JwsBuilder::new(
+                        self.header.clone(),
+                        claims,
+                        signer_for(self.signer, self.alg, keys),
+                    )
+                    .build()
+                    .unwrap_or_default();
                     b.signature_from(other)
                 }
             };
@@ -55,7 +58,7 @@ impl TokenDraft {
             JwsBuilder::new(
                 self.header.clone(),
                 self.claims.clone(),
-                signer_for(self.signer, keys),
+                signer_for(self.signer, self.alg, keys),
             )
             .build()
             .unwrap_or_default()
@@ -64,7 +67,24 @@ impl TokenDraft {
     }
 }
 
-fn signer_for(k: KeyRef, keys: &KeySet) -> Signer {
+fn signer_for(k: KeyRef, alg: Option<JwsAlg>, keys: &KeySet) -> Signer {
+    match (k, alg) {
+        // Both were made when the mutation was applied (mutate.rs), so these find them;
+        // otherwise the main key signs and the server sees a mismatch, never a panic.
+        (KeyRef::Attester, Some(alg)) => Signer::Key(
+            keys.attester_for(alg)
+                .map(|(k, _)| k)
+                .unwrap_or_else(|_| keys.attester.clone()),
+        ),
+        (KeyRef::Instance, Some(alg)) => Signer::Key(
+            keys.instance_for(alg)
+                .unwrap_or_else(|_| keys.instance.clone()),
+        ),
+        (k, _) => signer_of(k, keys),
+    }
+}
+
+fn signer_of(k: KeyRef, keys: &KeySet) -> Signer {
     match k {
         KeyRef::Attester => Signer::Key(keys.attester.clone()),
         KeyRef::Instance => Signer::Key(keys.instance.clone()),
@@ -85,8 +105,11 @@ fn signer_for(k: KeyRef, keys: &KeySet) -> Signer {
     }
 }
 
-/// The `alg` a signer puts in the header.
-pub fn alg_for(k: KeyRef, keys: &KeySet) -> &'static str {
+/// The `alg` a signer puts in the header (`alg`: the one `use_alg` chose, if any).
+pub fn alg_for(k: KeyRef, alg: Option<JwsAlg>, keys: &KeySet) -> &'static str {
+    if let (KeyRef::Attester | KeyRef::Instance, Some(alg)) = (k, alg) {
+        return alg.as_str();
+    }
     match k {
         KeyRef::Attester => keys.attester.alg(),
         KeyRef::Instance => keys.instance.alg(),
@@ -97,10 +120,18 @@ pub fn alg_for(k: KeyRef, keys: &KeySet) -> &'static str {
 }
 
 /// The public JWK of a signer, for a DPoP `jwk` header (MAC and none keep the instance key's).
-pub fn public_jwk_for(k: KeyRef, keys: &KeySet) -> Value {
-    match k {
-        KeyRef::Attester => keys.attester.public_jwk(),
-        KeyRef::Other => keys.other.public_jwk(),
+pub fn public_jwk_for(k: KeyRef, alg: Option<JwsAlg>, keys: &KeySet) -> Value {
+    match (k, alg) {
+        (KeyRef::Attester, Some(alg)) => keys
+            .attester_for(alg)
+            .map(|(k, _)| k.public_jwk())
+            .unwrap_or_else(|_| keys.attester.public_jwk()),
+        (KeyRef::Instance, Some(alg)) => keys
+            .instance_for(alg)
+            .map(|k| k.public_jwk())
+            .unwrap_or_else(|_| keys.instance.public_jwk()),
+        (KeyRef::Attester, None) => keys.attester.public_jwk(),
+        (KeyRef::Other, _) => keys.other.public_jwk(),
         _ => keys.instance.public_jwk(),
     }
 }

@@ -59,6 +59,7 @@ impl Finding {
             modes: vec![self.case.mode],
             endpoints: vec![self.case.endpoint],
             requires: preconditions(&self.caps),
+            profile: None,
             role: Default::default(),
             flow: None,
             level: Some(level),

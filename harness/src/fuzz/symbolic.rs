@@ -334,6 +334,16 @@ impl Request {
             Mutation::OtherInstance => {
                 return Err("other_instance is not modelled by the oracle".into())
             }
+            // The oracle models neither certificate chains nor keys of other algorithms: such a
+            // case is not a symbolic question (the fuzzer never draws these mutations).
+            Mutation::X5c(_)
+            | Mutation::UseAlg { .. }
+            | Mutation::UseUnadvertisedAlg { .. }
+            | Mutation::MisnameAlg { .. } => {
+                return Err(format!(
+                    "{m:?}: x5c chains and per-algorithm keys are not modelled"
+                ));
+            }
             Mutation::SetJoseHeader { token, .. }
             | Mutation::RemoveJoseHeader { token, .. }
             | Mutation::SetClaim { token, .. }
@@ -439,6 +449,10 @@ fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), String> {
             }
         }
         Mutation::DamageSignature { .. } => t.damaged = true,
+        // The algorithm it names depends on the server's lists, which the oracle does not hold.
+        Mutation::MisnameAlg { .. } => {
+            return Err(format!("{m:?}: per-algorithm keys are not modelled"))
+        }
         // Checked above: only token mutations get here.
         Mutation::RemoveHeader(_)
         | Mutation::DuplicateHeader { .. }
@@ -451,7 +465,12 @@ fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), String> {
         | Mutation::HttpMethod(_)
         | Mutation::Replay
         | Mutation::ReplayJti { .. }
-        | Mutation::OtherInstance => return Err(format!("{m:?} is not a token mutation")),
+        | Mutation::OtherInstance
+        | Mutation::X5c(_)
+        | Mutation::UseAlg { .. }
+        | Mutation::UseUnadvertisedAlg { .. } => {
+            return Err(format!("{m:?} is not a token mutation"))
+        }
     }
     Ok(())
 }

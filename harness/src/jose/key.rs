@@ -23,6 +23,9 @@ use zeroize::Zeroizing;
 
 use super::{b64, thumbprint};
 
+/// The algorithms an RSA key can sign with (RFC 7518 §3.3, §3.5).
+pub const RSA_ALGS: [&str; 6] = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
+
 /// RSA keys shorter than this are refused: RFC 7518 §3.3 requires 2048 bits for RS256 and
 /// PS256, and below it signing could fail, which `sign` must never do.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -111,15 +114,28 @@ impl KeyError {
     }
 }
 
+/// The SHA-2 hash an RSA key signs with (RS256/384/512, PS256/384/512, RFC 7518 §3.3, §3.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sha {
+    S256,
+    S384,
+    S512,
+}
+
 #[derive(Clone)]
 enum Inner {
     Es256(p256::ecdsa::SigningKey),
+    /// ES384 (P-384): generated only; key files hold P-256 keys.
+    Es384(p384::ecdsa::SigningKey),
+    /// ES512 (P-521): generated only.
+    Es512(Box<p521::ecdsa::SigningKey>),
     // Boxed: ed25519-dalek keeps the expanded secret inline, which would make every
     // SigningKey (and every jws::Signer) hundreds of bytes.
     Ed25519(Box<ed25519_dalek::SigningKey>),
     Rsa {
         key: Box<rsa::RsaPrivateKey>,
         pss: bool,
+        sha: Sha,
     },
     Hs256(Zeroizing<Vec<u8>>),
 }
@@ -170,6 +186,7 @@ impl SigningKey {
         Ok(Self::new(Inner::Rsa {
             key: Box::new(key),
             pss: false,
+            sha: Sha::S256,
         }))
     }
 
@@ -206,15 +223,41 @@ impl SigningKey {
         self
     }
 
-    /// Switches an RSA key between RS256 and PS256; any other change is an error (an EC key
-    /// cannot sign EdDSA).
+    /// A fresh key for a JWS `alg`: ES256, ES384, ES512, EdDSA, or one of RS256/384/512 and
+    /// PS256/384/512 (a 2048-bit RSA key: slow, see [`SigningKey::generate_rsa`]).
+    pub fn generate_for(alg: &str) -> Result<Self, KeyError> {
+        Ok(match alg {
+            "ES256" => Self::generate_es256(),
+            "ES384" => Self::new(Inner::Es384(p384::ecdsa::SigningKey::random(&mut OsRng))),
+            "ES512" => Self::new(Inner::Es512(Box::new(p521::ecdsa::SigningKey::random(
+                &mut OsRng,
+            )))),
+            "EdDSA" | "Ed25519" => Self::generate_ed25519(),
+            a if RSA_ALGS.contains(&a) => Self::generate_rsa(MIN_RSA_BITS)?.with_alg(a)?,
+            other => {
+                return Err(KeyError::AlgMismatch {
+                    kty: "JWK",
+                    alg: short(other),
+                    supported: "ES256, ES384, ES512, EdDSA, RS256/384/512, PS256/384/512",
+                })
+            }
+        })
+    }
+
+    /// Switches an RSA key between RS256/384/512 and PS256/384/512; any other change is an
+    /// error (an EC key cannot sign EdDSA).
     pub fn with_alg(mut self, alg: &str) -> Result<Self, KeyError> {
         if alg == self.alg() {
             return Ok(self);
         }
         match &mut self.inner {
-            Inner::Rsa { pss, .. } if alg == "RS256" || alg == "PS256" => {
-                *pss = alg == "PS256";
+            Inner::Rsa { pss, sha, .. } if RSA_ALGS.contains(&alg) => {
+                *pss = alg.starts_with("PS");
+                *sha = match &alg[2..] {
+                    "384" => Sha::S384,
+                    "512" => Sha::S512,
+                    _ => Sha::S256,
+                };
                 Ok(self)
             }
             _ => Err(KeyError::AlgMismatch {
@@ -411,6 +454,7 @@ impl SigningKey {
                 Inner::Rsa {
                     key: Box::new(key),
                     pss: false,
+                    sha: Sha::S256,
                 }
             }
             _ => {
@@ -426,9 +470,17 @@ impl SigningKey {
     pub fn alg(&self) -> &'static str {
         match &self.inner {
             Inner::Es256(_) => "ES256",
+            Inner::Es384(_) => "ES384",
+            Inner::Es512(_) => "ES512",
             Inner::Ed25519(_) => "EdDSA",
-            Inner::Rsa { pss: false, .. } => "RS256",
-            Inner::Rsa { pss: true, .. } => "PS256",
+            Inner::Rsa { pss, sha, .. } => match (pss, sha) {
+                (false, Sha::S256) => "RS256",
+                (false, Sha::S384) => "RS384",
+                (false, Sha::S512) => "RS512",
+                (true, Sha::S256) => "PS256",
+                (true, Sha::S384) => "PS384",
+                (true, Sha::S512) => "PS512",
+            },
             Inner::Hs256(_) => "HS256",
         }
     }
@@ -436,7 +488,7 @@ impl SigningKey {
     /// The JWK `kty` of this key.
     pub fn kty(&self) -> &'static str {
         match &self.inner {
-            Inner::Es256(_) => "EC",
+            Inner::Es256(_) | Inner::Es384(_) | Inner::Es512(_) => "EC",
             Inner::Ed25519(_) => "OKP",
             Inner::Rsa { .. } => "RSA",
             Inner::Hs256(_) => "oct",
@@ -465,18 +517,41 @@ impl SigningKey {
                 let sig: p256::ecdsa::Signature = key.sign(signing_input);
                 sig.to_bytes().to_vec()
             }
-            Inner::Ed25519(key) => key.sign(signing_input).to_bytes().to_vec(),
-            Inner::Rsa { key, pss: false } => {
-                // Randomized (blinded) signing keeps the private-key operation's timing
-                // independent of the key.
-                rsa::pkcs1v15::SigningKey::<Sha256>::new((**key).clone())
-                    .sign_with_rng(&mut OsRng, signing_input)
-                    .to_vec()
+            // RFC 7518 §3.4: r||s, each the size of the curve's order (48, 66 octets).
+            Inner::Es384(key) => {
+                let sig: p384::ecdsa::Signature = key.sign(signing_input);
+                sig.to_bytes().to_vec()
             }
-            Inner::Rsa { key, pss: true } => {
-                rsa::pss::BlindedSigningKey::<Sha256>::new((**key).clone())
-                    .sign_with_rng(&mut OsRng, signing_input)
-                    .to_vec()
+            Inner::Es512(key) => {
+                // p521 signs with a random nonce (it implements only the randomized signer).
+                let sig: p521::ecdsa::Signature = key.sign_with_rng(&mut OsRng, signing_input);
+                sig.to_bytes().to_vec()
+            }
+            Inner::Ed25519(key) => key.sign(signing_input).to_bytes().to_vec(),
+            // Randomized (blinded) signing keeps the private-key operation's timing
+            // independent of the key.
+            Inner::Rsa { key, pss, sha } => {
+                let key = (**key).clone();
+                match (pss, sha) {
+                    (false, Sha::S256) => rsa::pkcs1v15::SigningKey::<Sha256>::new(key)
+                        .sign_with_rng(&mut OsRng, signing_input)
+                        .to_vec(),
+                    (false, Sha::S384) => rsa::pkcs1v15::SigningKey::<sha2::Sha384>::new(key)
+                        .sign_with_rng(&mut OsRng, signing_input)
+                        .to_vec(),
+                    (false, Sha::S512) => rsa::pkcs1v15::SigningKey::<sha2::Sha512>::new(key)
+                        .sign_with_rng(&mut OsRng, signing_input)
+                        .to_vec(),
+                    (true, Sha::S256) => rsa::pss::BlindedSigningKey::<Sha256>::new(key)
+                        .sign_with_rng(&mut OsRng, signing_input)
+                        .to_vec(),
+                    (true, Sha::S384) => rsa::pss::BlindedSigningKey::<sha2::Sha384>::new(key)
+                        .sign_with_rng(&mut OsRng, signing_input)
+                        .to_vec(),
+                    (true, Sha::S512) => rsa::pss::BlindedSigningKey::<sha2::Sha512>::new(key)
+                        .sign_with_rng(&mut OsRng, signing_input)
+                        .to_vec(),
+                }
             }
             Inner::Hs256(secret) => hs256(secret, signing_input),
         }
@@ -494,6 +569,40 @@ impl SigningKey {
                 m.insert("crv".into(), json!("P-256"));
                 m.insert("x".into(), json!(b64::encode(x)));
                 m.insert("y".into(), json!(b64::encode(y)));
+            }
+            Inner::Es384(key) => {
+                let point = key.verifying_key().to_encoded_point(false);
+                m.insert("kty".into(), json!("EC"));
+                m.insert("crv".into(), json!("P-384"));
+                m.insert(
+                    "x".into(),
+                    json!(b64::encode(
+                        point.x().map(|x| x.to_vec()).unwrap_or_default()
+                    )),
+                );
+                m.insert(
+                    "y".into(),
+                    json!(b64::encode(
+                        point.y().map(|y| y.to_vec()).unwrap_or_default()
+                    )),
+                );
+            }
+            Inner::Es512(key) => {
+                let point = p521::ecdsa::VerifyingKey::from(&**key).to_encoded_point(false);
+                m.insert("kty".into(), json!("EC"));
+                m.insert("crv".into(), json!("P-521"));
+                m.insert(
+                    "x".into(),
+                    json!(b64::encode(
+                        point.x().map(|x| x.to_vec()).unwrap_or_default()
+                    )),
+                );
+                m.insert(
+                    "y".into(),
+                    json!(b64::encode(
+                        point.y().map(|y| y.to_vec()).unwrap_or_default()
+                    )),
+                );
             }
             Inner::Ed25519(key) => {
                 m.insert("kty".into(), json!("OKP"));
@@ -525,6 +634,12 @@ impl SigningKey {
         let m = v.as_object_mut().expect("public_jwk returns an object");
         match &self.inner {
             Inner::Es256(key) => {
+                m.insert("d".into(), json!(b64::encode(key.to_bytes())));
+            }
+            Inner::Es384(key) => {
+                m.insert("d".into(), json!(b64::encode(key.to_bytes())));
+            }
+            Inner::Es512(key) => {
                 m.insert("d".into(), json!(b64::encode(key.to_bytes())));
             }
             Inner::Ed25519(key) => {
@@ -794,6 +909,7 @@ fn rsa_from_jwk(obj: &Map<String, Value>, alg: Option<&str>) -> Result<Inner, Ke
     Ok(Inner::Rsa {
         key: Box::new(key),
         pss: alg == Some("PS256"),
+        sha: Sha::S256,
     })
 }
 

@@ -6,8 +6,8 @@ use super::Fresh;
 use crate::client::token::{alg_for, public_jwk_for, TokenDraft};
 use crate::client::{self, fresh_id};
 use crate::scenario::{
-    ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, FieldRef, KeyRef, Mode, Mutation,
-    TokenKind,
+    ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, FieldRef, JwsAlg, KeyRef, Mode,
+    Mutation, TokenKind,
 };
 use crate::target::Target;
 use serde_json::{json, Map, Value};
@@ -85,6 +85,24 @@ pub fn apply(
             change_cnf(t, change, target)?;
         }
         Mutation::Challenge(use_) => challenge(draft, *use_)?,
+        Mutation::UseAlg { token, alg } => use_alg(draft, *token, *alg, target)?,
+        Mutation::UseUnadvertisedAlg { token } => {
+            let alg = unadvertised_alg(*token, target)
+                .ok_or("every algorithm the suite can sign is advertised")?;
+            use_alg(draft, *token, alg, target)?
+        }
+        Mutation::X5c(change) => {
+            let keys = &target.keys;
+            let x5c = keys
+                .x5c
+                .as_ref()
+                .ok_or("x5c: the attestation carries no certificate chain")?;
+            let value = x5c.changed(&keys.attester, *change)?;
+            let t = draft
+                .token_mut(TokenKind::Attestation)
+                .ok_or("x5c: the request has no attestation")?;
+            t.header.insert("x5c".into(), value);
+        }
         Mutation::Form { name, value } => {
             let v = match value {
                 Some(v) => Some(vars.expand_str(v)?),
@@ -106,7 +124,8 @@ pub fn apply(
         | Mutation::RemoveClaim { token, .. }
         | Mutation::TimeClaim { token, .. }
         | Mutation::SignWith { token, .. }
-        | Mutation::DamageSignature { token, .. } => {
+        | Mutation::DamageSignature { token, .. }
+        | Mutation::MisnameAlg { token } => {
             let t = draft
                 .token_mut(*token)
                 .ok_or_else(|| format!("the request carries no {token:?} token to change"))?;
@@ -150,12 +169,13 @@ fn apply_to_token(
         }
         Mutation::SignWith { key, .. } => {
             t.signer = *key;
+            t.alg = None;
             t.header
-                .insert("alg".into(), json!(alg_for(*key, &target.keys)));
+                .insert("alg".into(), json!(alg_for(*key, None, &target.keys)));
             // A DPoP proof names its own key (RFC 9449 §4.2): the header follows the signer.
             if t.kind == TokenKind::Dpop {
                 t.header
-                    .insert("jwk".into(), public_jwk_for(*key, &target.keys));
+                    .insert("jwk".into(), public_jwk_for(*key, None, &target.keys));
             }
             // An attestation names its attester key by kid: a MAC-protected one names the MAC
             // key (or none), so a server that selects keys by kid finds it.
@@ -174,9 +194,22 @@ fn apply_to_token(
                     }
                     None => {}
                 }
+                // A MAC key has no certificate: a MAC-protected attestation carries no x5c. (Any
+                // other signer keeps the chain, so that a signature by a key other than the
+                // leaf's is what the server sees.)
+                if *key == KeyRef::HmacAttester {
+                    t.header.remove("x5c");
+                }
             }
         }
         Mutation::DamageSignature { damage, .. } => t.damage.push(*damage),
+        Mutation::MisnameAlg { .. } => {
+            let signed = alg_for(t.signer, t.alg, &target.keys);
+            t.header.insert(
+                "alg".into(),
+                json!(misnamed_alg(t.kind, signed, target).as_str()),
+            );
+        }
         Mutation::RemoveHeader(_)
         | Mutation::DuplicateHeader { .. }
         | Mutation::SetHeader { .. }
@@ -188,7 +221,10 @@ fn apply_to_token(
         | Mutation::HttpMethod(_)
         | Mutation::Replay
         | Mutation::ReplayJti { .. }
-        | Mutation::OtherInstance => {
+        | Mutation::OtherInstance
+        | Mutation::X5c(_)
+        | Mutation::UseAlg { .. }
+        | Mutation::UseUnadvertisedAlg { .. } => {
             return Err(format!("{m:?} cannot be applied to a single token"))
         }
     }
@@ -274,10 +310,10 @@ fn other_instance(draft: &mut RequestDraft, target: &Target) -> Result<(), Strin
         .ok_or_else(|| format!("other_instance: the request has no {proof:?}"))?;
     t.signer = KeyRef::Other;
     t.header
-        .insert("alg".into(), json!(alg_for(KeyRef::Other, keys)));
+        .insert("alg".into(), json!(alg_for(KeyRef::Other, None, keys)));
     if proof == TokenKind::Dpop {
         t.header
-            .insert("jwk".into(), public_jwk_for(KeyRef::Other, keys));
+            .insert("jwk".into(), public_jwk_for(KeyRef::Other, None, keys));
     }
     Ok(())
 }
@@ -422,4 +458,97 @@ fn vars(draft: &RequestDraft, target: &Target, fresh: &Fresh) -> Vars {
         pop_challenge,
         dpop_nonce,
     }
+}
+
+/// The metadata list that governs `token`'s algorithm.
+fn list_of(token: TokenKind) -> crate::scenario::AlgList {
+    use crate::scenario::AlgList;
+    match token {
+        TokenKind::Attestation => AlgList::Attestation,
+        TokenKind::Pop => AlgList::Pop,
+        TokenKind::Dpop => AlgList::Dpop,
+    }
+}
+
+/// The first algorithm the suite can sign `token` with that its metadata list does not name
+/// (None when the list is absent: then nothing is "not advertised").
+pub fn unadvertised_alg(token: TokenKind, target: &Target) -> Option<JwsAlg> {
+    let list = target.metadata.get(list_of(token).member())?.as_array()?;
+    let named: Vec<JwsAlg> = list
+        .iter()
+        .filter_map(|v| v.as_str().and_then(JwsAlg::parse))
+        .collect();
+    JwsAlg::ALL.into_iter().find(|a| {
+        !named.contains(a)
+            && (token != TokenKind::Attestation || target.keys.attester_for(*a).is_ok())
+    })
+}
+
+/// An algorithm other than `signed` for `token`'s `alg` header: the first other one the
+/// token's metadata list names, else the first other one the suite knows.
+fn misnamed_alg(token: TokenKind, signed: &str, target: &Target) -> JwsAlg {
+    let signed = JwsAlg::parse(signed);
+    let named: Vec<JwsAlg> = target
+        .metadata
+        .get(list_of(token).member())
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().and_then(JwsAlg::parse))
+                .collect()
+        })
+        .unwrap_or_default();
+    named
+        .into_iter()
+        .chain(JwsAlg::ALL)
+        .find(|a| Some(*a) != signed)
+        .unwrap_or(JwsAlg::ES256)
+}
+
+/// Signs `token` validly with `alg`: a proof by an instance key of that type (named in the
+/// attestation's cnf), an attestation by an attester key of that type.
+fn use_alg(
+    draft: &mut RequestDraft,
+    token: TokenKind,
+    alg: JwsAlg,
+    target: &Target,
+) -> Result<(), String> {
+    let keys = &target.keys;
+    match token {
+        TokenKind::Attestation => {
+            let (_, kid) = keys.attester_for(alg)?;
+            let t = draft
+                .token_mut(TokenKind::Attestation)
+                .ok_or("use_alg: the request has no attestation")?;
+            t.signer = KeyRef::Attester;
+            t.alg = Some(alg);
+            t.header.insert("alg".into(), json!(alg.as_str()));
+            // Another attester key has no certificate in the chain; it is named by kid.
+            if alg.as_str() != keys.attester.alg() || keys.x5c.is_none() {
+                t.header.remove("x5c");
+                match kid {
+                    Some(k) => t.header.insert("kid".into(), json!(k)),
+                    None => t.header.remove("kid"),
+                };
+            }
+        }
+        TokenKind::Pop | TokenKind::Dpop => {
+            let key = keys.instance_for(alg)?;
+            let proof = draft.token_mut(token).ok_or_else(|| {
+                format!("use_alg: the request carries no {token:?} proof (wrong mode?)")
+            })?;
+            proof.signer = KeyRef::Instance;
+            proof.alg = Some(alg);
+            proof.header.insert("alg".into(), json!(alg.as_str()));
+            if token == TokenKind::Dpop {
+                proof.header.insert("jwk".into(), key.public_jwk());
+            }
+            let att = draft
+                .token_mut(TokenKind::Attestation)
+                .ok_or("use_alg: the request has no attestation")?;
+            att.claims
+                .insert("cnf".into(), json!({ "jwk": key.public_jwk() }));
+        }
+    }
+    Ok(())
 }

@@ -52,6 +52,11 @@ pub fn outside_revision(case: &Case, catalog: &Catalog, rev: Revision) -> Option
 /// Why a case does not apply to this target, or None when it does.
 pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
     let s = case.scenario;
+    if let Some(p) = &s.profile {
+        if target.spec.profile.as_deref() != Some(p.as_str()) {
+            return Some(format!("runs only under the {p} profile (--profile {p})"));
+        }
+    }
     if let Expectation::Check(check) = s.expect_in(target.spec.revision) {
         return check_not_applicable(*check, case.endpoint, target);
     }
@@ -139,6 +144,54 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
                     "the server does not support DPoP (no dpop_signing_alg_values_supported, no combined mode): it may refuse a DPoP proof it cannot validate",
                 )
             }
+            Precondition::X5c => target.keys.x5c.is_none().then_some(
+                "attestations carry no x5c chain (give attester_chain in the target file, or --profile haip)",
+            ),
+            Precondition::X5cIssuerKey => target
+                .keys
+                .x5c
+                .as_ref()
+                .is_none_or(|x| x.issuer.is_none())
+                .then_some("the suite cannot mint certificates under the attester's issuer (no attester_issuer_key)"),
+            Precondition::X5cIntermediate => target
+                .keys
+                .x5c
+                .as_ref()
+                .is_none_or(|x| x.chain.len() < 2)
+                .then_some("the attester chain has no intermediate certificate"),
+            Precondition::AlgAdvertised { list, alg } => {
+                let listed = target
+                    .metadata
+                    .get(list.member())
+                    .and_then(|v| v.as_array())
+                    .is_some_and(|a| {
+                        a.iter()
+                            .any(|v| v.as_str().and_then(crate::scenario::JwsAlg::parse) == Some(*alg))
+                    });
+                if !listed {
+                    return Some(format!("{} does not list {}", list.member(), alg.as_str()));
+                }
+                if *list == crate::scenario::AlgList::Attestation {
+                    if let Err(why) = target.keys.attester_for(*alg) {
+                        return Some(why);
+                    }
+                }
+                None
+            }
+            Precondition::AlgUnadvertised { list } => {
+                if target.metadata.get(list.member()).is_none() {
+                    return Some(format!("the server publishes no {}", list.member()));
+                }
+                crate::plan::mutate::unadvertised_alg(list.token(), target)
+                    .is_none()
+                    .then_some("the server lists every algorithm the suite can sign")
+            }
+            Precondition::X5cTrustAnchor => target
+                .keys
+                .x5c
+                .as_ref()
+                .is_none_or(|x| x.anchor.is_none())
+                .then_some("the suite was not given the trust anchor (attester_trust_anchor)"),
         };
         if let Some(why) = unmet {
             return Some(why.into());
@@ -171,6 +224,15 @@ fn check_not_applicable(
             .then(|| "attest_jwt_client_auth is not advertised".into()),
         MetadataDpopAlgs => (!target.advertised.contains(&Mode::DpopCombined))
             .then(|| "attest_jwt_client_auth_dpop is not advertised".into()),
+        AdvertisedAlgsSignable if endpoint == Endpoint::Metadata => {
+            let unsignable = crate::checks::unsignable_algs(target);
+            (!unsignable.is_empty()).then(|| {
+                format!(
+                    "advertised but not signable by the suite, so not exercised: {}",
+                    unsignable.join("; ")
+                )
+            })
+        }
         _ => (endpoint != Endpoint::Metadata)
             .then(|| "metadata checks run on the metadata endpoint".into()),
     }

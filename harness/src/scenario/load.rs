@@ -52,6 +52,7 @@ pub fn is_scenario_path(rel: &Path) -> bool {
     yaml && rel != Path::new("requirements.yaml")
         && rel != Path::new("coverage.yaml")
         && top.as_deref() != Some(std::ffi::OsStr::new("self-test"))
+        && top.as_deref() != Some(std::ffi::OsStr::new("profiles"))
 }
 
 /// Reads every scenario below `dir`. All errors are collected, so a user fixing a corpus

@@ -39,6 +39,10 @@ pub struct Scenario {
     /// pair count as `pass` only if its control was accepted in the same run.
     #[serde(default, skip_serializing_if = "is_default")]
     pub role: Role,
+    /// The profile (suites/profiles/NAME.yaml) under which alone the scenario runs; elsewhere
+    /// it is `not_applicable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// Overrides the level derived from the requirements (the strongest of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
@@ -166,6 +170,106 @@ pub enum Precondition {
     /// §5.1) or the combined mode. A server without DPoP support may refuse a request carrying
     /// a DPoP proof it cannot validate, so cases that need the proof accepted ask for this.
     DpopSupported,
+    /// Attestations carry an `x5c` chain (target config `attester_chain`; the embedded server
+    /// under `--profile haip`).
+    X5c,
+    /// The suite holds the private key of the attester certificate's issuer
+    /// (`attester_issuer_key`), so it can mint test certificates the server would trust.
+    X5cIssuerKey,
+    /// The chain holds at least one intermediate certificate after the leaf.
+    X5cIntermediate,
+    /// The suite was given the trust anchor (`attester_trust_anchor`).
+    X5cTrustAnchor,
+    /// The server lists `alg` in the metadata list `list`, and the suite has a key to sign
+    /// that token with it.
+    AlgAdvertised { list: AlgList, alg: JwsAlg },
+    /// The suite can sign the list's token with an algorithm the list does not name.
+    AlgUnadvertised { list: AlgList },
+}
+
+/// JWS algorithms the suite signs with (RFC 7518 §3, RFC 8037 §3.1).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum JwsAlg {
+    ES256,
+    ES384,
+    ES512,
+    EdDSA,
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+}
+
+impl JwsAlg {
+    pub const ALL: [JwsAlg; 10] = [
+        JwsAlg::ES256,
+        JwsAlg::ES384,
+        JwsAlg::ES512,
+        JwsAlg::EdDSA,
+        JwsAlg::RS256,
+        JwsAlg::RS384,
+        JwsAlg::RS512,
+        JwsAlg::PS256,
+        JwsAlg::PS384,
+        JwsAlg::PS512,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JwsAlg::ES256 => "ES256",
+            JwsAlg::ES384 => "ES384",
+            JwsAlg::ES512 => "ES512",
+            JwsAlg::EdDSA => "EdDSA",
+            JwsAlg::RS256 => "RS256",
+            JwsAlg::RS384 => "RS384",
+            JwsAlg::RS512 => "RS512",
+            JwsAlg::PS256 => "PS256",
+            JwsAlg::PS384 => "PS384",
+            JwsAlg::PS512 => "PS512",
+        }
+    }
+
+    /// The algorithm a metadata value names; `Ed25519` is RFC 9864's fully-specified name
+    /// for EdDSA on Ed25519, the only EdDSA curve the suite signs with.
+    pub fn parse(s: &str) -> Option<JwsAlg> {
+        if s == "Ed25519" {
+            return Some(JwsAlg::EdDSA);
+        }
+        JwsAlg::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// The three algorithm lists of draft-10 §Authorization Server Metadata.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum AlgList {
+    /// `client_attestation_signing_alg_values_supported`: the Client Attestation JWT.
+    Attestation,
+    /// `client_attestation_pop_signing_alg_values_supported`: the Client Attestation PoP JWT.
+    Pop,
+    /// `dpop_signing_alg_values_supported`: the DPoP proof (combined mode).
+    Dpop,
+}
+
+impl AlgList {
+    pub fn member(self) -> &'static str {
+        match self {
+            AlgList::Attestation => "client_attestation_signing_alg_values_supported",
+            AlgList::Pop => "client_attestation_pop_signing_alg_values_supported",
+            AlgList::Dpop => "dpop_signing_alg_values_supported",
+        }
+    }
+
+    /// The token whose `alg` the list governs.
+    pub fn token(self) -> TokenKind {
+        match self {
+            AlgList::Attestation => TokenKind::Attestation,
+            AlgList::Pop => TokenKind::Pop,
+            AlgList::Dpop => TokenKind::Dpop,
+        }
+    }
 }
 
 /// A header field of the request: one of the three token fields, or any other name.
@@ -299,6 +403,21 @@ pub enum Mutation {
     /// Send a form parameter once more, after its existing occurrence (RFC 6749 §3.2:
     /// "Request and response parameters MUST NOT be included more than once").
     RepeatForm { name: String, value: String },
+    /// Change the attestation's `x5c` certificate chain (RFC 7515 §4.1.6).
+    X5c(X5cChange),
+    /// Sign the token with another algorithm, validly: a PoP or combined-mode DPoP proof by a
+    /// Client Instance Key of that type (the attestation's `cnf` names it), an attestation by
+    /// an attester key of that type.
+    UseAlg { token: TokenKind, alg: JwsAlg },
+    /// [`Mutation::UseAlg`] with the first algorithm the suite can sign that the token's
+    /// metadata list does not name.
+    UseUnadvertisedAlg { token: TokenKind },
+    /// Set the token's `alg` header to an algorithm other than the one its signature was made
+    /// with, the signature left as it is: another algorithm the token's metadata list names
+    /// when it names one (so the signature check, not the list, has to refuse it), else the
+    /// first other algorithm the suite knows. Right whatever key the token is signed with
+    /// (an ES384-only server's attestation is not misnamed by a fixed `ES384`).
+    MisnameAlg { token: TokenKind },
     /// Send the request with another HTTP method.
     HttpMethod(String),
     /// Send the exact same request again after it was accepted; the second one is judged.
@@ -406,7 +525,8 @@ impl Mutation {
             | Mutation::RemoveClaim { token, .. }
             | Mutation::TimeClaim { token, .. }
             | Mutation::SignWith { token, .. }
-            | Mutation::DamageSignature { token, .. } => Some(*token),
+            | Mutation::DamageSignature { token, .. }
+            | Mutation::MisnameAlg { token } => Some(*token),
             Mutation::RemoveHeader(_)
             | Mutation::DuplicateHeader { .. }
             | Mutation::SetHeader { .. }
@@ -418,7 +538,10 @@ impl Mutation {
             | Mutation::HttpMethod(_)
             | Mutation::Replay
             | Mutation::ReplayJti { .. }
-            | Mutation::OtherInstance => None,
+            | Mutation::OtherInstance
+            | Mutation::X5c(_)
+            | Mutation::UseAlg { .. }
+            | Mutation::UseUnadvertisedAlg { .. } => None,
         }
     }
 
@@ -444,11 +567,15 @@ impl Mutation {
             | Mutation::TimeClaim { .. }
             | Mutation::SignWith { .. }
             | Mutation::DamageSignature { .. }
+            | Mutation::MisnameAlg { .. }
             | Mutation::Cnf(_)
             | Mutation::Form { .. }
             | Mutation::RepeatForm { .. }
             | Mutation::HttpMethod(_)
-            | Mutation::OtherInstance => None,
+            | Mutation::OtherInstance
+            | Mutation::X5c(_)
+            | Mutation::UseAlg { .. }
+            | Mutation::UseUnadvertisedAlg { .. } => None,
         }
     }
 }
@@ -457,6 +584,31 @@ impl Mutation {
 /// allows one).
 pub fn two_step(mutations: &[Mutation]) -> Option<TwoStep> {
     mutations.iter().find_map(Mutation::two_step)
+}
+
+/// Changes to the attestation's `x5c` chain. Every minted leaf holds the attester key, so the
+/// signature still verifies with the leaf: only the certificate is wrong.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum X5cChange {
+    /// A chain from a fresh CA the server has never heard of.
+    UntrustedAnchor,
+    /// The leaf expired yesterday (issued by the real issuer).
+    ExpiredLeaf,
+    /// The leaf becomes valid tomorrow.
+    NotYetValidLeaf,
+    /// The leaf's key usage is keyEncipherment only, no digitalSignature.
+    NoDigitalSignature,
+    /// The chain in reverse order: the leaf is not first.
+    WrongOrder,
+    /// The leaf alone, its intermediates left out.
+    MissingIntermediate,
+    /// An element that is not base64 appended to the chain.
+    AppendNotBase64,
+    /// An element that is base64 but not a DER certificate appended to the chain.
+    AppendNotDer,
+    /// The trust anchor appended to the chain (HAIP: it should be left out).
+    IncludeAnchor,
 }
 
 /// Changes to `cnf.jwk` of the attestation.
@@ -545,6 +697,13 @@ pub enum BuiltinCheck {
     ChallengeEndpointFresh,
     /// -11 §6.3: at a server that uses DPoP nonces the challenge response carries `DPoP-Nonce`.
     ChallengeEndpointDpopNonce,
+    /// Each metadata algorithm list holds the algorithms the target's profile requires.
+    ProfileAlgorithms,
+    /// The metadata offers the features the target's profile requires (PAR, DPoP).
+    ProfileFeatures,
+    /// Every algorithm of the three metadata lists is one the suite can sign (else
+    /// not applicable, naming the others).
+    AdvertisedAlgsSignable,
 }
 
 impl<'de> Deserialize<'de> for Expectation {
