@@ -5,16 +5,13 @@
 //! Each case runs the built binary in a fresh temporary folder, with a kill after a timeout
 //! so a hang fails the test instead of stalling it. No case needs a server: the corpus and
 //! the keys are checked before anything is sent (the issuer given is a closed port).
+#[path = "common/process.rs"]
+mod process;
+
+use process::Out as Output;
 use rstest::rstest;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+use std::time::Duration;
 
 /// `run --target FILE` against a target that is never reached (the file must be refused first).
 fn run_target(target: &Path) -> Output {
@@ -30,36 +27,12 @@ fn run_target(target: &Path) -> Output {
     )
 }
 
-/// Runs the CLI; kills it (and fails) after `limit`.
+/// Runs the CLI in a fresh folder; kills it (and fails) after `limit`.
 fn run_bin(args: &[&str], limit: Duration) -> Output {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out_path = dir.path().join("stdout");
-    let err_path = dir.path().join("stderr");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
-        .args(args)
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
-        .stderr(std::fs::File::create(&err_path).expect("stderr file"))
-        .spawn()
-        .expect("start abca-conformance");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("abca-conformance {args:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        code: status.code(),
-        stdout: std::fs::read_to_string(&out_path).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
-    }
+    let mut cmd = process::bin();
+    cmd.args(args).current_dir(dir.path());
+    process::output_blocking(cmd, limit, &format!("abca-conformance {args:?}"))
 }
 
 /// Exit 2, no panic, and every `needles` in stderr (case-insensitive).

@@ -4,6 +4,10 @@
 //! Each test starts the reference AS in-process on 127.0.0.1 (trusting an attester key made
 //! in a temporary folder) and runs the built binary as a user would, killed on drop, inside
 //! a timeout.
+#[path = "common/process.rs"]
+mod process;
+
+use process::Out;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -37,40 +41,11 @@ async fn served(tweak: impl FnOnce(&mut reference_as::ServerConfig)) -> Served {
     }
 }
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn both(&self) -> String {
-        format!(
-            "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
 /// Runs the binary with `args` in `cwd`; fails the test when it outlives [`LIMIT`].
 async fn bin(args: &[String], cwd: &Path) -> Out {
-    let out = tokio::time::timeout(
-        LIMIT,
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
-            .args(args)
-            .current_dir(cwd)
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("abca-conformance {args:?} hung"))
-    .expect("start abca-conformance");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut cmd = process::bin();
+    cmd.args(args).current_dir(cwd);
+    process::output(cmd, LIMIT, &format!("abca-conformance {args:?}")).await
 }
 
 fn s(x: &[&str]) -> Vec<String> {
@@ -325,7 +300,7 @@ async fn unwritable_report_dir_is_found_before_the_first_request() {
 
 /// Spawns the binary with its stdout a pipe whose reading end is closed at once.
 async fn with_closed_stdout(args: &[String], cwd: &Path) -> Out {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
+    let mut child = process::bin()
         .args(args)
         .current_dir(cwd)
         .stdin(std::process::Stdio::null())
@@ -429,24 +404,9 @@ async fn shell(line: &str, cwd: &Path) -> Out {
         &std::env::var_os("PATH").unwrap_or_default(),
     )))
     .unwrap();
-    let out = tokio::time::timeout(
-        LIMIT,
-        tokio::process::Command::new("sh")
-            .args(["-c", line])
-            .env("PATH", path)
-            .current_dir(cwd)
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("{line} hung"))
-    .expect("start sh");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.args(["-c", line]).env("PATH", path).current_dir(cwd);
+    process::output(cmd, LIMIT, line).await
 }
 
 /// The command after `replay: ` on the line following `FAIL <case>`'s block.

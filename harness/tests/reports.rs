@@ -5,6 +5,9 @@
 //!
 //! External tools are required, not optional: a missing chromium or xmllint fails the test
 //! with the install line (CI installs them), so the checks cannot silently stop running.
+#[path = "common/process.rs"]
+mod process;
+
 use abca_conformance::engine::{
     self, Corpus, EmbeddedOptions, HttpOptions, RunOptions, TargetSource,
 };
@@ -12,7 +15,7 @@ use abca_conformance::report::{self, baseline::Baseline, gate, Report, Verdict};
 use reference_as::Fault;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const CATALOG: &str = r#"draft: draft-ietf-oauth-attestation-based-client-auth-10
 requirements:
@@ -194,36 +197,18 @@ async fn faulty_report(dir: &Path) -> Report {
 
 /// Runs a command with a deadline; stdout goes to `out` (a file, so a large DOM cannot
 /// fill a pipe). Kills the process it started when the deadline passes.
-fn run_with_timeout(cmd: &mut std::process::Command, out: &Path, limit: Duration) -> String {
-    let (status, text) = run_status(cmd, out, limit);
-    assert!(status.success(), "{cmd:?} exited with {status}");
-    text
+/// Runs `cmd` (stdout kept, stderr dropped) and requires success.
+fn run_with_timeout(cmd: tokio::process::Command, limit: Duration) -> String {
+    let what = format!("{cmd:?}");
+    let out = run_status(cmd, limit);
+    assert_eq!(out.code, Some(0), "{what}: {}", out.both());
+    out.stdout
 }
 
-fn run_status(
-    cmd: &mut std::process::Command,
-    out: &Path,
-    limit: Duration,
-) -> (std::process::ExitStatus, String) {
-    let file = std::fs::File::create(out).unwrap();
-    let mut child = cmd
-        .stdout(Stdio::from(file))
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (status, std::fs::read_to_string(out).unwrap())
+fn run_status(mut cmd: tokio::process::Command, limit: Duration) -> process::Out {
+    cmd.stderr(Stdio::null());
+    let what = format!("{cmd:?}");
+    process::output_blocking(cmd, limit, &what)
 }
 
 fn require_tool(path: &str, hint: &str) -> PathBuf {
@@ -239,23 +224,21 @@ fn chromium_dom(html: &Path, query: &str, scratch: &Path) -> String {
     );
     let profile = scratch.join("chromium-profile");
     let url = format!("file://{}{query}", html.display());
-    run_with_timeout(
-        std::process::Command::new(chromium).args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            &format!("--user-data-dir={}", profile.display()),
-            "--dump-dom",
-            &url,
-        ]),
-        &scratch.join("dom.html"),
-        Duration::from_secs(90),
-    )
+    let mut cmd = tokio::process::Command::new(chromium);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        &format!("--user-data-dir={}", profile.display()),
+        "--dump-dom",
+        &url,
+    ]);
+    run_with_timeout(cmd, Duration::from_secs(90))
 }
 
 /// The element whose opening tag contains `needle` (a crude but sufficient DOM probe for
@@ -637,15 +620,13 @@ fn baseline_files_are_checked() {
 fn ndjson_stream_from_the_binary() {
     let dir = suite_dir();
     let out = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_abca-conformance");
-    let stdout_path = out.path().join("stdout.ndjson");
-    let mut cmd = std::process::Command::new(bin);
+    let mut cmd = process::bin();
     cmd.args(["run", "--suites"])
         .arg(dir.path())
         .args(["--format", "ndjson,json", "--report-dir"])
         .arg(out.path().join("reports"));
     cmd.env("NO_COLOR", "1");
-    let text = run_with_timeout(&mut cmd, &stdout_path, Duration::from_secs(120));
+    let text = run_with_timeout(cmd, Duration::from_secs(120));
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), CASES + 1, "{text}");
     let parsed: Vec<serde_json::Value> = lines
@@ -677,14 +658,10 @@ fn ndjson_stream_from_the_binary() {
     // A baseline with an unknown field stops the run before it starts.
     let bad = out.path().join("bad.yaml");
     std::fs::write(&bad, "- case: x\n  verdict: fail\n  reason: r\n  why: no\n").unwrap();
-    let (status, _) = run_status(
-        std::process::Command::new(bin)
-            .args(["run", "--suites"])
-            .arg(dir.path())
-            .arg("--baseline")
-            .arg(&bad),
-        &out.path().join("bad.out"),
-        Duration::from_secs(60),
-    );
-    assert_eq!(status.code(), Some(2));
+    let mut cmd = process::bin();
+    cmd.args(["run", "--suites"])
+        .arg(dir.path())
+        .arg("--baseline")
+        .arg(&bad);
+    assert_eq!(run_status(cmd, Duration::from_secs(60)).code, Some(2));
 }

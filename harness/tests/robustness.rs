@@ -7,6 +7,9 @@
 //! misbehaving server is wiremock (metadata, status codes, slow and huge bodies) or a raw
 //! `TcpListener` (no answer, reset, half a response, an endless body), or a TLS front with a
 //! self-signed certificate made by rcgen in the test.
+#[path = "common/process.rs"]
+mod process;
+
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -65,7 +68,7 @@ impl Run {
 /// panic message or when the process outlives `limit`.
 async fn cli(args: &[String], limit: Duration) -> Run {
     let out_dir = tempfile::tempdir().unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_abca-conformance"));
+    let mut cmd = process::bin();
     // --keep-going: these rows test how each case copes with a bad answer, past the
     // preflight that would otherwise stop at the refused control (tests/preflight.rs).
     cmd.args(["run", "--keep-going"])
@@ -73,18 +76,13 @@ async fn cli(args: &[String], limit: Duration) -> Run {
         .arg("--report-dir")
         .arg(out_dir.path())
         .args(["--format", "json"])
-        .current_dir(out_dir.path())
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
+        .current_dir(out_dir.path());
     let start = Instant::now();
-    let out = tokio::time::timeout(limit, cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("abca-conformance {args:?} hung (> {limit:?})"))
-        .expect("start abca-conformance");
+    let out = process::output(cmd, limit, &format!("abca-conformance {args:?}")).await;
     let run = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.code,
+        stdout: out.stdout,
+        stderr: out.stderr,
         report: std::fs::read_to_string(out_dir.path().join("report.json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok()),
@@ -874,7 +872,7 @@ fn files_below(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
 /// `abca-conformance serve` as a child trusting `jwks`; returns it and its issuer.
 async fn serve(jwks: &std::path::Path) -> (tokio::process::Child, String) {
     use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
+    let mut child = process::bin()
         .args(["serve", "--port", "0", "--attester-jwks"])
         .arg(jwks)
         .stdin(std::process::Stdio::null())
@@ -985,28 +983,22 @@ async fn no_secret_in_output(form: KeyForm) {
         .filter(|f| abca_conformance::report::Format::parse_list(f).is_ok())
         .collect();
     let reports = d.join("reports");
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_abca-conformance"));
+    let mut cmd = process::bin();
     cmd.args(["run", "--verbose", "--target"])
         .arg(&target)
         .arg("--report-dir")
         .arg(&reports)
         .args(["--format", &formats.join(",")])
-        .current_dir(d)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(40), cmd.output())
-        .await
-        .expect("the run hung")
-        .unwrap();
+        .current_dir(d);
+    let out = process::output(cmd, Duration::from_secs(40), "the run").await;
     let _ = server.kill().await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     // The suite ran for real (0 or 1; the server does not trust the MAC key).
     assert!(
-        matches!(out.status.code(), Some(0) | Some(1)),
+        matches!(out.code, Some(0) | Some(1)),
         "exit {:?}\n{stderr}",
-        out.status.code()
+        out.code
     );
     let written = files_below(&reports);
     assert_eq!(written.len(), formats.len(), "{written:?}");
