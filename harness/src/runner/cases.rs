@@ -97,7 +97,7 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
             Precondition::ChallengeRequired => (!p.challenge_required)
                 .then_some("the target is not declared to require challenges (--challenge-required)"),
             Precondition::ChallengeNotRequired => p.challenge_required.then_some(
-                "the target requires challenges, which may stand in for iat freshness (draft-10 §Verification PoP item 6)",
+                "the target requires challenges, which may stand in for iat freshness (PoP verification: draft-10 §Verification PoP item 6, -11 and -12 §7.2 item 6, -07 §9 item 9)",
             ),
             Precondition::MethodNotAdvertised => None,
             Precondition::AttestationFreshness => p
@@ -182,9 +182,14 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
                 if target.metadata.get(list.member()).is_none() {
                     return Some(format!("the server publishes no {}", list.member()));
                 }
+                let why = if *list == crate::scenario::AlgList::Attestation {
+                    "the attester key signs only algorithms the list names (an unlisted one needs an attester key of that type, --attester-key)"
+                } else {
+                    "the server lists every algorithm the suite can sign"
+                };
                 crate::plan::mutate::unadvertised_alg(list.token(), target)
                     .is_none()
-                    .then_some("the server lists every algorithm the suite can sign")
+                    .then_some(why)
             }
             Precondition::X5cTrustAnchor => target
                 .keys
