@@ -53,11 +53,7 @@ fn line(label: &str, s: &Summary, wall: f64) {
 fn main() -> anyhow::Result<()> {
     let cases = env("FUZZ_BENCH_CASES", 4_000);
     let jobs = env("FUZZ_BENCH_JOBS", 32) as usize;
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cores)
-        .enable_all()
-        .build()?;
+    let (rt, cores) = common::runtime()?;
     println!("fuzz bench: {cases} cases, --jobs {jobs}, {cores} cores");
 
     let f = floor();

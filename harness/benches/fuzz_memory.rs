@@ -39,11 +39,7 @@ fn rss_of(pid: u32) -> Option<f64> {
 fn main() -> anyhow::Result<()> {
     let cases = env("FUZZ_MEMORY_CASES", 100_000);
     let jobs = env("FUZZ_MEMORY_JOBS", 32) as usize;
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cores)
-        .enable_all()
-        .build()?;
+    let (rt, cores) = common::runtime()?;
     println!(
         "fuzz memory bench: {cases} cases, --jobs {jobs}, {cores} cores; the AS as its own process"
     );

@@ -133,11 +133,7 @@ fn main() -> anyhow::Result<()> {
         jobs.push(default_jobs);
     }
     jobs.sort();
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cores)
-        .enable_all()
-        .build()?;
+    let (rt, cores) = common::runtime()?;
     println!(
         "latency bench: full default suite, reference AS (`serve`, own process) behind a {} ms RTT proxy; {cores} cores ({}); default --jobs {default_jobs}",
         rtt.as_millis(),

@@ -221,6 +221,23 @@ async fn correct_setup_passes_the_preflight() {
 /// A closed port on loopback: a run that gets as far as sending fails differently.
 const NOWHERE: &str = "http://127.0.0.1:9";
 
+/// `run` against [`NOWHERE`] with a fresh attester key and `extra`: anything refused must be
+/// refused before the first request (nothing listens there).
+async fn run_nowhere(dir: &Path, extra: &[&str]) -> Out {
+    let keys = abca_conformance::keygen::keygen(&dir.join("k")).unwrap();
+    let mut args = s(&[
+        "run",
+        "--issuer",
+        NOWHERE,
+        "--client-id",
+        "c",
+        "--attester-key",
+        keys.private_jwk.to_str().unwrap(),
+    ]);
+    args.extend(s(extra));
+    bin(&args, dir).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_suites_folder_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
@@ -245,22 +262,7 @@ async fn empty_suites_folder_is_exit_2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_matching_nothing_is_exit_2_before_any_request() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = abca_conformance::keygen::keygen(&dir.path().join("k")).unwrap();
-    let out = bin(
-        &s(&[
-            "run",
-            "--issuer",
-            NOWHERE,
-            "--client-id",
-            "c",
-            "--attester-key",
-            keys.private_jwk.to_str().unwrap(),
-            "--only",
-            "no-such-scenario",
-        ]),
-        dir.path(),
-    )
-    .await;
+    let out = run_nowhere(dir.path(), &["--only", "no-such-scenario"]).await;
     assert_eq!(out.code, Some(2), "{}", out.both());
     // The selection is refused, not the unreachable target.
     assert!(out.stderr.contains("matches no case"), "{}", out.both());
@@ -273,25 +275,11 @@ async fn only_matching_nothing_is_exit_2_before_any_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unwritable_report_dir_is_found_before_the_first_request() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = abca_conformance::keygen::keygen(&dir.path().join("k")).unwrap();
     // A folder below a plain file can never be created, even by root.
     let file = dir.path().join("a-file");
     std::fs::write(&file, "").unwrap();
-    let out = bin(
-        &s(&[
-            "run",
-            "--issuer",
-            NOWHERE,
-            "--client-id",
-            "c",
-            "--attester-key",
-            keys.private_jwk.to_str().unwrap(),
-            "--report-dir",
-            file.join("reports").to_str().unwrap(),
-        ]),
-        dir.path(),
-    )
-    .await;
+    let reports = file.join("reports");
+    let out = run_nowhere(dir.path(), &["--report-dir", reports.to_str().unwrap()]).await;
     assert_eq!(out.code, Some(2), "{}", out.both());
     assert!(out.stderr.contains("--report-dir"), "{}", out.both());
     // Nothing was sent: the unreachable target is never mentioned.

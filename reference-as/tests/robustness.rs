@@ -75,6 +75,16 @@ fn render(v: &HeaderInput) -> Vec<u8> {
     }
 }
 
+/// A request to `path`, declared a form body when `form_ct`.
+fn form_request(method: &str, path: &str, form_ct: bool) -> axum::http::request::Builder {
+    let req = Request::builder().method(method).uri(path);
+    if form_ct {
+        req.header("content-type", "application/x-www-form-urlencoded")
+    } else {
+        req
+    }
+}
+
 fn config(fault: Option<usize>, policies: u8) -> ServerConfig {
     let mut c = base_config();
     c.issuer = Some(ISSUER.into());
@@ -149,10 +159,7 @@ proptest! {
         policies in any::<u8>(),
     ) {
         let app = reference_as::router(config(fault, policies)).expect("router");
-        let mut req = Request::builder().method(method).uri(path);
-        if form_ct {
-            req = req.header("content-type", "application/x-www-form-urlencoded");
-        }
+        let mut req = form_request(method, path, form_ct);
         let main = [("oauth-client-attestation", att), ("oauth-client-attestation-pop", pop), ("dpop", dpop)];
         let headers = main
             .into_iter()
@@ -207,10 +214,7 @@ proptest! {
         policies in any::<u8>(),
     ) {
         let app = reference_as::router(config(fault, policies)).expect("router");
-        let mut req = Request::builder().method(method).uri(path);
-        if form_ct {
-            req = req.header("content-type", "application/x-www-form-urlencoded");
-        }
+        let mut req = form_request(method, path, form_ct);
         if let Some(c) = cookie {
             req = req.header("cookie", c);
         }

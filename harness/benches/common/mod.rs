@@ -7,6 +7,17 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A multi-thread runtime with a worker per core, and the number of cores.
+#[allow(dead_code)] // not every bench drives async code
+pub fn runtime() -> anyhow::Result<(tokio::runtime::Runtime, usize)> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores)
+        .enable_all()
+        .build()?;
+    Ok((rt, cores))
+}
+
 pub fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()

@@ -565,43 +565,26 @@ impl SigningKey {
         match &self.inner {
             Inner::Es256(key) => {
                 let (x, y) = ec_xy(key);
-                m.insert("kty".into(), json!("EC"));
-                m.insert("crv".into(), json!("P-256"));
-                m.insert("x".into(), json!(b64::encode(x)));
-                m.insert("y".into(), json!(b64::encode(y)));
+                ec_members(&mut m, "P-256", &x, &y);
             }
             Inner::Es384(key) => {
                 let point = key.verifying_key().to_encoded_point(false);
-                m.insert("kty".into(), json!("EC"));
-                m.insert("crv".into(), json!("P-384"));
-                m.insert(
-                    "x".into(),
-                    json!(b64::encode(
-                        point.x().map(|x| x.to_vec()).unwrap_or_default()
-                    )),
-                );
-                m.insert(
-                    "y".into(),
-                    json!(b64::encode(
-                        point.y().map(|y| y.to_vec()).unwrap_or_default()
-                    )),
+                let (x, y) = (point.x(), point.y());
+                ec_members(
+                    &mut m,
+                    "P-384",
+                    x.map_or(&[][..], |v| &v[..]),
+                    y.map_or(&[][..], |v| &v[..]),
                 );
             }
             Inner::Es512(key) => {
                 let point = p521::ecdsa::VerifyingKey::from(&**key).to_encoded_point(false);
-                m.insert("kty".into(), json!("EC"));
-                m.insert("crv".into(), json!("P-521"));
-                m.insert(
-                    "x".into(),
-                    json!(b64::encode(
-                        point.x().map(|x| x.to_vec()).unwrap_or_default()
-                    )),
-                );
-                m.insert(
-                    "y".into(),
-                    json!(b64::encode(
-                        point.y().map(|y| y.to_vec()).unwrap_or_default()
-                    )),
+                let (x, y) = (point.x(), point.y());
+                ec_members(
+                    &mut m,
+                    "P-521",
+                    x.map_or(&[][..], |v| &v[..]),
+                    y.map_or(&[][..], |v| &v[..]),
                 );
             }
             Inner::Ed25519(key) => {
@@ -687,6 +670,14 @@ pub(crate) fn hs256(secret: &[u8], data: &[u8]) -> Vec<u8> {
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(data);
     mac.finalize().into_bytes().to_vec()
+}
+
+/// The public members of an EC JWK (RFC 7518 §6.2.1): `kty`, `crv`, `x`, `y`.
+fn ec_members(m: &mut Map<String, Value>, crv: &str, x: &[u8], y: &[u8]) {
+    m.insert("kty".into(), json!("EC"));
+    m.insert("crv".into(), json!(crv));
+    m.insert("x".into(), json!(b64::encode(x)));
+    m.insert("y".into(), json!(b64::encode(y)));
 }
 
 fn ec_xy(key: &p256::ecdsa::SigningKey) -> (Vec<u8>, Vec<u8>) {
