@@ -124,11 +124,14 @@ pub async fn run(
                     run_case(case, target, http, flows, catalog, controls).await
                 }
             };
-            if leans_on_control(case, &r, rev) {
-                bracket.hold(i, cases::control_key(case).closing(), r.clone());
+            // A held result moves into the bracket and comes back decided (below).
+            let r = if leans_on_control(case, &r, rev) {
+                bracket.hold(i, cases::control_key(case).closing(), r);
+                None
             } else {
                 on_result(&r);
-            }
+                Some(r)
+            };
             bracket.finished(target, http, flows, &sem, on_result).await;
             (r, stopped)
         }
@@ -137,7 +140,7 @@ pub async fn run(
     bracket.close(target, http, flows, &sem, on_result).await;
     let mut results = results;
     for (i, decided) in bracket.into_decided() {
-        results[i].0 = decided;
+        results[i].0 = Some(decided);
     }
     // A case the circuit breaker kept from running makes the run incomplete; one the deadline
     // kept from running does not (the user chose the deadline).
@@ -145,7 +148,9 @@ pub async fn run(
         Some(stop @ Stop::Breaker { .. }) => Some(stop.to_string()),
         _ => None,
     });
-    let results: Vec<CaseResult> = results.into_iter().map(|(r, _)| r).collect();
+    // Every held result was decided by the last close, so none is missing here.
+    let results: Vec<CaseResult> = results.into_iter().filter_map(|(r, _)| r).collect();
+    debug_assert_eq!(results.len(), selected.len());
 
     let mut summary = Summary::default();
     for r in &results {
