@@ -54,9 +54,40 @@ pub struct X5cFiles {
     pub target: PathBuf,
 }
 
+/// The algorithm of the attester key `keygen` makes: ECDSA on one of the curves a key file
+/// may hold (RFC 7518 §3.4). ES256 unless asked: HAIP requires it, and every server takes it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeygenAlg {
+    #[default]
+    Es256,
+    Es384,
+    Es512,
+}
+
+impl KeygenAlg {
+    /// Every choice, by its JWS name (`keygen --alg`).
+    pub const NAMES: [&'static str; 3] = ["ES256", "ES384", "ES512"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeygenAlg::Es256 => "ES256",
+            KeygenAlg::Es384 => "ES384",
+            KeygenAlg::Es512 => "ES512",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<KeygenAlg> {
+        [KeygenAlg::Es256, KeygenAlg::Es384, KeygenAlg::Es512]
+            .into_iter()
+            .find(|a| a.as_str() == name)
+    }
+}
+
 /// Options of [`keygen_with`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KeygenOptions {
+    /// The attester key's algorithm.
+    pub alg: KeygenAlg,
     /// Replace existing files instead of refusing.
     pub overwrite: bool,
     /// Also make a test PKI and the attester's certificate chain.
@@ -84,6 +115,10 @@ pub fn keygen_with(out_dir: &Path, options: KeygenOptions) -> anyhow::Result<Key
     if options.intermediate && !options.x5c {
         bail!("--intermediate needs --x5c");
     }
+    if options.x5c && options.alg == KeygenAlg::Es512 {
+        // rcgen's ring backend signs no P-521 certificates.
+        bail!("--x5c makes certificates for ES256 and ES384 keys only, not ES512");
+    }
     if !options.overwrite {
         let mut paths = vec![&private_path, &public_path];
         if options.x5c {
@@ -106,7 +141,7 @@ pub fn keygen_with(out_dir: &Path, options: KeygenOptions) -> anyhow::Result<Key
     fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create output directory {}", out_dir.display()))?;
 
-    let key = SigningKey::generate_es256();
+    let key = SigningKey::generate_for(options.alg.as_str())?;
     let kid = key.thumbprint();
     let key = key.with_kid(kid.clone());
 
@@ -246,6 +281,33 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn makes_p384_and_p521_keys_on_request() {
+        for (alg, crv) in [(KeygenAlg::Es384, "P-384"), (KeygenAlg::Es512, "P-521")] {
+            let dir = temp_dir(alg.as_str());
+            let out = keygen_with(
+                &dir,
+                KeygenOptions {
+                    alg,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            let key = SigningKey::from_file(&out.private_jwk).unwrap();
+            assert_eq!(key.alg(), alg.as_str());
+            let jwks: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(&out.public_jwks).unwrap()).unwrap();
+            let public = &jwks["keys"][0];
+            assert_eq!(public["crv"], crv);
+            assert_eq!(public["alg"], alg.as_str());
+            let token = jws::sign(&jws::header("JWT", alg.as_str()), &Default::default(), &key);
+            assert_eq!(jws::verify(&token, public), Ok(true), "{crv}");
+            fs::remove_dir_all(&dir).unwrap();
+        }
+        assert_eq!(KeygenAlg::parse("ES512"), Some(KeygenAlg::Es512));
+        assert_eq!(KeygenAlg::parse("es512"), None);
     }
 
     #[test]

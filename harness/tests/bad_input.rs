@@ -224,8 +224,9 @@ fn run_with_key(key: &Path) -> Output {
 }
 
 #[rstest]
-#[case::wrong_curve_jwk("p384.jwk.json", Source::Vector("wrong-curve.p384.jwk.json"), &["unsupported curve", "P-384"])]
-#[case::wrong_curve_pem("p384.pem", Source::Vector("pem/wrong-curve.p384.pkcs8.pem"), &["P-384"])]
+#[case::wrong_curve_jwk("k1.jwk.json", Source::Vector("wrong-curve.secp256k1.jwk.json"), &["unsupported curve", "secp256k1", "P-256, P-384 or P-521"])]
+#[case::wrong_curve_pem("k1.pem", Source::Vector("pem/wrong-curve.secp256k1.pkcs8.pem"), &["secp256k1"])]
+#[case::wrong_curve_sec1("k1.sec1.pem", Source::Vector("pem/wrong-curve.secp256k1.sec1.pem"), &["secp256k1"])]
 #[case::public_jwk("public.jwk.json", Source::PublicOf("attester.es256.jwk.json"), &["public key", "private key is needed"])]
 #[case::public_pem("public.pem", Source::Vector("pem/attester.es256.public.pem"), &["public"])]
 #[case::jwks_not_jwk("set.jwks.json", Source::Vector("attesters.jwks.json"), &["JWK Set"])]

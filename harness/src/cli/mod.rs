@@ -311,6 +311,10 @@ pub struct KeygenArgs {
     /// With --x5c: put an intermediate CA between the trust anchor and the attester.
     #[arg(long, requires = "x5c")]
     pub intermediate: bool,
+    /// The attester key's algorithm: ES256 (P-256), ES384 (P-384) or ES512 (P-521).
+    #[arg(long, value_name = "ALG", default_value = "ES256",
+          value_parser = clap::builder::PossibleValuesParser::new(abca_conformance::keygen::KeygenAlg::NAMES))]
+    pub alg: String,
 }
 
 /// Runs a parsed command line; returns the process exit status.
@@ -340,6 +344,8 @@ fn keygen(a: KeygenArgs) -> anyhow::Result<i32> {
             overwrite: a.force,
             x5c: a.x5c,
             intermediate: a.intermediate,
+            // The parser only lets the names of KeygenAlg through.
+            alg: abca_conformance::keygen::KeygenAlg::parse(&a.alg).unwrap_or_default(),
         },
     )?;
     outln!("wrote {} (keep it private)", out.private_jwk.display());

@@ -286,6 +286,43 @@ pub fn verify(compact: &str, jwk: &Value) -> Result<bool, JwsError> {
             };
             Ok(key.verify(input, &sig).is_ok())
         }
+        // RFC 7518 §3.4: ES384 on P-384 (48-octet coordinates), ES512 on P-521 (66).
+        "ES384" | "ES512" => {
+            let (crv, size) = if alg == "ES384" {
+                ("P-384", 48)
+            } else {
+                ("P-521", 66)
+            };
+            if kty != "EC" || jwk.get("crv").and_then(Value::as_str) != Some(crv) {
+                return Err(mismatch());
+            }
+            let (x, y) = (member("x")?, member("y")?);
+            if x.len() != size || y.len() != size {
+                return Err(JwsError::BadKey(format!(
+                    "{crv} coordinates must be {size} bytes"
+                )));
+            }
+            let mut point = vec![0x04];
+            point.extend(x);
+            point.extend(y);
+            let not_on_curve = || JwsError::BadKey(format!("x/y is not a point on {crv}"));
+            // r||s of exactly twice the coordinate size; anything else cannot verify.
+            if alg == "ES384" {
+                let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                    .map_err(|_| not_on_curve())?;
+                let Ok(sig) = p384::ecdsa::Signature::from_slice(&signature) else {
+                    return Ok(false);
+                };
+                Ok(key.verify(input, &sig).is_ok())
+            } else {
+                let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                    .map_err(|_| not_on_curve())?;
+                let Ok(sig) = p521::ecdsa::Signature::from_slice(&signature) else {
+                    return Ok(false);
+                };
+                Ok(key.verify(input, &sig).is_ok())
+            }
+        }
         "EdDSA" | "Ed25519" => {
             if kty != "OKP" || jwk.get("crv").and_then(Value::as_str) != Some("Ed25519") {
                 return Err(mismatch());
@@ -365,6 +402,8 @@ mod tests {
         // RSA keys come from the fixed vectors: generating them would be slow.
         vec![
             SigningKey::generate_es256(),
+            SigningKey::generate_for("ES384").unwrap(),
+            SigningKey::generate_for("ES512").unwrap(),
             SigningKey::generate_ed25519(),
             crate::jose::fixtures::key(crate::jose::fixtures::FixedKey::AttesterRs256).unwrap(),
             crate::jose::fixtures::key(crate::jose::fixtures::FixedKey::AttesterPs256).unwrap(),

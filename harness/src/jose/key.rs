@@ -1,12 +1,12 @@
-//! Signing keys of the harness: ES256 (p256), EdDSA (ed25519-dalek), RS256 / PS256 (rsa)
-//! and HS256 (hmac).
+//! Signing keys of the harness: ES256 / ES384 / ES512 (p256, p384, p521), EdDSA
+//! (ed25519-dalek), RS256..PS512 (rsa) and HS256 (hmac).
 //!
 //! The harness signs attestations, PoPs and DPoP proofs with these RustCrypto crates; the
 //! reference AS verifies with ring. docs/design.md, "Architecture": the two must not share JOSE code, so
 //! that a bug in one is caught by the other.
 //!
 //! Loading is strict and the errors say what is wrong without echoing key material: a
-//! user who passes a P-384 key, a public key or a PKCS#1 file to `--attester-key` gets a
+//! user who passes a secp256k1 key, a public key or a PKCS#1 file to `--attester-key` gets a
 //! sentence that tells them what to pass instead.
 
 use std::fmt;
@@ -42,7 +42,7 @@ pub enum KeyError {
         #[source]
         source: std::io::Error,
     },
-    #[error("not a key: {0}; expected a private JWK (JSON) or a PKCS#8 PEM (\"-----BEGIN PRIVATE KEY-----\")")]
+    #[error("not a key: {0}; expected a private JWK (JSON), a PKCS#8 PEM (\"-----BEGIN PRIVATE KEY-----\") or a SEC1 EC PEM (\"-----BEGIN EC PRIVATE KEY-----\")")]
     Unrecognised(&'static str),
     #[error("the key looks like JSON but does not parse: {0}")]
     BadJson(String),
@@ -52,7 +52,7 @@ pub enum KeyError {
     NotAnObject,
     #[error("the JWK has no \"kty\" member")]
     MissingKty,
-    #[error("unsupported key type {0:?}: use EC (P-256), OKP (Ed25519), RSA or oct")]
+    #[error("unsupported key type {0:?}: use EC (P-256, P-384, P-521), OKP (Ed25519), RSA or oct")]
     UnsupportedKty(String),
     #[error("unsupported curve {crv:?} for a {kty} key: the harness signs with {expected} only")]
     WrongCurve {
@@ -125,9 +125,7 @@ enum Sha {
 #[derive(Clone)]
 enum Inner {
     Es256(p256::ecdsa::SigningKey),
-    /// ES384 (P-384): generated only; key files hold P-256 keys.
     Es384(p384::ecdsa::SigningKey),
-    /// ES512 (P-521): generated only.
     Es512(Box<p521::ecdsa::SigningKey>),
     // Boxed: ed25519-dalek keeps the expanded secret inline, which would make every
     // SigningKey (and every jws::Signer) hundreds of bytes.
@@ -268,7 +266,8 @@ impl SigningKey {
         }
     }
 
-    /// Reads a key file: a private JWK when the content is JSON, otherwise a PKCS#8 PEM.
+    /// Reads a key file: a private JWK when the content is JSON, otherwise a PKCS#8 or SEC1
+    /// PEM.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, KeyError> {
         let path = path.as_ref();
         let bytes = Zeroizing::new(std::fs::read(path).map_err(|source| KeyError::Io {
@@ -280,7 +279,8 @@ impl SigningKey {
         Self::from_text(text)
     }
 
-    /// Parses key text: a private JWK when it starts with `{`, otherwise a PKCS#8 PEM.
+    /// Parses key text: a private JWK when it starts with `{`, otherwise a PKCS#8 or SEC1
+    /// PEM.
     pub fn from_text(text: &str) -> Result<Self, KeyError> {
         let trimmed = text.trim_start_matches('\u{feff}').trim();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -300,8 +300,8 @@ impl SigningKey {
         }
     }
 
-    /// Loads a private JWK (RFC 7517 / RFC 7518 §6 / RFC 8037): EC P-256, OKP Ed25519, RSA
-    /// or oct. A `kid` member becomes the key's kid; for RSA an `alg` of `PS256` selects
+    /// Loads a private JWK (RFC 7517 / RFC 7518 §6 / RFC 8037): EC P-256 / P-384 / P-521,
+    /// OKP Ed25519, RSA or oct. A `kid` member becomes the key's kid; for RSA an `alg` of `PS256` selects
     /// PS256 (default RS256).
     pub fn from_jwk(jwk: &Value) -> Result<Self, KeyError> {
         let obj = match jwk {
@@ -354,8 +354,9 @@ impl SigningKey {
         Ok(SigningKey { inner, kid })
     }
 
-    /// Loads a PKCS#8 PEM private key ("-----BEGIN PRIVATE KEY-----"): EC P-256, Ed25519
-    /// or RSA. Other PEM kinds get an error naming the conversion to use.
+    /// Loads a PKCS#8 PEM private key ("-----BEGIN PRIVATE KEY-----": EC P-256 / P-384 /
+    /// P-521, Ed25519 or RSA) or a SEC1 EC private key ("-----BEGIN EC PRIVATE KEY-----",
+    /// RFC 5915). Other PEM kinds get an error naming the conversion to use.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         let start = pem
             .find("-----BEGIN")
@@ -374,15 +375,20 @@ impl SigningKey {
             .map_err(|e| KeyError::Pem(format!("malformed PEM: {e}")))?;
         match label {
             "PRIVATE KEY" => {}
+            "EC PRIVATE KEY" => {
+                let (_, der) = pkcs8::der::pem::decode_vec(pem.as_bytes())
+                    .map_err(|e| KeyError::Pem(format!("malformed PEM: {e}")))?;
+                return Ok(Self::new(ec_from_sec1_der(&Zeroizing::new(der))?));
+            }
             "PUBLIC KEY" => {
                 return Err(KeyError::PublicKeyOnly {
                     kty: "PEM",
                     member: "PRIVATE KEY",
                 })
             }
-            "EC PRIVATE KEY" | "RSA PRIVATE KEY" => {
+            "RSA PRIVATE KEY" => {
                 return Err(KeyError::Pem(format!(
-                    "{label} (SEC1/PKCS#1) is not supported; convert it to PKCS#8 with \
+                    "{label} (PKCS#1) is not supported; convert it to PKCS#8 with \
                      `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.p8.pem`"
                 )))
             }
@@ -414,19 +420,27 @@ impl SigningKey {
                     .parameters_oid()
                     .map(|o| o.to_string())
                     .unwrap_or_default();
-                if curve != "1.2.840.10045.3.1.7" {
-                    return Err(KeyError::WrongCurve {
-                        kty: "EC",
-                        crv: curve_name(&curve).to_string(),
-                        expected: "P-256",
-                    });
+                let curve = Curve::from_oid(&curve)?;
+                let rejected = |e: pkcs8::Error| KeyError::InvalidKey {
+                    kty: "EC",
+                    reason: format!("PKCS#8 {} key rejected: {e}", curve.name()),
+                };
+                match curve {
+                    Curve::P256 => Inner::Es256(
+                        p256::SecretKey::from_pkcs8_der(&der)
+                            .map_err(rejected)?
+                            .into(),
+                    ),
+                    Curve::P384 => Inner::Es384(
+                        p384::SecretKey::from_pkcs8_der(&der)
+                            .map_err(rejected)?
+                            .into(),
+                    ),
+                    Curve::P521 => {
+                        let sk = p521::SecretKey::from_pkcs8_der(&der).map_err(rejected)?;
+                        p521_inner(&sk)?
+                    }
                 }
-                let sk =
-                    p256::SecretKey::from_pkcs8_der(&der).map_err(|e| KeyError::InvalidKey {
-                        kty: "EC",
-                        reason: format!("PKCS#8 EC key rejected: {e}"),
-                    })?;
-                Inner::Es256(sk.into())
             }
             "1.3.101.112" => {
                 let sk = ed25519_dalek::SigningKey::from_pkcs8_der(&der).map_err(|e| {
@@ -459,7 +473,8 @@ impl SigningKey {
             }
             _ => {
                 return Err(KeyError::Pem(format!(
-                    "PKCS#8 key algorithm {oid} is not supported (EC P-256, Ed25519 or RSA)"
+                    "PKCS#8 key algorithm {oid} is not supported (EC P-256 / P-384 / P-521, \
+                     Ed25519 or RSA)"
                 )))
             }
         };
@@ -563,29 +578,12 @@ impl SigningKey {
     pub fn public_jwk(&self) -> Value {
         let mut m = Map::new();
         match &self.inner {
-            Inner::Es256(key) => {
-                let (x, y) = ec_xy(key);
-                ec_members(&mut m, "P-256", &x, &y);
-            }
-            Inner::Es384(key) => {
-                let point = key.verifying_key().to_encoded_point(false);
-                let (x, y) = (point.x(), point.y());
-                ec_members(
-                    &mut m,
-                    "P-384",
-                    x.map_or(&[][..], |v| &v[..]),
-                    y.map_or(&[][..], |v| &v[..]),
-                );
-            }
-            Inner::Es512(key) => {
-                let point = p521::ecdsa::VerifyingKey::from(&**key).to_encoded_point(false);
-                let (x, y) = (point.x(), point.y());
-                ec_members(
-                    &mut m,
-                    "P-521",
-                    x.map_or(&[][..], |v| &v[..]),
-                    y.map_or(&[][..], |v| &v[..]),
-                );
+            Inner::Es256(_) | Inner::Es384(_) | Inner::Es512(_) => {
+                let (crv, x, y) = ec_public(&self.inner);
+                m.insert("kty".into(), json!("EC"));
+                m.insert("crv".into(), json!(crv.name()));
+                m.insert("x".into(), json!(b64::encode(x)));
+                m.insert("y".into(), json!(b64::encode(y)));
             }
             Inner::Ed25519(key) => {
                 m.insert("kty".into(), json!("OKP"));
@@ -672,20 +670,153 @@ pub(crate) fn hs256(secret: &[u8], data: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-/// The public members of an EC JWK (RFC 7518 §6.2.1): `kty`, `crv`, `x`, `y`.
-fn ec_members(m: &mut Map<String, Value>, crv: &str, x: &[u8], y: &[u8]) {
-    m.insert("kty".into(), json!("EC"));
-    m.insert("crv".into(), json!(crv));
-    m.insert("x".into(), json!(b64::encode(x)));
-    m.insert("y".into(), json!(b64::encode(y)));
+/// The NIST curves the harness signs on, one per ECDSA algorithm (RFC 7518 §3.4, §6.2.1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Curve {
+    P256,
+    P384,
+    P521,
 }
 
-fn ec_xy(key: &p256::ecdsa::SigningKey) -> (Vec<u8>, Vec<u8>) {
-    let point = key.verifying_key().to_encoded_point(false);
+impl Curve {
+    /// The curves a key file may hold, as the error for any other curve names them.
+    const SUPPORTED: &'static str = "P-256, P-384 or P-521";
+
+    /// The JWK `crv` name (RFC 7518 §6.2.1.1).
+    fn name(self) -> &'static str {
+        match self {
+            Curve::P256 => "P-256",
+            Curve::P384 => "P-384",
+            Curve::P521 => "P-521",
+        }
+    }
+
+    /// The JWS `alg` of the curve (RFC 7518 §3.4: ES256 on P-256, ES384 on P-384, ES512 on
+    /// P-521).
+    fn alg(self) -> &'static str {
+        match self {
+            Curve::P256 => "ES256",
+            Curve::P384 => "ES384",
+            Curve::P521 => "ES512",
+        }
+    }
+
+    /// Octets of a coordinate and of `d` (RFC 7518 §6.2.1.2, §6.2.2.1: the full field size,
+    /// 66 for P-521).
+    fn size(self) -> usize {
+        match self {
+            Curve::P256 => 32,
+            Curve::P384 => 48,
+            Curve::P521 => 66,
+        }
+    }
+
+    fn from_crv(crv: &str) -> Option<Curve> {
+        [Curve::P256, Curve::P384, Curve::P521]
+            .into_iter()
+            .find(|c| c.name() == crv)
+    }
+
+    /// The named curve of a PKCS#8 / SEC1 EC key (RFC 5480 §2.1.1.1); any other curve is a
+    /// [`KeyError::WrongCurve`] naming it.
+    fn from_oid(oid: &str) -> Result<Curve, KeyError> {
+        match oid {
+            "1.2.840.10045.3.1.7" => Ok(Curve::P256),
+            "1.3.132.0.34" => Ok(Curve::P384),
+            "1.3.132.0.35" => Ok(Curve::P521),
+            other => Err(KeyError::WrongCurve {
+                kty: "EC",
+                crv: curve_name(other).to_string(),
+                expected: Curve::SUPPORTED,
+            }),
+        }
+    }
+}
+
+/// The curve and public point coordinates of an EC key (for any other key: never called).
+fn ec_public(inner: &Inner) -> (Curve, Vec<u8>, Vec<u8>) {
     // An uncompressed point of a valid key always has both coordinates.
-    let x = point.x().map(|x| x.to_vec()).unwrap_or_default();
-    let y = point.y().map(|y| y.to_vec()).unwrap_or_default();
-    (x, y)
+    fn xy(x: Option<&[u8]>, y: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
+        (
+            x.map(<[u8]>::to_vec).unwrap_or_default(),
+            y.map(<[u8]>::to_vec).unwrap_or_default(),
+        )
+    }
+    match inner {
+        Inner::Es256(key) => {
+            let p = key.verifying_key().to_encoded_point(false);
+            let (x, y) = xy(p.x().map(|v| &v[..]), p.y().map(|v| &v[..]));
+            (Curve::P256, x, y)
+        }
+        Inner::Es384(key) => {
+            let p = key.verifying_key().to_encoded_point(false);
+            let (x, y) = xy(p.x().map(|v| &v[..]), p.y().map(|v| &v[..]));
+            (Curve::P384, x, y)
+        }
+        Inner::Es512(key) => {
+            let p = p521::ecdsa::VerifyingKey::from(&**key).to_encoded_point(false);
+            let (x, y) = xy(p.x().map(|v| &v[..]), p.y().map(|v| &v[..]));
+            (Curve::P521, x, y)
+        }
+        _ => unreachable!("ec_public is called for EC keys only"),
+    }
+}
+
+/// An EC signing key from its private scalar `d` (big-endian, the curve's size).
+fn ec_from_scalar(curve: Curve, d: &[u8]) -> Result<Inner, KeyError> {
+    let invalid = || KeyError::InvalidKey {
+        kty: "EC",
+        reason: format!(
+            "d is not a valid {} private scalar (zero or not below the group order)",
+            curve.name()
+        ),
+    };
+    Ok(match curve {
+        Curve::P256 => Inner::Es256(p256::ecdsa::SigningKey::from_slice(d).map_err(|_| invalid())?),
+        Curve::P384 => Inner::Es384(p384::ecdsa::SigningKey::from_slice(d).map_err(|_| invalid())?),
+        Curve::P521 => Inner::Es512(Box::new(
+            p521::ecdsa::SigningKey::from_slice(d).map_err(|_| invalid())?,
+        )),
+    })
+}
+
+fn p521_inner(sk: &p521::SecretKey) -> Result<Inner, KeyError> {
+    // p521's SigningKey has no From<SecretKey>: go through the scalar.
+    ec_from_scalar(Curve::P521, &Zeroizing::new(sk.to_bytes().to_vec()))
+}
+
+/// A SEC1 `ECPrivateKey` (RFC 5915 §3) on one of the supported curves.
+fn ec_from_sec1_der(der: &[u8]) -> Result<Inner, KeyError> {
+    use sec1::der::Decode as _;
+    let key = sec1::EcPrivateKey::from_der(der)
+        .map_err(|e| KeyError::Pem(format!("not a SEC1 ECPrivateKey: {e}")))?;
+    // RFC 5915 §3: "implementations that conform to this document MUST always include the
+    // parameters field"; without it the curve could only be guessed from the length of d.
+    let oid = key
+        .parameters
+        .and_then(|p| p.named_curve())
+        .ok_or_else(|| {
+            KeyError::Pem("the SEC1 EC key names no curve (parameters are missing)".into())
+        })?;
+    let curve = Curve::from_oid(&oid.to_string())?;
+    let rejected = |e: p256::elliptic_curve::Error| KeyError::InvalidKey {
+        kty: "EC",
+        reason: format!("SEC1 {} key rejected: {e}", curve.name()),
+    };
+    // The crates check d against the order and, when present, the public key against d.
+    Ok(match curve {
+        Curve::P256 => Inner::Es256(
+            p256::SecretKey::from_sec1_der(der)
+                .map_err(rejected)?
+                .into(),
+        ),
+        Curve::P384 => Inner::Es384(
+            p384::SecretKey::from_sec1_der(der)
+                .map_err(rejected)?
+                .into(),
+        ),
+        Curve::P521 => p521_inner(&p521::SecretKey::from_sec1_der(der).map_err(rejected)?)?,
+    })
 }
 
 fn short(s: &str) -> String {
@@ -810,29 +941,46 @@ fn exact_len(
     }
 }
 
-// RFC 7518 §6.2: crv, x, y and (private) d; all coordinates full length (§6.2.1.2).
+// RFC 7518 §6.2: crv, x, y and (private) d; all full length (§6.2.1.2, §6.2.2.1). The
+// curve fixes the algorithm (§3.4), so an `alg` of another curve is refused.
 fn ec_from_jwk(obj: &Map<String, Value>, alg: Option<&str>) -> Result<Inner, KeyError> {
     const KTY: &str = "EC";
-    check_crv(obj, KTY, "P-256")?;
-    check_alg(alg, KTY, &["ES256"], "ES256")?;
+    let curve = match obj.get("crv") {
+        Some(Value::String(c)) => Curve::from_crv(c).ok_or_else(|| KeyError::WrongCurve {
+            kty: KTY,
+            crv: short(c),
+            expected: Curve::SUPPORTED,
+        })?,
+        Some(_) => {
+            return Err(KeyError::InvalidMember {
+                kty: KTY,
+                member: "crv",
+                reason: "must be a string".into(),
+            })
+        }
+        None => {
+            return Err(KeyError::MissingMember {
+                kty: KTY,
+                member: "crv",
+            })
+        }
+    };
+    check_alg(alg, KTY, &[curve.alg()], curve.alg())?;
     let x = required(obj, KTY, "x")?;
     let y = required(obj, KTY, "y")?;
     let d = private(obj, KTY, "d")?;
-    exact_len(&x, KTY, "x", 32)?;
-    exact_len(&y, KTY, "y", 32)?;
-    exact_len(&d, KTY, "d", 32)?;
-    let key = p256::ecdsa::SigningKey::from_slice(&d).map_err(|_| KeyError::InvalidKey {
-        kty: KTY,
-        reason: "d is not a valid P-256 private scalar (zero or not below the group order)".into(),
-    })?;
-    let (dx, dy) = ec_xy(&key);
+    exact_len(&x, KTY, "x", curve.size())?;
+    exact_len(&y, KTY, "y", curve.size())?;
+    exact_len(&d, KTY, "d", curve.size())?;
+    let inner = ec_from_scalar(curve, &d)?;
+    let (_, dx, dy) = ec_public(&inner);
     if dx != *x || dy != *y {
         return Err(KeyError::InvalidKey {
             kty: KTY,
             reason: "x/y are not the public key of d".into(),
         });
     }
-    Ok(Inner::Es256(key))
+    Ok(inner)
 }
 
 // RFC 8037 §2: crv, x and (private) d, 32 bytes each for Ed25519.
@@ -962,6 +1110,8 @@ mod tests {
     fn generated_keys_reload_from_their_private_jwk() {
         for key in [
             SigningKey::generate_es256().with_kid("a"),
+            SigningKey::generate_for("ES384").unwrap().with_kid("c"),
+            SigningKey::generate_for("ES512").unwrap(),
             SigningKey::generate_ed25519().with_kid("b"),
             SigningKey::hs256([7u8; 32]).unwrap(),
         ] {
@@ -975,10 +1125,11 @@ mod tests {
 
     #[test]
     fn wrong_curve_is_named() {
-        let e = err(json!({"kty": "EC", "crv": "P-384", "x": "AA", "y": "AA", "d": "AA"}));
+        // secp256k1 (RFC 8812 §3.1) is a JOSE curve the harness does not sign on.
+        let e = err(json!({"kty": "EC", "crv": "secp256k1", "x": "AA", "y": "AA", "d": "AA"}));
         assert_eq!(e.kind(), "wrong_curve");
-        assert!(e.to_string().contains("P-384"), "{e}");
-        assert!(e.to_string().contains("P-256"), "{e}");
+        assert!(e.to_string().contains("secp256k1"), "{e}");
+        assert!(e.to_string().contains("P-256, P-384 or P-521"), "{e}");
         let e = err(json!({"kty": "OKP", "crv": "Ed448", "x": "AA", "d": "AA"}));
         assert_eq!(e.kind(), "wrong_curve");
     }
@@ -1059,6 +1210,10 @@ mod tests {
         jwk["x"] = json!("x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0");
         cases.push(err(jwk));
         let mut jwk = rfc7515_a3();
+        jwk["crv"] = json!("secp256k1");
+        cases.push(err(jwk));
+        // a P-256 key named P-384: the lengths do not fit
+        let mut jwk = rfc7515_a3();
         jwk["crv"] = json!("P-384");
         cases.push(err(jwk));
         for e in cases {
@@ -1116,6 +1271,11 @@ mod tests {
         // the JWKs, so this also cross-checks both parsers.
         for (pem, jwk) in [
             ("pem/attester.es256.pkcs8.pem", "attester.es256.jwk.json"),
+            ("pem/attester.es256.sec1.pem", "attester.es256.jwk.json"),
+            ("pem/attester.es384.pkcs8.pem", "attester.es384.jwk.json"),
+            ("pem/attester.es384.sec1.pem", "attester.es384.jwk.json"),
+            ("pem/attester.es512.pkcs8.pem", "attester.es512.jwk.json"),
+            ("pem/attester.es512.sec1.pem", "attester.es512.jwk.json"),
             ("pem/attester.eddsa.pkcs8.pem", "attester.eddsa.jwk.json"),
             ("pem/attester.rs256.pkcs8.pem", "attester.rs256.jwk.json"),
         ] {
@@ -1133,15 +1293,23 @@ mod tests {
     #[test]
     fn other_pem_kinds_get_a_precise_error() {
         for (file, kind, says) in [
-            ("pem/attester.es256.sec1.pem", "pem", "openssl pkcs8"),
             ("pem/attester.rs256.pkcs1.pem", "pem", "openssl pkcs8"),
             (
                 "pem/attester.es256.public.pem",
                 "public_key_only",
                 "public key",
             ),
-            ("pem/wrong-curve.p384.pkcs8.pem", "wrong_curve", "P-384"),
-            ("wrong-curve.p384.jwk.json", "wrong_curve", "P-384"),
+            (
+                "pem/wrong-curve.secp256k1.pkcs8.pem",
+                "wrong_curve",
+                "secp256k1",
+            ),
+            (
+                "pem/wrong-curve.secp256k1.sec1.pem",
+                "wrong_curve",
+                "secp256k1",
+            ),
+            ("wrong-curve.secp256k1.jwk.json", "wrong_curve", "secp256k1"),
         ] {
             let e = SigningKey::from_file(vector(file)).unwrap_err();
             assert_eq!(e.kind(), kind, "{file}: {e}");
@@ -1150,6 +1318,80 @@ mod tests {
         let e = SigningKey::from_file(vector("no-such-file.json")).unwrap_err();
         assert_eq!(e.kind(), "io");
         assert!(e.to_string().contains("no-such-file.json"), "{e}");
+    }
+
+    #[test]
+    fn p384_and_p521_keys_from_files_sign_and_verify() {
+        for (file, alg, sig_len) in [
+            ("attester.es384.jwk.json", "ES384", 96),
+            ("pem/attester.es384.pkcs8.pem", "ES384", 96),
+            ("pem/attester.es384.sec1.pem", "ES384", 96),
+            ("attester.es512.jwk.json", "ES512", 132),
+            ("pem/attester.es512.pkcs8.pem", "ES512", 132),
+            ("pem/attester.es512.sec1.pem", "ES512", 132),
+        ] {
+            let key = SigningKey::from_file(vector(file)).unwrap();
+            assert_eq!(key.alg(), alg, "{file}");
+            assert_eq!(key.kty(), "EC", "{file}");
+            assert_eq!(key.sign(b"header.payload").len(), sig_len, "{file}");
+            let public = key.public_jwk();
+            assert!(public.get("d").is_none(), "{file}");
+            let claims = json!({"iss": "a"}).as_object().unwrap().clone();
+            let token =
+                crate::jose::jws::sign(&crate::jose::jws::header("JWT", alg), &claims, &key);
+            assert_eq!(
+                crate::jose::jws::verify(&token, &public),
+                Ok(true),
+                "{file}"
+            );
+            // the same signature under other claims does not verify
+            let (head, rest) = token.split_once('.').unwrap();
+            let sig = rest.split_once('.').unwrap().1;
+            let forged = format!("{head}.{}.{sig}", b64::encode(br#"{"iss":"b"}"#));
+            assert_eq!(
+                crate::jose::jws::verify(&forged, &public),
+                Ok(false),
+                "{file}"
+            );
+        }
+        let jwk = SigningKey::from_file(vector("attester.es384.jwk.json")).unwrap();
+        assert_eq!(jwk.kid(), Some("attester-es384"));
+    }
+
+    #[test]
+    fn ec_alg_must_fit_the_curve() {
+        let text = std::fs::read_to_string(vector("attester.es384.jwk.json")).unwrap();
+        let mut jwk: Value = serde_json::from_str(&text).unwrap();
+        jwk["alg"] = json!("ES384");
+        assert_eq!(SigningKey::from_jwk(&jwk).unwrap().alg(), "ES384");
+        for wrong in ["ES256", "ES512", "RS256"] {
+            jwk["alg"] = json!(wrong);
+            let e = err(jwk.clone());
+            assert!(
+                matches!(
+                    &e,
+                    KeyError::AlgMismatch {
+                        kty: "EC",
+                        supported: "ES384",
+                        ..
+                    }
+                ),
+                "{wrong}: {e}"
+            );
+        }
+        // P-521 coordinates are 66 octets (RFC 7518 §6.2.1.2), not 65 or 64.
+        let text = std::fs::read_to_string(vector("attester.es512.jwk.json")).unwrap();
+        let mut jwk: Value = serde_json::from_str(&text).unwrap();
+        let x = b64::decode(jwk["x"].as_str().unwrap()).unwrap();
+        jwk["x"] = json!(b64::encode(&x[1..]));
+        assert!(matches!(
+            err(jwk),
+            KeyError::InvalidMember {
+                kty: "EC",
+                member: "x",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -1164,7 +1406,7 @@ mod tests {
         #[test]
         fn from_jwk_never_panics(
             kty in proptest::sample::select(vec!["EC", "OKP", "RSA", "oct", "x"]),
-            crv in proptest::sample::select(vec!["P-256", "Ed25519", "P-384", ""]),
+            crv in proptest::sample::select(vec!["P-256", "Ed25519", "P-384", "P-521", "secp256k1", ""]),
             a in "[A-Za-z0-9_-]{0,50}",
             b in "[A-Za-z0-9_-]{0,50}",
             c in "[A-Za-z0-9_-]{0,50}",
