@@ -121,7 +121,7 @@ pub async fn start(opts: EmbeddedOptions) -> anyhow::Result<Embedded> {
     // One more trusted attester key per other key type the server verifies, so that each
     // advertised attestation algorithm gets its case (alg-attestation-*).
     let mut extra: Vec<SigningKey> = Vec::new();
-    for alg in ["EdDSA", "ES384", "RS256"] {
+    for alg in ["EdDSA", "ES384", "ES512", "RS256"] {
         let accepted = server_config.algs.iter().any(|a| {
             let a = a.as_str();
             a == alg || (alg == "RS256" && crate::jose::key::RSA_ALGS.contains(&a))

@@ -572,8 +572,8 @@ fn main() {
             ServerCfg {
                 algs: Some(
                     [
-                        "ES256", "ES384", "EdDSA", "PS256", "PS384", "PS512", "RS256", "RS384",
-                        "RS512",
+                        "ES256", "ES384", "ES512", "EdDSA", "PS256", "PS384", "PS512", "RS256",
+                        "RS384", "RS512",
                     ]
                     .map(String::from)
                     .to_vec(),

@@ -1,14 +1,16 @@
 //! JWK handling (RFC 7517 / RFC 7518 §6 / RFC 8037), RFC 7638 thumbprints, and signature
-//! verification with `ring` for the algorithms this server supports.
+//! verification with `ring` for the algorithms this server supports, and with the RustCrypto
+//! `p521` crate for ES512 (ring has no P-521).
 use crate::jose::b64url_decode;
 use ring::signature::{self, UnparsedPublicKey};
 use serde_json::{Map, Value};
 
-/// JWS algorithms supported (RFC 7518 §3, RFC 8037 §3.1). ES512 is not: ring has no P-521.
+/// JWS algorithms supported (RFC 7518 §3, RFC 8037 §3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Alg {
     Es256,
     Es384,
+    Es512,
     EdDsa,
     Ps256,
     Ps384,
@@ -26,9 +28,10 @@ impl Alg {
     pub const ASYMMETRIC: [Alg; 4] = [Alg::Es256, Alg::EdDsa, Alg::Ps256, Alg::Rs256];
 
     /// Every asymmetric algorithm this server can verify (`serve --algs` picks from these).
-    pub const ALL_ASYMMETRIC: [Alg; 9] = [
+    pub const ALL_ASYMMETRIC: [Alg; 10] = [
         Alg::Es256,
         Alg::Es384,
+        Alg::Es512,
         Alg::EdDsa,
         Alg::Ps256,
         Alg::Ps384,
@@ -42,6 +45,7 @@ impl Alg {
         Some(match s {
             "ES256" => Alg::Es256,
             "ES384" => Alg::Es384,
+            "ES512" => Alg::Es512,
             "EdDSA" => Alg::EdDsa,
             "PS256" => Alg::Ps256,
             "PS384" => Alg::Ps384,
@@ -57,6 +61,7 @@ impl Alg {
         match self {
             Alg::Es256 => "ES256",
             Alg::Es384 => "ES384",
+            Alg::Es512 => "ES512",
             Alg::EdDsa => "EdDSA",
             Alg::Ps256 => "PS256",
             Alg::Ps384 => "PS384",
@@ -79,6 +84,8 @@ pub enum KeyMaterial {
     EcP256(Vec<u8>),
     /// P-384 public key as an uncompressed SEC1 point.
     EcP384(Vec<u8>),
+    /// P-521 public key as an uncompressed SEC1 point (0x04 || x || y, 66 octets each).
+    EcP521(Vec<u8>),
     Ed25519(Vec<u8>),
     Rsa {
         n: Vec<u8>,
@@ -137,7 +144,12 @@ pub fn parse_jwk(value: &Value) -> Result<Jwk, String> {
             let size = match crv {
                 "P-256" => 32,
                 "P-384" => 48,
-                _ => return Err(format!("unsupported EC curve {crv:?} (P-256 or P-384)")),
+                "P-521" => 66,
+                _ => {
+                    return Err(format!(
+                        "unsupported EC curve {crv:?} (P-256, P-384 or P-521)"
+                    ))
+                }
             };
             let x = member_bytes(obj, "x")?;
             let y = member_bytes(obj, "y")?;
@@ -148,10 +160,10 @@ pub fn parse_jwk(value: &Value) -> Result<Jwk, String> {
             point.push(0x04);
             point.extend_from_slice(&x);
             point.extend_from_slice(&y);
-            if size == 32 {
-                KeyMaterial::EcP256(point)
-            } else {
-                KeyMaterial::EcP384(point)
+            match size {
+                32 => KeyMaterial::EcP256(point),
+                48 => KeyMaterial::EcP384(point),
+                _ => KeyMaterial::EcP521(point),
             }
         }
         "OKP" => {
@@ -231,6 +243,7 @@ pub fn verify(alg: Alg, key: &KeyMaterial, input: &[u8], sig: &[u8]) -> Result<(
                 .verify(input, sig)
                 .is_ok()
         }
+        (Alg::Es512, KeyMaterial::EcP521(point)) => verify_es512(point, input, sig),
         (Alg::EdDsa, KeyMaterial::Ed25519(x)) => UnparsedPublicKey::new(&signature::ED25519, x)
             .verify(input, sig)
             .is_ok(),
@@ -264,6 +277,19 @@ pub fn verify(alg: Alg, key: &KeyMaterial, input: &[u8], sig: &[u8]) -> Result<(
     }
 }
 
+/// ES512 (RFC 7518 §3.4): ECDSA P-521 with SHA-512, the signature r||s of 66 octets each.
+/// A point off the curve or a signature of another length does not verify.
+fn verify_es512(point: &[u8], input: &[u8], sig: &[u8]) -> bool {
+    use p521::ecdsa::signature::Verifier as _;
+    let (Ok(key), Ok(sig)) = (
+        p521::ecdsa::VerifyingKey::from_sec1_bytes(point),
+        p521::ecdsa::Signature::from_slice(sig),
+    ) else {
+        return false;
+    };
+    key.verify(input, &sig).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +309,32 @@ mod tests {
             thumbprint(jwk.as_object().unwrap()).unwrap(),
             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
         );
+    }
+
+    /// An ES512 signature made by another implementation (Python `cryptography` 48, ECDSA
+    /// P-521 / SHA-512, DER converted to r||s): the verifier must not only agree with the
+    /// crate the harness signs with.
+    #[test]
+    fn es512_verifies_a_signature_made_elsewhere() {
+        let jwk = json!({"kty": "EC", "crv": "P-521",
+            "x": "ANZx4mQKvTl6H7KTxB-HQzeYleerGJiabAHnJsxOD7ul3z0KvOl88JWzucyQ7CqH7GlrsT6oALdo8cv2rQ0d20iH",
+            "y": "AYnwyHvzD1k-kkECVPUBAHwGnk8xfZEi_OJivpLM1pWoTxQjh0NdUM0V8KAPoqTxKSsBctlaRN87jl3W_2Moi8Fp"});
+        let input = b"eyJhbGciOiJFUzUxMiJ9.eyJpc3MiOiJweXRob24tY3J5cHRvZ3JhcGh5In0";
+        let sig = b64url_decode("AanQu_jmMmOTOnzQbRBtrWJQt0SQMTuxXMgJoCr8st_kUfrtdlU5QRmYXFe6ult4DUHdVp5wjJ8no7_so0Ow-hMoAelDBugUQtc46J4LCQhbvPvrROcViTDLFjjh06i08FOSdjxzZh8bJzDzi3iqCYZSS5jBV9PQyyVO3GZ8cOkLwHeF").unwrap();
+        let key = parse_jwk(&jwk).unwrap().material;
+        assert!(matches!(&key, KeyMaterial::EcP521(p) if p.len() == 133));
+        assert_eq!(verify(Alg::Es512, &key, input, &sig), Ok(()));
+        // another input, a flipped bit, a truncated signature, another algorithm
+        assert!(verify(Alg::Es512, &key, b"eyJhbGciOiJFUzUxMiJ9.e30", &sig).is_err());
+        let mut flipped = sig.clone();
+        flipped[70] ^= 1;
+        assert!(verify(Alg::Es512, &key, input, &flipped).is_err());
+        assert!(verify(Alg::Es512, &key, input, &sig[..131]).is_err());
+        assert!(verify(Alg::Es384, &key, input, &sig).is_err());
+        // P-521 coordinates are 66 octets (RFC 7518 §6.2.1.2)
+        let mut short = jwk.clone();
+        short["x"] = json!(crate::jose::b64url_encode(&[1u8; 65]));
+        assert!(parse_jwk(&short).is_err());
     }
 
     #[test]

@@ -208,6 +208,7 @@ fn allows_digital_signature(c: &Certificate) -> Result<bool, X5cError> {
 const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const OID_P256: &str = "1.2.840.10045.3.1.7";
 const OID_P384: &str = "1.3.132.0.34";
+const OID_P521: &str = "1.3.132.0.35";
 const OID_ED25519: &str = "1.3.101.112";
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 
@@ -230,6 +231,7 @@ fn spki_key(c: &Certificate) -> Result<KeyMaterial, X5cError> {
             match curve.as_str() {
                 OID_P256 => Ok(KeyMaterial::EcP256(bits.to_vec())),
                 OID_P384 => Ok(KeyMaterial::EcP384(bits.to_vec())),
+                OID_P521 => Ok(KeyMaterial::EcP521(bits.to_vec())),
                 other => Err(X5cError::LeafKey(format!("unsupported EC curve {other}"))),
             }
         }

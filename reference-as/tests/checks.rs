@@ -601,3 +601,60 @@ async fn huge_body_is_an_oauth_error() {
     assert_eq!(r.error(), Some("invalid_request"));
     srv.stop().await;
 }
+
+/// ES512 (RFC 7518 §3.4, P-521) end to end: a server that takes only ES512 advertises it in
+/// the three lists and accepts an ES512 attestation by a trusted P-521 attester with an ES512
+/// PoP or combined-mode DPoP proof, in both modes at both endpoints; a corrupted ES512
+/// signature and an ES256 attestation (an algorithm it does not take) are refused.
+#[rstest]
+#[tokio::test]
+async fn es512_only_server(
+    #[values(Mode::Normal, Mode::Combined)] mode: Mode,
+    #[values(Ep::Token, Ep::Par)] ep: Ep,
+) {
+    let mut c = base_config();
+    c.algs = vec![reference_as::Alg::Es512];
+    let mut jwks = attester_jwks(false);
+    let mut att = ATTESTER_P521.public_jwk.clone();
+    att["kid"] = json!("att-es512");
+    jwks["keys"].as_array_mut().unwrap().push(att);
+    c.attester_jwks = jwks;
+    let srv = TestServer::start(c).await;
+    let md = srv.metadata().await;
+    for list in [
+        "client_attestation_signing_alg_values_supported",
+        "client_attestation_pop_signing_alg_values_supported",
+        "dpop_signing_alg_values_supported",
+    ] {
+        assert_eq!(md[list], json!(["ES512"]), "{list}");
+    }
+    let es512 = |case: &mut Case| {
+        let att = case.att();
+        att.key = &ATTESTER_P521;
+        att.header["alg"] = json!("ES512");
+        att.header["kid"] = json!("att-es512");
+    };
+    let what = format!("{mode:?} {ep:?}");
+    let mut case = Case::valid_as(&srv, mode, ep, &CLIENT_P521).await;
+    es512(&mut case);
+    check(&srv.send(&case).await, OK, &what);
+
+    let mut case = Case::valid_as(&srv, mode, ep, &CLIENT_P521).await;
+    es512(&mut case);
+    case.att().corrupt_signature = true;
+    check(&srv.send(&case).await, INVALID_CLIENT, &what);
+
+    let mut case = Case::valid_as(&srv, mode, ep, &CLIENT_P521).await;
+    es512(&mut case);
+    case.proof().corrupt_signature = true;
+    let bad_proof = match mode {
+        Mode::Normal => INVALID_CLIENT,
+        Mode::Combined => INVALID_DPOP,
+    };
+    check(&srv.send(&case).await, bad_proof, &what);
+
+    // The default attestation: ES256 by a trusted key, but not an algorithm this server takes.
+    let case = Case::valid_as(&srv, mode, ep, &CLIENT_P521).await;
+    check(&srv.send(&case).await, INVALID_CLIENT, &what);
+    srv.stop().await;
+}

@@ -81,7 +81,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub attester_ca: Option<PathBuf>,
     /// Signature algorithms advertised and accepted for attestations, PoPs and DPoP proofs,
-    /// comma-separated, from ES256, ES384, EdDSA, PS256, PS384, PS512, RS256, RS384, RS512
+    /// comma-separated, from ES256, ES384, ES512, EdDSA, PS256, PS384, PS512, RS256, RS384, RS512
     /// (default: ES256,EdDSA,PS256,RS256).
     #[arg(long, value_name = "LIST")]
     pub algs: Option<String>,

@@ -1,6 +1,8 @@
 //! Test-only token builder and HTTP helpers for the reference AS tests.
 //!
-//! ES256 is signed with the `p256` crate (the server verifies with `ring`); EdDSA, RSA and
+//! ES256 is signed with the `p256` crate (the server verifies with `ring`), ES512 with `p521`
+//! (the server's ES512 verifier is that crate too: jwk.rs checks it against signatures made by
+//! Python `cryptography`); EdDSA, RSA and
 //! HMAC signatures use `ring`'s signing side, which shares no code path with its verifiers
 //! that matters here. JWS assembly is done by hand so that tests can build malformed tokens.
 #![allow(dead_code)]
@@ -50,6 +52,7 @@ pub fn random_id() -> String {
 
 pub enum Signer {
     P256(p256::ecdsa::SigningKey),
+    P521(Box<p521::ecdsa::SigningKey>),
     Ed25519(ring::signature::Ed25519KeyPair),
     Rsa(ring::signature::RsaKeyPair),
     Oct(Vec<u8>),
@@ -77,6 +80,27 @@ impl TestKey {
             public_jwk: public,
             private_jwk: private,
             alg: "ES256",
+        }
+    }
+
+    /// A P-521 key (ES512) whose scalar is 66 octets of `seed` but the first (kept below
+    /// the group order, which starts 0x01).
+    pub fn p521(seed: u8) -> TestKey {
+        let mut d = [seed; 66];
+        d[0] = 0;
+        let sk = p521::ecdsa::SigningKey::from_slice(&d).expect("p521 scalar");
+        let pt = p521::ecdsa::VerifyingKey::from(&sk).to_encoded_point(false);
+        let public = json!({
+            "kty": "EC", "crv": "P-521",
+            "x": b64(pt.x().expect("x")), "y": b64(pt.y().expect("y")),
+        });
+        let mut private = public.clone();
+        private["d"] = json!(b64(&d));
+        TestKey {
+            signer: Signer::P521(Box::new(sk)),
+            public_jwk: public,
+            private_jwk: private,
+            alg: "ES512",
         }
     }
 
@@ -127,6 +151,11 @@ impl TestKey {
                 let sig: p256::ecdsa::Signature = sk.sign(input);
                 sig.to_bytes().to_vec()
             }
+            ("ES512", Signer::P521(sk)) => {
+                use p521::ecdsa::signature::RandomizedSigner as _;
+                let sig: p521::ecdsa::Signature = sk.sign_with_rng(&mut rand::rngs::OsRng, input);
+                sig.to_bytes().to_vec()
+            }
             ("EdDSA", Signer::Ed25519(kp)) => kp.sign(input).as_ref().to_vec(),
             ("RS256" | "PS256", Signer::Rsa(kp)) => {
                 let enc: &'static dyn ring::signature::RsaEncoding = if alg == "RS256" {
@@ -168,6 +197,10 @@ pub static ATTESTER: LazyLock<TestKey> = LazyLock::new(|| TestKey::p256(1));
 pub static ATTESTER_ED: LazyLock<TestKey> = LazyLock::new(|| TestKey::ed25519(2));
 pub static ATTESTER_RS: LazyLock<TestKey> = LazyLock::new(|| TestKey::rsa("RS256"));
 pub static ATTESTER_PS: LazyLock<TestKey> = LazyLock::new(|| TestKey::rsa("PS256"));
+/// A P-521 attester (ES512), trusted only by the servers that are given its key.
+pub static ATTESTER_P521: LazyLock<TestKey> = LazyLock::new(|| TestKey::p521(7));
+/// A P-521 Client Instance Key (ES512 PoPs and DPoP proofs).
+pub static CLIENT_P521: LazyLock<TestKey> = LazyLock::new(|| TestKey::p521(8));
 /// The Client Instance Key (cnf) of the default attestation.
 pub static CLIENT: LazyLock<TestKey> = LazyLock::new(|| TestKey::p256(3));
 pub static CLIENT_ED: LazyLock<TestKey> = LazyLock::new(|| TestKey::ed25519(4));
