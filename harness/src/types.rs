@@ -150,6 +150,46 @@ wire_enum! {
         HmacInstance = "hmac_instance",
         /// HS256 with the attestation MAC key of the target config.
         HmacAttester = "hmac_attester",
+        /// HS256 keyed with the public key a verifier holds for this token's signer, as a
+        /// verifier confused by `alg` would use it (RFC 8725 §2.1, §3.1): its public JWK as
+        /// JSON. The key is the attester's for the attestation (with its `kid`), the
+        /// attestation's `cnf.jwk` for the PoP, the `jwk` header for a DPoP proof.
+        HmacPublicJwk = "hmac_public_jwk_json",
+        /// The same, keyed with the key's SubjectPublicKeyInfo as PEM (RFC 7468 §13).
+        HmacPublicPem = "hmac_public_spki_pem",
+        /// The same, keyed with the key's SubjectPublicKeyInfo as DER (RFC 5280 §4.1.2.7).
+        HmacPublicDer = "hmac_public_spki_der",
+    }
+}
+
+wire_enum! {
+    /// How a verifier confused by `alg: HS256` turns the public key it holds into an HMAC
+    /// secret (RFC 8725 §2.1): the encodings libraries hand to a MAC when told HS256.
+    pub enum PublicKeyEncoding {
+        /// The public JWK as compact JSON, members in the order the verifier holds them.
+        JwkJson = "jwk_json",
+        /// SubjectPublicKeyInfo, PEM (`-----BEGIN PUBLIC KEY-----`, 64-column lines, final LF).
+        SpkiPem = "spki_pem",
+        /// SubjectPublicKeyInfo, DER.
+        SpkiDer = "spki_der",
+    }
+}
+
+impl KeyRef {
+    /// The encoding of the verifier's own public key this signer MACs with, for the
+    /// algorithm-confusion signers.
+    pub fn confused_encoding(self) -> Option<PublicKeyEncoding> {
+        match self {
+            KeyRef::HmacPublicJwk => Some(PublicKeyEncoding::JwkJson),
+            KeyRef::HmacPublicPem => Some(PublicKeyEncoding::SpkiPem),
+            KeyRef::HmacPublicDer => Some(PublicKeyEncoding::SpkiDer),
+            KeyRef::Attester
+            | KeyRef::Instance
+            | KeyRef::Other
+            | KeyRef::None
+            | KeyRef::HmacInstance
+            | KeyRef::HmacAttester => None,
+        }
     }
 }
 

@@ -101,6 +101,8 @@ faults! {
         "The attestation signature must verify (draft-10 §Verification Client Attestation JWT item 4): the signature is not verified.";
     AttestationUntrustedSignerAccepted = "attestation-untrusted-signer-accepted", lenient,
         "The attestation must be signed by a trusted attester (draft-10 §Verification Client Attestation JWT item 4): an attestation self-signed by its own cnf key is accepted.";
+    AttestationHmacWithPublicKey = "attestation-hmac-with-public-key", lenient,
+        "Each key is used with exactly one algorithm (RFC 8725 §3.1): told alg HS256, the server checks the MAC with the trusted attester key it selects (by kid, or the x5c leaf) as the secret, encoded as its JWK JSON, SPKI PEM or SPKI DER (algorithm confusion, RFC 8725 §2.1).";
     AttestationSubNotRequired = "attestation-sub-not-required", lenient,
         "sub is required (draft-10 §Client Attestation JWT): a missing sub is tolerated and the client is taken from the form client_id.";
     AttestationExpNotRequired = "attestation-exp-not-required", lenient,
@@ -125,6 +127,8 @@ faults! {
         "The PoP alg must not be none (draft-10 §Verification PoP item 3): an unsigned alg none PoP is accepted.";
     PopHmacAccepted = "pop-hmac-accepted", lenient,
         "The PoP must use an asymmetric algorithm (draft-10 §Client Attestation PoP JWT rule 2): an HS256 PoP is accepted without verification.";
+    PopHmacWithPublicKey = "pop-hmac-with-public-key", lenient,
+        "The Client Instance Key is used with exactly one, asymmetric, algorithm (RFC 8725 §3.1; draft-10 §Client Attestation PoP JWT rule 2): told alg HS256, the server checks the PoP's MAC with cnf.jwk as the secret, encoded as its JSON, SPKI PEM or SPKI DER (algorithm confusion, RFC 8725 §2.1).";
     PopSignatureNotChecked = "pop-signature-not-checked", lenient,
         "The PoP signature must verify with cnf.jwk (draft-10 §Verification PoP item 4): the signature is not verified.";
     PopNotBoundToCnf = "pop-not-bound-to-cnf", lenient,
@@ -163,6 +167,8 @@ faults! {
         "The DPoP typ must be dpop+jwt (RFC 9449 §4.3 item 4): any typ accepted.";
     DpopAlgNoneAccepted = "dpop-alg-none-accepted", lenient,
         "The DPoP alg must be asymmetric and not none (RFC 9449 §4.3 item 5): an unsigned alg none proof is accepted.";
+    DpopHmacWithPublicKey = "dpop-hmac-with-public-key", lenient,
+        "The DPoP key is used with exactly one, asymmetric, algorithm (RFC 8725 §3.1; RFC 9449 §4.3 item 5): told alg HS256, the server checks the proof's MAC with its jwk header as the secret, encoded as its JSON, SPKI PEM or SPKI DER (algorithm confusion, RFC 8725 §2.1).";
     DpopSignatureNotChecked = "dpop-signature-not-checked", lenient,
         "The DPoP signature must verify with its jwk (RFC 9449 §4.3 item 6): the signature is not verified.";
     DpopJwkPrivateAccepted = "dpop-jwk-private-accepted", lenient,

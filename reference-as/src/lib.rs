@@ -66,6 +66,7 @@ mod authorize;
 mod challenge;
 mod claims;
 pub mod config;
+mod confusion;
 mod dispatch;
 pub mod draft;
 mod errors;

@@ -65,7 +65,8 @@ pub fn verify_attestation(
     } else {
         let alg = Alg::parse(alg_name)
             .ok_or_else(|| fail(format!("alg {alg_name:?} is not supported")))?;
-        if !st.attestation_algs().contains(&alg) {
+        let confused = alg == Alg::Hs256 && st.fault(Fault::AttestationHmacWithPublicKey);
+        if !st.attestation_algs().contains(&alg) && !confused {
             return Err(fail(format!(
                 "alg {alg_name} is not accepted for attestations (not configured, or HS256 without a trusted symmetric attester key)"
             )));
@@ -86,7 +87,15 @@ pub fn verify_attestation(
             if let Err(why) = trusted {
                 let self_signed = st.fault(Fault::AttestationUntrustedSignerAccepted)
                     && verify(alg, &cnf.material, &jws.signing_input, &jws.signature).is_ok();
-                if !self_signed {
+                let confused = alg == Alg::Hs256
+                    && st.fault(Fault::AttestationHmacWithPublicKey)
+                    && mac_with_attester_public_key(
+                        st,
+                        &jws.header,
+                        &jws.signing_input,
+                        &jws.signature,
+                    );
+                if !self_signed && !confused {
                     return Err(fail(why));
                 }
             }
@@ -213,6 +222,26 @@ fn parse_cnf(st: &AppState, claims: &Map<String, Value>) -> Result<Jwk, OAuthErr
         )));
     }
     parse_jwk(jwk).map_err(|e| fail(format!("cnf.jwk: {e}")))
+}
+
+/// The `attestation-hmac-with-public-key` fault: the attester key the header selects (the
+/// x5c leaf, or the trusted keys with the header's kid, or all) taken as the HMAC secret.
+fn mac_with_attester_public_key(
+    st: &AppState,
+    header: &Map<String, Value>,
+    input: &[u8],
+    sig: &[u8],
+) -> bool {
+    if let Some(x5c) = header.get("x5c") {
+        let lenient = crate::x5c::Leniency::from_faults(|f| st.fault(f));
+        return crate::x5c::leaf_key(x5c, &st.trust_anchors, crate::state::now(), lenient)
+            .is_ok_and(|leaf| crate::confusion::mac_with_public_key(None, &leaf, input, sig));
+    }
+    let kid = header.get("kid").and_then(Value::as_str);
+    st.trusted_attesters
+        .iter()
+        .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
+        .any(|k| crate::confusion::mac_with_public_key(Some(&k.json), &k.material, input, sig))
 }
 
 /// An `x5c` header names the key: the chain's leaf, once the chain validates to a trusted

@@ -87,6 +87,17 @@ pub fn verify_dpop(
         if !st.fault(Fault::DpopAlgNoneAccepted) {
             return Err(fail("alg none is not allowed"));
         }
+    } else if alg_name == "HS256" && st.fault(Fault::DpopHmacWithPublicKey) {
+        if !crate::confusion::mac_with_public_key(
+            Some(&jwk_obj),
+            &jwk.material,
+            &jws.signing_input,
+            &jws.signature,
+        ) {
+            return Err(fail(
+                "HS256 MAC does not verify with the jwk header as secret",
+            ));
+        }
     } else {
         let alg = Alg::parse(alg_name)
             .filter(|a| st.proof_algs().contains(a))

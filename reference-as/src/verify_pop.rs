@@ -50,6 +50,17 @@ pub fn verify_pop(
         "none" if st.fault(Fault::PopAlgNoneAccepted) => true,
         "none" => return Err(fail("alg none is not allowed")),
         "HS256" | "HS384" | "HS512" if st.fault(Fault::PopHmacAccepted) => true,
+        "HS256" if st.fault(Fault::PopHmacWithPublicKey) => {
+            if !crate::confusion::mac_with_public_key(
+                Some(&att.cnf.json),
+                &att.cnf.material,
+                &jws.signing_input,
+                &jws.signature,
+            ) {
+                return Err(fail("HS256 MAC does not verify with the cnf key as secret"));
+            }
+            true
+        }
         "HS256" | "HS384" | "HS512" => {
             return Err(fail(format!(
                 "alg {alg_name} is symmetric; the PoP must use an asymmetric algorithm"

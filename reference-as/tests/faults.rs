@@ -159,6 +159,14 @@ fn cases() -> Vec<FaultCase> {
             }),
         ),
         c(
+            F::AttestationHmacWithPublicKey,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.att().header["alg"] = json!("HS256");
+                c.att().key = &ATTESTER_JWK_AS_MAC;
+            }),
+        ),
+        c(
             F::AttestationSubNotRequired,
             keep,
             Lenient(Normal, Token, |c| {
@@ -234,6 +242,14 @@ fn cases() -> Vec<FaultCase> {
             F::PopHmacAccepted,
             keep,
             Lenient(Normal, Token, |c| c.pop().header["alg"] = json!("HS256")),
+        ),
+        c(
+            F::PopHmacWithPublicKey,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.pop().header["alg"] = json!("HS256");
+                c.pop().key = &CLIENT_DER_AS_MAC;
+            }),
         ),
         c(
             F::PopSignatureNotChecked,
@@ -348,6 +364,14 @@ fn cases() -> Vec<FaultCase> {
             F::DpopAlgNoneAccepted,
             keep,
             Lenient(Combined, Token, |c| c.dpop().header["alg"] = json!("none")),
+        ),
+        c(
+            F::DpopHmacWithPublicKey,
+            keep,
+            Lenient(Combined, Token, |c| {
+                c.dpop().header["alg"] = json!("HS256");
+                c.dpop().key = &CLIENT_PEM_AS_MAC;
+            }),
         ),
         c(
             F::DpopSignatureNotChecked,

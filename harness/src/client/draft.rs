@@ -14,6 +14,10 @@ pub struct TokenDraft {
     /// an instance or attester key of that type is used instead, see `KeySet::instance_for`).
     pub alg: Option<JwsAlg>,
     pub damage: Vec<SignatureDamage>,
+    /// For the algorithm-confusion signers (`KeyRef::confused_encoding`): the public JWK the
+    /// verifier holds for this token, whose encoding is the HMAC secret. Taken when the
+    /// `sign_with` mutation is applied (plan/mutate.rs).
+    pub verifier_jwk: Option<Value>,
 }
 
 impl TokenDraft {
@@ -25,6 +29,7 @@ impl TokenDraft {
             signer,
             alg: None,
             damage: Vec::new(),
+            verifier_jwk: None,
         }
     }
 

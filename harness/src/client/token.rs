@@ -4,7 +4,9 @@
 pub use super::draft::TokenDraft;
 use super::keys::KeySet;
 use crate::jose::jws::{JwsBuilder, Signer};
+use crate::jose::spki;
 use crate::scenario::{JwsAlg, KeyRef, SignatureDamage, TokenKind};
+use crate::types::PublicKeyEncoding;
 use serde_json::Value;
 
 impl TokenDraft {
@@ -26,7 +28,7 @@ impl TokenDraft {
         let mut b = JwsBuilder::new(
             self.header.clone(),
             self.claims.clone(),
-            signer_for(self.signer, self.alg, keys),
+            self.signer_with(keys),
         );
         for d in &self.damage {
             b = match d {
@@ -43,13 +45,10 @@ impl TokenDraft {
                 SignatureDamage::FromOtherToken => {
                     let mut claims = self.claims.clone();
                     claims.insert("jti".into(), Value::String(super::fresh_id()));
-                    let other = JwsBuilder::new(
-                        self.header.clone(),
-                        claims,
-                        signer_for(self.signer, self.alg, keys),
-                    )
-                    .build()
-                    .unwrap_or_default();
+                    let other =
+                        JwsBuilder::new(self.header.clone(), claims, self.signer_with(keys))
+                            .build()
+                            .unwrap_or_default();
                     b.signature_from(other)
                 }
             };
@@ -58,12 +57,35 @@ impl TokenDraft {
             JwsBuilder::new(
                 self.header.clone(),
                 self.claims.clone(),
-                signer_for(self.signer, self.alg, keys),
+                self.signer_with(keys),
             )
             .build()
             .unwrap_or_default()
         };
         b.build().unwrap_or_else(|_| plain())
+    }
+}
+
+impl TokenDraft {
+    /// The signer of this token: its key, or for an algorithm-confusion signer an HMAC keyed
+    /// with the encoding of the public key the verifier holds (RFC 8725 §2.1). A key that has
+    /// no such encoding (none recorded, or no SubjectPublicKeyInfo for its type) leaves an
+    /// empty secret: a MAC the server must refuse all the same.
+    fn signer_with(&self, keys: &KeySet) -> Signer {
+        match (self.signer.confused_encoding(), &self.verifier_jwk) {
+            (Some(encoding), Some(jwk)) => Signer::Hs256(confused_secret(encoding, jwk)),
+            (Some(_), None) => Signer::Hs256(Vec::new()),
+            (None, _) => signer_for(self.signer, self.alg, keys),
+        }
+    }
+}
+
+/// The HMAC secret a verifier confused by `alg: HS256` derives from the public JWK it holds.
+pub fn confused_secret(encoding: PublicKeyEncoding, jwk: &Value) -> Vec<u8> {
+    match encoding {
+        PublicKeyEncoding::JwkJson => spki::jwk_json(jwk),
+        PublicKeyEncoding::SpkiPem => spki::spki_pem(jwk).unwrap_or_default().into_bytes(),
+        PublicKeyEncoding::SpkiDer => spki::spki_der(jwk).unwrap_or_default(),
     }
 }
 
@@ -102,6 +124,10 @@ fn signer_of(k: KeyRef, keys: &KeySet) -> Signer {
                 .clone()
                 .unwrap_or_else(|| b"no-mac-key".to_vec()),
         ),
+        // Reached only without a recorded verifier key (TokenDraft::signer_with).
+        KeyRef::HmacPublicJwk | KeyRef::HmacPublicPem | KeyRef::HmacPublicDer => {
+            Signer::Hs256(Vec::new())
+        }
     }
 }
 
@@ -115,7 +141,11 @@ pub fn alg_for(k: KeyRef, alg: Option<JwsAlg>, keys: &KeySet) -> &'static str {
         KeyRef::Instance => keys.instance.alg(),
         KeyRef::Other => keys.other.alg(),
         KeyRef::None => "none",
-        KeyRef::HmacInstance | KeyRef::HmacAttester => "HS256",
+        KeyRef::HmacInstance
+        | KeyRef::HmacAttester
+        | KeyRef::HmacPublicJwk
+        | KeyRef::HmacPublicPem
+        | KeyRef::HmacPublicDer => "HS256",
     }
 }
 

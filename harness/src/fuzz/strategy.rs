@@ -180,6 +180,9 @@ fn token_mutation(kind: TokenKind) -> BoxedStrategy<Mutation> {
         Just(KeyRef::Other),
         Just(KeyRef::None),
         Just(KeyRef::HmacInstance),
+        Just(KeyRef::HmacPublicJwk),
+        Just(KeyRef::HmacPublicPem),
+        Just(KeyRef::HmacPublicDer),
     ]
     .prop_map(move |key| Mutation::SignWith { token: kind, key });
     let damage = prop_oneof![

@@ -8,6 +8,7 @@ pub mod b64;
 pub mod fixtures;
 pub mod jws;
 pub mod key;
+pub mod spki;
 pub mod thumbprint;
 
 pub use jws::{JwsBuilder, JwsError, Segment, Signer, Tamper};

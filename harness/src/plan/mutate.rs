@@ -126,13 +126,36 @@ pub fn apply(
         | Mutation::SignWith { token, .. }
         | Mutation::DamageSignature { token, .. }
         | Mutation::MisnameAlg { token } => {
+            // The PoP's verifier holds the key as the attestation's cnf.jwk states it.
+            let cnf_jwk = draft
+                .token(TokenKind::Attestation)
+                .and_then(|a| a.claims.get("cnf"))
+                .and_then(|c| c.get("jwk"))
+                .cloned();
             let t = draft
                 .token_mut(*token)
                 .ok_or_else(|| format!("the request carries no {token:?} token to change"))?;
             apply_to_token(t, m, target, &vars)?;
+            if let (Mutation::SignWith { key, .. }, TokenKind::Pop, Some(jwk)) = (m, token, cnf_jwk)
+            {
+                if key.confused_encoding().is_some() {
+                    t.verifier_jwk = Some(jwk);
+                }
+            }
         }
     }
     Ok(())
+}
+
+/// The attester's public JWK as a server that registered it holds it: the public members,
+/// then the `kid` the attestations name it by.
+fn attester_public_jwk(target: &Target) -> Value {
+    let keys = &target.keys;
+    let mut jwk = keys.attester.public_jwk();
+    if let (Some(kid), Some(obj)) = (&keys.attester_kid, jwk.as_object_mut()) {
+        obj.insert("kid".into(), json!(kid));
+    }
+    jwk
 }
 
 /// Mutations that change one JWT.
@@ -177,12 +200,24 @@ fn apply_to_token(
                 t.header
                     .insert("jwk".into(), public_jwk_for(*key, None, &target.keys));
             }
+            // Algorithm confusion (RFC 8725 §2.1): the MAC is keyed with the public key the
+            // verifier holds for this token: the attester's key (named by the same kid), the
+            // DPoP proof's own jwk header, or the PoP's cnf.jwk (replaced by the request's
+            // actual cnf.jwk in `apply`).
+            t.verifier_jwk = key.confused_encoding().map(|_| match t.kind {
+                TokenKind::Attestation => attester_public_jwk(target),
+                TokenKind::Dpop => t.header.get("jwk").cloned().unwrap_or(Value::Null),
+                TokenKind::Pop => target.keys.instance.public_jwk(),
+            });
             // An attestation names its attester key by kid: a MAC-protected one names the MAC
             // key (or none), so a server that selects keys by kid finds it.
             if t.kind == TokenKind::Attestation {
                 let kid = match key {
                     KeyRef::HmacAttester => Some(target.keys.attester_mac_kid.clone()),
-                    KeyRef::Attester => Some(target.keys.attester_kid.clone()),
+                    KeyRef::Attester
+                    | KeyRef::HmacPublicJwk
+                    | KeyRef::HmacPublicPem
+                    | KeyRef::HmacPublicDer => Some(target.keys.attester_kid.clone()),
                     _ => None,
                 };
                 match kid {

@@ -209,6 +209,31 @@ pub static INSTANCE_B: LazyLock<TestKey> = LazyLock::new(|| TestKey::p256(6));
 /// A key nobody trusts or binds.
 pub static OTHER: LazyLock<TestKey> = LazyLock::new(|| TestKey::p256(5));
 pub static OCT: LazyLock<TestKey> = LazyLock::new(|| TestKey::oct(HMAC_SECRET));
+/// Algorithm confusion (RFC 8725 §2.1): HMAC keys made of public keys the server holds. The
+/// trusted attester's JWK as the server's JWKS holds it (kid last), as JSON.
+pub static ATTESTER_JWK_AS_MAC: LazyLock<TestKey> = LazyLock::new(|| {
+    let mut jwk = ATTESTER.public_jwk.clone();
+    jwk["kid"] = json!("att-es256");
+    TestKey::oct(&serde_json::to_vec(&jwk).unwrap())
+});
+/// The Client Instance Key's SubjectPublicKeyInfo, DER (RustCrypto's encoder).
+pub static CLIENT_DER_AS_MAC: LazyLock<TestKey> = LazyLock::new(|| {
+    use p256::pkcs8::EncodePublicKey as _;
+    let der = client_public_key().to_public_key_der().unwrap();
+    TestKey::oct(der.as_bytes())
+});
+/// The Client Instance Key's SubjectPublicKeyInfo, PEM with LF line endings.
+pub static CLIENT_PEM_AS_MAC: LazyLock<TestKey> = LazyLock::new(|| {
+    use p256::pkcs8::{EncodePublicKey as _, LineEnding};
+    let pem = client_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    TestKey::oct(pem.as_bytes())
+});
+fn client_public_key() -> p256::PublicKey {
+    let sk = p256::ecdsa::SigningKey::from_bytes(&[3; 32].into()).expect("p256 scalar");
+    p256::PublicKey::from(sk.verifying_key())
+}
 /// A symmetric key the server does not know.
 pub static OCT_OTHER: LazyLock<TestKey> =
     LazyLock::new(|| TestKey::oct(b"another-secret-unknown-to-the-AS"));

@@ -52,6 +52,11 @@ pub(super) fn judge_attestation(
             j.open("a MAC'd attestation: whether the server takes HS256 is its policy")
         }
         KeyRef::HmacAttester => j.broke(&[&r::ATT_SIGNATURE]),
+        // RFC 8725 §3.1: the attester's public key is never an HMAC secret, whatever HS256
+        // attestations the server takes with its MAC keys.
+        KeyRef::HmacPublicJwk | KeyRef::HmacPublicPem | KeyRef::HmacPublicDer => {
+            j.broke(&[&r::ATT_ALG_CONFUSION, &r::ATT_TRUSTED_SIGNER])
+        }
     }
     if t.damaged {
         j.broke(&[&r::ATT_SIGNATURE]);

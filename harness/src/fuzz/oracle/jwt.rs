@@ -73,7 +73,11 @@ pub(super) fn alg_name(k: KeyRef, caps: &Capabilities) -> &str {
         KeyRef::Attester => &caps.attester_alg,
         KeyRef::Instance | KeyRef::Other => "ES256",
         KeyRef::None => "none",
-        KeyRef::HmacInstance | KeyRef::HmacAttester => "HS256",
+        KeyRef::HmacInstance
+        | KeyRef::HmacAttester
+        | KeyRef::HmacPublicJwk
+        | KeyRef::HmacPublicPem
+        | KeyRef::HmacPublicDer => "HS256",
     }
 }
 

@@ -39,6 +39,10 @@ pub(super) fn judge_pop(v: &FieldVal, cnf: Option<&CnfInfo>, caps: &Capabilities
     match t.signer {
         KeyRef::None => j.broke(&[&r::POP_ALG_NOT_NONE]),
         KeyRef::HmacInstance | KeyRef::HmacAttester => j.broke(&[&r::POP_ASYMMETRIC]),
+        // RFC 8725 §2.1: the cnf key's own encoding as the MAC secret.
+        KeyRef::HmacPublicJwk | KeyRef::HmacPublicPem | KeyRef::HmacPublicDer => {
+            j.broke(&[&r::POP_ALG_CONFUSION, &r::POP_ASYMMETRIC])
+        }
         k => {
             if let Some(c) = cnf {
                 if c.key != k {
@@ -179,6 +183,10 @@ pub(super) fn judge_dpop(
         KeyRef::None | KeyRef::HmacInstance | KeyRef::HmacAttester
     ) {
         broke(j, &r::DPOP_ALG);
+    }
+    // RFC 8725 §2.1: the proof's own jwk, encoded, as the MAC secret.
+    if t.signer.confused_encoding().is_some() {
+        j.broke(&[&r::DPOP_ALG_CONFUSION, &r::DPOP_ALG, ctx]);
     }
     match t.header("jwk") {
         None => broke(j, &r::DPOP_REQUIRED_CLAIMS),
