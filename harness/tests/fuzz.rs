@@ -307,7 +307,7 @@ async fn finds_dpop_nonce_freshness_via_challenge_in_11() {
     let mut base =
         server_in(Revision::D11, &[]).with_challenge(reference_as::ChallengePolicy::Required);
     base.policy.dpop_nonce_required = true;
-    finds_on(base, Fault::DpopNonceFreshnessViaChallenge, 18, |m| {
+    finds_on(base, Fault::DpopNonceFreshnessViaChallenge, 19, |m| {
         matches!(
             m,
             Mutation::Challenge(ChallengeUse::Missing | ChallengeUse::Wrong)

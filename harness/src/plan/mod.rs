@@ -29,22 +29,22 @@ pub fn valid_request(
         client::attestation::issued(keys, &client_id, &attestation_claims(target), fresh.now);
     let mut fields = vec![Field {
         name: request::ATTESTATION.into(),
-        value: FieldValue::Token(attestation),
+        value: FieldValue::Token(Box::new(attestation)),
     }];
     match mode {
         Mode::AttestationPopJwt => fields.push(Field {
             name: request::POP.into(),
-            value: FieldValue::Token(valid_pop(target, mode, fresh)),
+            value: FieldValue::Token(Box::new(valid_pop(target, mode, fresh))),
         }),
         Mode::DpopCombined => fields.push(Field {
             name: request::DPOP.into(),
-            value: FieldValue::Token(valid_dpop(
+            value: FieldValue::Token(Box::new(valid_dpop(
                 target,
                 "POST",
                 &url,
                 fresh.combined_nonce.as_deref(),
                 fresh.now,
-            )),
+            ))),
         }),
         Mode::None => return Err("mode `none` has no request".into()),
     }

@@ -34,7 +34,7 @@ pub fn apply(
             let second = match copy {
                 DuplicateCopy::Same => draft.fields[pos].value.clone(),
                 DuplicateCopy::Fresh => {
-                    FieldValue::Token(fresh_token(*field, draft, target, fresh)?)
+                    FieldValue::Token(Box::new(fresh_token(*field, draft, target, fresh)?))
                 }
             };
             match style {
@@ -75,7 +75,7 @@ pub fn apply(
             }
             draft.fields.push(Field {
                 name: field_name(*token).into(),
-                value: FieldValue::Token(t),
+                value: FieldValue::Token(Box::new(t)),
             });
         }
         Mutation::Cnf(change) => {

@@ -19,7 +19,8 @@ pub fn field_name(kind: TokenKind) -> &'static str {
 
 #[derive(Clone, Debug)]
 pub enum FieldValue {
-    Token(TokenDraft),
+    /// Boxed: a draft is a few hundred bytes, the other variants a few words.
+    Token(Box<TokenDraft>),
     Raw(String),
     /// One field line holding a comma-separated list (RFC 9110 §5.3).
     Joined(Vec<FieldValue>),
@@ -46,7 +47,7 @@ impl RequestDraft {
     pub fn token_mut(&mut self, kind: TokenKind) -> Option<&mut TokenDraft> {
         fn find(v: &mut FieldValue, kind: TokenKind) -> Option<&mut TokenDraft> {
             match v {
-                FieldValue::Token(t) if t.kind == kind => Some(t),
+                FieldValue::Token(t) if t.kind == kind => Some(&mut **t),
                 FieldValue::Joined(vs) => vs.iter_mut().find_map(|v| find(v, kind)),
                 _ => None,
             }
@@ -59,7 +60,7 @@ impl RequestDraft {
     pub fn token(&self, kind: TokenKind) -> Option<&TokenDraft> {
         fn find(v: &FieldValue, kind: TokenKind) -> Option<&TokenDraft> {
             match v {
-                FieldValue::Token(t) if t.kind == kind => Some(t),
+                FieldValue::Token(t) if t.kind == kind => Some(&**t),
                 FieldValue::Joined(vs) => vs.iter().find_map(|v| find(v, kind)),
                 _ => None,
             }
