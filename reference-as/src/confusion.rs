@@ -14,6 +14,7 @@ use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
 const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
@@ -50,6 +51,11 @@ fn spki_der(key: &KeyMaterial) -> Option<Vec<u8>> {
         KeyMaterial::EcP384(point) => (
             EC_PUBLIC_KEY,
             Some(Any::encode_from(&P384).ok()?),
+            point.clone(),
+        ),
+        KeyMaterial::EcP521(point) => (
+            EC_PUBLIC_KEY,
+            Some(Any::encode_from(&P521).ok()?),
             point.clone(),
         ),
         KeyMaterial::Ed25519(x) => (ED25519, None, x.clone()),
