@@ -120,6 +120,31 @@ async fn conforming_server_gives_no_finding() {
     assert!(!d.join("fuzz").exists());
 }
 
+/// Servers that take other algorithms than the default ones: every algorithm the suite signs
+/// is drawn (`use_alg`), judged against the server's lists, and the run's own instance key is
+/// one the server takes (ES384 on an ES384-only server). No finding, most cases judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conforming_servers_of_other_algorithms_give_no_finding() {
+    for (name, algs, seed) in [
+        (
+            "all-algs",
+            reference_as::Alg::ALL_ASYMMETRIC.to_vec(),
+            20_261_130,
+        ),
+        ("es384-only", vec![reference_as::Alg::Es384], 20_261_131),
+    ] {
+        let mut opts = server(&[]);
+        opts.server.algs = algs;
+        let d = dir(name);
+        let out = fuzz_on(opts, 200, seed, &d).await;
+        let s = &out.summary;
+        assert!(s.finding.is_none(), "{name}: finding: {:?}", s.finding);
+        assert_eq!(s.generated, 200, "{name}");
+        assert!(s.passed >= 120, "{name}: {s:?}");
+        assert_eq!(s.inconclusive, 0, "{name}: {s:?}");
+    }
+}
+
 /// Fuzzes a server with `fault` until the first mismatch; checks the shrunk case with
 /// `names_it`, then replays the written folder against the faulty and the conforming server.
 async fn finds(fault: Fault, seed: u64, names_it: fn(&Mutation) -> bool) {

@@ -1,5 +1,6 @@
 //! What the fuzzer's oracle knows about the target, as plain values.
 use crate::revision::Revision;
+use crate::scenario::TokenKind;
 use crate::types::Mode;
 use std::collections::BTreeSet;
 
@@ -20,6 +21,19 @@ pub struct Capabilities {
     pub attestation_max_age: Option<u64>,
     /// `alg` of the attester key.
     pub attester_alg: String,
+    /// `alg` of the Client Instance Key and of the "other" key: the run picks one the
+    /// server's proof lists accept (client/keys.rs `instance_alg`).
+    pub instance_alg: String,
+    /// The algorithms the harness can sign an attestation with (the attester key, an RSA key
+    /// for every RS*/PS*, further attester keys the target trusts): `use_alg` on the
+    /// attestation can be built with these only.
+    pub attester_algs: Vec<String>,
+    /// The published `client_attestation_signing_alg_values_supported` (None: not published).
+    pub attestation_algs: Option<Vec<String>>,
+    /// The published `client_attestation_pop_signing_alg_values_supported`.
+    pub pop_algs: Option<Vec<String>>,
+    /// The published `dpop_signing_alg_values_supported`.
+    pub dpop_algs: Option<Vec<String>>,
     /// The attestation header names the attester key by `kid`.
     pub attester_kid: bool,
     /// The target has the attestation MAC key (HS256 attestations can be valid).
@@ -41,10 +55,34 @@ impl Default for Capabilities {
             challenge_single_use: true,
             attestation_max_age: Some(86_400),
             attester_alg: "ES256".into(),
+            instance_alg: "ES256".into(),
+            attester_algs: vec!["ES256".into()],
+            attestation_algs: Some(Self::default_algs()),
+            pop_algs: Some(Self::default_algs()),
+            dpop_algs: Some(Self::default_algs()),
             attester_kid: true,
             attester_mac: false,
             same_client_both_modes: true,
             revision: Revision::default(),
+        }
+    }
+}
+
+impl Capabilities {
+    /// What the reference AS advertises by default (reference-as `Alg::ASYMMETRIC`).
+    fn default_algs() -> Vec<String> {
+        ["ES256", "EdDSA", "PS256", "RS256"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    /// The metadata list that governs the algorithm of `token` (draft-10 §Authorization
+    /// Server Metadata; RFC 9449 §5.1 for DPoP proofs), when published.
+    pub fn alg_list(&self, token: TokenKind) -> Option<&[String]> {
+        match token {
+            TokenKind::Attestation => self.attestation_algs.as_deref(),
+            TokenKind::Pop => self.pop_algs.as_deref(),
+            TokenKind::Dpop => self.dpop_algs.as_deref(),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::exchange::Http;
 use crate::flow::Flows;
 use crate::report::Verdict;
 use crate::runner::steps;
-use crate::scenario::{Endpoint, Mode};
+use crate::scenario::{AlgList, Endpoint, JwsAlg, Mode};
 use crate::target::Target;
 use crate::verdict::{self, Control, Outcome};
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
@@ -73,12 +73,33 @@ pub fn capabilities(t: &Target) -> Capabilities {
         challenge_single_use: p.challenge_single_use,
         attestation_max_age: p.attestation_max_age,
         attester_alg: t.keys.attester.alg().to_string(),
+        instance_alg: t.keys.instance.alg().to_string(),
+        attester_algs: JwsAlg::ALL
+            .into_iter()
+            .filter(|a| t.keys.attester_for(*a).is_ok())
+            .map(|a| a.as_str().to_string())
+            .collect(),
+        attestation_algs: published_algs(t, AlgList::Attestation),
+        pop_algs: published_algs(t, AlgList::Pop),
+        dpop_algs: published_algs(t, AlgList::Dpop),
         attester_kid: t.keys.attester_kid.is_some(),
         attester_mac: t.keys.attester_mac.is_some(),
         same_client_both_modes: t.client_id(Mode::AttestationPopJwt)
             == t.client_id(Mode::DpopCombined),
         revision: t.spec.revision,
     }
+}
+
+/// A metadata algorithm list as published (its strings; None when the member is absent or
+/// not an array).
+fn published_algs(t: &Target, list: AlgList) -> Option<Vec<String>> {
+    let names = t.metadata.get(list.member())?.as_array()?;
+    Some(
+        names
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
+    )
 }
 
 /// The (mode, endpoint) pairs the target offers: advertised modes at the token endpoint and,

@@ -138,6 +138,8 @@ mod defs {
     rule!(FORM_UNKNOWN_PARAM, "FORM-UNKNOWN-PARAM-IGNORED");
     rule!(FORM_EMPTY_PARAM, "FORM-EMPTY-PARAM-OMITTED");
     rule!(FORM_REPEATED_PARAM, "FORM-REPEATED-PARAM-REFUSED");
+    // Every advertised algorithm (draft-10 §Authorization Server Metadata).
+    rule!(META_ALG_HONOURED, "META-ALG-HONOURED");
     rule!(HTTP_UNKNOWN_FIELD, "HTTP-UNKNOWN-FIELD-IGNORED");
 }
 pub use defs::*;
@@ -230,6 +232,7 @@ static ALL: &[&Rule] = &[
     &FORM_EMPTY_PARAM,
     &FORM_REPEATED_PARAM,
     &HTTP_UNKNOWN_FIELD,
+    &META_ALG_HONOURED,
 ];
 
 #[cfg(test)]

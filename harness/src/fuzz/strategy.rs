@@ -10,8 +10,8 @@
 //! Considerations, header sizes), and that is their right.
 use super::FuzzCase;
 use crate::scenario::{
-    ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, Endpoint, FieldRef, KeyRef, Mode,
-    Mutation, SignatureDamage, TokenKind,
+    ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, Endpoint, FieldRef, JwsAlg, KeyRef,
+    Mode, Mutation, SignatureDamage, TokenKind,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -75,7 +75,11 @@ pub fn mutation(mode: Mode) -> BoxedStrategy<Mutation> {
     let kind = proptest::sample::select(present.to_vec());
     prop_oneof![
         30 => kind.clone().prop_flat_map(token_mutation),
-        10 => kind.prop_flat_map(field_mutation),
+        10 => kind.clone().prop_flat_map(field_mutation),
+        // Every algorithm the suite signs (issue 16): the oracle judges it against the
+        // server's list for the token, and the attester keys the target trusts.
+        3 => (kind, proptest::sample::select(JwsAlg::ALL.to_vec()))
+            .prop_map(|(token, alg)| Mutation::UseAlg { token, alg }),
         3 => prop_oneof![3 => token_mutation(absent).prop_map(|m| vec![m]), 1 => Just(Vec::new())]
             .prop_map(move |mutations| Mutation::AddToken { token: absent, mutations }),
         6 => cnf_change().prop_map(Mutation::Cnf),

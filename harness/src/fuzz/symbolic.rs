@@ -59,6 +59,9 @@ pub struct Jwt {
     pub claims: Vec<(String, Sv)>,
     pub signer: KeyRef,
     pub damaged: bool,
+    /// `use_alg`: the signer is a key of this algorithm (an attester key of that type, or a
+    /// Client Instance Key of that type that `cnf` names) instead of the run's own.
+    pub used_alg: Option<String>,
 }
 
 impl Jwt {
@@ -69,6 +72,7 @@ impl Jwt {
             claims: Vec::new(),
             signer,
             damaged: false,
+            used_alg: None,
         }
     }
     pub fn header(&self, name: &str) -> Option<&Sv> {
@@ -297,8 +301,9 @@ impl Request {
                 let t = self
                     .token_mut(TokenKind::Attestation)
                     .ok_or("cnf: no attestation")?;
-                change_cnf(t, change)?;
+                change_cnf(t, change, caps)?;
             }
+            Mutation::UseAlg { token, alg } => self.use_alg(*token, alg.as_str(), caps)?,
             Mutation::Challenge(u) => self.challenge(*u)?,
             // `form` replaces every occurrence (plan/request.rs `set_form`), so a repeat ends.
             Mutation::Form { name, value } => {
@@ -334,14 +339,14 @@ impl Request {
             Mutation::OtherInstance => {
                 return Err("other_instance is not modelled by the oracle".into())
             }
-            // The oracle models neither certificate chains nor keys of other algorithms: such a
-            // case is not a symbolic question (the fuzzer never draws these mutations).
+            // The oracle models neither certificate chains nor the algorithms picked from the
+            // server's lists at run time: such a case is not a symbolic question (the fuzzer
+            // never draws these mutations).
             Mutation::X5c(_)
-            | Mutation::UseAlg { .. }
             | Mutation::UseUnadvertisedAlg { .. }
             | Mutation::MisnameAlg { .. } => {
                 return Err(format!(
-                    "{m:?}: x5c chains and per-algorithm keys are not modelled"
+                    "{m:?}: x5c chains and list-dependent algorithms are not modelled"
                 ));
             }
             Mutation::SetJoseHeader { token, .. }
@@ -357,6 +362,64 @@ impl Request {
                 apply_to_token(t, m)?;
             }
         }
+        Ok(())
+    }
+
+    /// `use_alg` (scenario/model.rs): `token` signed validly with `alg`, as plan/mutate.rs
+    /// `use_alg` builds it: an attestation by an attester key of that type (named by its kid),
+    /// a proof by a Client Instance Key of that type that the attestation's `cnf` (and a DPoP
+    /// proof's `jwk`) then names. That key stays [`KeyRef::Instance`] here: `expect` lets no
+    /// other mutation name keys in a case that uses `use_alg`, so nothing tells the two apart.
+    fn use_alg(&mut self, token: TokenKind, alg: &str, caps: &Capabilities) -> Result<(), String> {
+        if token == TokenKind::Attestation {
+            if !caps.attester_algs.iter().any(|a| a == alg) {
+                return Err(format!(
+                    "use_alg: no attester key the target trusts signs {alg}"
+                ));
+            }
+            // The run's attester key signs it when of that type (an RSA key every RS*/PS*);
+            // otherwise one of the further trusted attester keys, each with a kid.
+            let rsa = |a: &str| a.starts_with("RS") || a.starts_with("PS");
+            let own_key = caps.attester_alg == alg || (rsa(&caps.attester_alg) && rsa(alg));
+            let t = self
+                .token_mut(token)
+                .ok_or("use_alg: the request has no attestation")?;
+            t.signer = KeyRef::Attester;
+            t.used_alg = Some(alg.to_string());
+            t.set_header("alg", Sv::Json(alg.into()));
+            if own_key && !caps.attester_kid {
+                Jwt::remove(&mut t.hsym, "kid");
+            } else {
+                t.set_header("kid", Sv::Json("${attester_kid}".into()));
+            }
+            return Ok(());
+        }
+        let t = self
+            .token_mut(token)
+            .ok_or_else(|| format!("use_alg: the request carries no {token:?} proof"))?;
+        t.signer = KeyRef::Instance;
+        t.used_alg = Some(alg.to_string());
+        t.set_header("alg", Sv::Json(alg.into()));
+        if token == TokenKind::Dpop {
+            t.set_header(
+                "jwk",
+                Sv::Jwk {
+                    key: KeyRef::Instance,
+                    private: false,
+                },
+            );
+        }
+        let att = self
+            .token_mut(TokenKind::Attestation)
+            .ok_or("use_alg: the request has no attestation")?;
+        att.set_claim(
+            "cnf",
+            Sv::Cnf(Cnf {
+                key: CnfKey::Public(KeyRef::Instance),
+                cosmetic: false,
+                odd_members: false,
+            }),
+        );
         Ok(())
     }
 
@@ -495,7 +558,7 @@ fn cnf_of_json(v: &Value) -> Sv {
     }
 }
 
-fn change_cnf(t: &mut Jwt, change: &CnfChange) -> Result<(), String> {
+fn change_cnf(t: &mut Jwt, change: &CnfChange, caps: &Capabilities) -> Result<(), String> {
     let cur = t.claim("cnf").cloned();
     let mut cnf = match cur {
         Some(Sv::Cnf(c)) => c,
@@ -520,7 +583,10 @@ fn change_cnf(t: &mut Jwt, change: &CnfChange) -> Result<(), String> {
             if cnf.key == CnfKey::NoJwk {
                 return Err("cnf: no jwk to add members to".into());
             }
-            if extra.iter().all(|(k, v)| harmless_jwk_member(k, v)) {
+            if extra
+                .iter()
+                .all(|(k, v)| harmless_jwk_member(k, v, &caps.instance_alg))
+            {
                 cnf.cosmetic = true;
             } else {
                 cnf.odd_members = true;
@@ -543,13 +609,13 @@ fn change_cnf(t: &mut Jwt, change: &CnfChange) -> Result<(), String> {
 }
 
 /// JWK members that do not change the key material (RFC 7517 §4; docs/design.md stance on the
-/// combined-mode key match): `use: sig`, any `kid`, `alg: ES256` (the instance key's), and
-/// `key_ops: [verify]`.
-pub fn harmless_jwk_member(k: &str, v: &Value) -> bool {
+/// combined-mode key match): `use: sig`, any `kid`, `alg` of the instance key's algorithm,
+/// and `key_ops: [verify]`.
+pub fn harmless_jwk_member(k: &str, v: &Value, instance_alg: &str) -> bool {
     match k {
         "use" => v == "sig",
         "kid" => v.is_string(),
-        "alg" => v == "ES256",
+        "alg" => v == instance_alg,
         "key_ops" => v == &serde_json::json!(["verify"]),
         _ => false,
     }

@@ -39,7 +39,7 @@ pub(super) fn judge_attestation(
         None => j.broke(&[&r::ATT_ALG_PRESENT]),
         Some(Err(())) => j.broke(&[&r::ATT_JWT_VALID]),
         Some(Ok("none")) => j.broke(&[&r::ATT_ALG_NOT_NONE]),
-        Some(Ok(a)) if a != alg_name(t.signer, caps) => j.broke(&[&r::ATT_ALG_SUPPORTED]),
+        Some(Ok(a)) if a != signed_alg(t, caps) => j.broke(&[&r::ATT_ALG_SUPPORTED]),
         Some(Ok(_)) => {}
     }
     // §Verification item 4: a trusted attester signed it; rule 2: the signature verifies.
@@ -61,6 +61,7 @@ pub(super) fn judge_attestation(
     if t.damaged {
         j.broke(&[&r::ATT_SIGNATURE]);
     }
+    judge_used_alg(t, caps, j);
     match t.header("kid") {
         Some(Sv::Json(Value::String(k))) if k == "${attester_kid}" => {}
         Some(_) => j.open("the attestation's kid changed: key selection is the server's"),

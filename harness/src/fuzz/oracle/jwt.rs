@@ -71,13 +71,42 @@ pub(super) fn judge_raw(
 pub(super) fn alg_name(k: KeyRef, caps: &Capabilities) -> &str {
     match k {
         KeyRef::Attester => &caps.attester_alg,
-        KeyRef::Instance | KeyRef::Other => "ES256",
+        KeyRef::Instance | KeyRef::Other => &caps.instance_alg,
         KeyRef::None => "none",
         KeyRef::HmacInstance
         | KeyRef::HmacAttester
         | KeyRef::HmacPublicJwk
         | KeyRef::HmacPublicPem
         | KeyRef::HmacPublicDer => "HS256",
+    }
+}
+
+/// The algorithm `t`'s signature is made with: the one `use_alg` chose, else its signer's.
+pub(super) fn signed_alg<'a>(t: &'a Jwt, caps: &'a Capabilities) -> &'a str {
+    t.used_alg
+        .as_deref()
+        .unwrap_or_else(|| alg_name(t.signer, caps))
+}
+
+/// `use_alg` (draft-10 §Authorization Server Metadata): an algorithm the token's list names
+/// must be honoured (META-ALG-HONOURED). One it leaves out, or no list at all, decides
+/// nothing: refusing is right, and accepting only means the list is incomplete, which
+/// advertising being a SHOULD does not make a MUST to refuse (the suite's
+/// `alg-*-unadvertised` cases judge that as a warning).
+pub(super) fn judge_used_alg(t: &Jwt, caps: &Capabilities, j: &mut Judge) {
+    let Some(alg) = t.used_alg.as_deref() else {
+        return;
+    };
+    match caps.alg_list(t.kind) {
+        Some(list) if list.iter().any(|a| a == alg) => j.ok(&r::META_ALG_HONOURED),
+        Some(_) => j.open(format!(
+            "{alg} is not in the server's list for the {:?}",
+            t.kind
+        )),
+        None => j.open(format!(
+            "the server publishes no algorithm list for the {:?}",
+            t.kind
+        )),
     }
 }
 

@@ -32,7 +32,7 @@ pub(super) fn judge_pop(v: &FieldVal, cnf: Option<&CnfInfo>, caps: &Capabilities
         Some(Err(())) => j.broke(&[&r::POP_JWT_VALID]),
         Some(Ok("none")) => j.broke(&[&r::POP_ALG_NOT_NONE]),
         Some(Ok(a)) if a.starts_with("HS") => j.broke(&[&r::POP_ASYMMETRIC]),
-        Some(Ok(a)) if a != alg_name(t.signer, caps) => j.broke(&[&r::POP_SIGNATURE]),
+        Some(Ok(a)) if a != signed_alg(t, caps) => j.broke(&[&r::POP_SIGNATURE]),
         Some(Ok(_)) => {}
     }
     // rule 3 / item 4: the cnf key, and only it, verifies the PoP.
@@ -54,6 +54,7 @@ pub(super) fn judge_pop(v: &FieldVal, cnf: Option<&CnfInfo>, caps: &Capabilities
     if t.damaged {
         j.broke(&[&r::POP_SIGNATURE]);
     }
+    judge_used_alg(t, caps, j);
     judge_other_header(t, &[], &r::POP_JWT_VALID, j);
 
     for (name, v) in &t.claims {
@@ -175,7 +176,7 @@ pub(super) fn judge_dpop(
         None => broke(j, &r::DPOP_REQUIRED_CLAIMS),
         Some(Err(())) => broke(j, &r::DPOP_WELL_FORMED),
         Some(Ok(a)) if a == "none" || a.starts_with("HS") => broke(j, &r::DPOP_ALG),
-        Some(Ok(a)) if a != alg_name(t.signer, caps) => broke(j, &r::DPOP_SIGNATURE),
+        Some(Ok(a)) if a != signed_alg(t, caps) => broke(j, &r::DPOP_SIGNATURE),
         Some(Ok(_)) => {}
     }
     if matches!(
@@ -206,8 +207,11 @@ pub(super) fn judge_dpop(
                 (Role::Independent, Some(c)) if c.key != *key => j.ok(&r::DISP_INDEPENDENT_KEY),
                 _ => {}
             }
-            if *key == KeyRef::Attester && role == Role::Independent && caps.attester_alg != "ES256"
-            {
+            let dpop_offers_attester_alg = caps
+                .dpop_algs
+                .as_ref()
+                .is_some_and(|l| l.contains(&caps.attester_alg));
+            if *key == KeyRef::Attester && role == Role::Independent && !dpop_offers_attester_alg {
                 j.open("an independent proof under the attester's key: its alg may not be offered for DPoP");
             }
         }
@@ -216,6 +220,7 @@ pub(super) fn judge_dpop(
     if t.damaged {
         broke(j, &r::DPOP_SIGNATURE);
     }
+    judge_used_alg(t, caps, j);
     judge_other_header(t, &["jwk"], &r::DPOP_WELL_FORMED, j);
 
     let server_time = match role {

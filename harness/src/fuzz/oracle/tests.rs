@@ -1,6 +1,7 @@
 //! The oracle's rule table: one row per rule (rstest), and the combination properties.
 use super::*;
 use crate::revision::Revision;
+use crate::scenario::JwsAlg as J;
 use crate::scenario::{
     ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, FieldRef, SignatureDamage,
 };
@@ -143,6 +144,23 @@ fn nonce_required() -> Capabilities {
 fn rev(r: Revision, c: Capabilities) -> Capabilities {
     Capabilities { revision: r, ..c }
 }
+fn use_alg(t: TokenKind, alg: crate::scenario::JwsAlg) -> Mutation {
+    Mutation::UseAlg { token: t, alg }
+}
+/// A server that takes only ES384 (the run's instance key is then an ES384 key), trusting an
+/// ES384 and an EdDSA attester key.
+fn es384_only() -> Capabilities {
+    let list = Some(vec!["ES384".to_string()]);
+    Capabilities {
+        attester_alg: "ES384".into(),
+        instance_alg: "ES384".into(),
+        attester_algs: vec!["ES384".into(), "EdDSA".into()],
+        attestation_algs: list.clone(),
+        pop_algs: list.clone(),
+        dpop_algs: list,
+        ..caps()
+    }
+}
 fn normal_only() -> Capabilities {
     Capabilities {
         advertised: [N].into(),
@@ -267,6 +285,29 @@ fn normal_only() -> Capabilities {
 #[case::no_iat_12(N, vec![rm_claim(A, "iat")], rev(Revision::D12, Capabilities { attestation_max_age: None, ..caps() }), Want::Reject("ATT-IAT-REQUIRED"))]
 #[case::att_quoted_12(N, vec![raw(A, "\"abc.def.ghi\"")], rev(Revision::D12, caps()), Want::Reject("ATT-SF-TOKEN"))]
 #[case::pop_non_ascii_12(N, vec![raw(P, "é€")], rev(Revision::D12, caps()), Want::Reject("POP-SF-TOKEN"))]
+// Every advertised algorithm (use_alg): listed → honoured; unlisted, unpublished or unsignable → open.
+#[case::use_alg_pop_listed(N, vec![use_alg(P, J::PS256)], caps(), Want::Accept("META-ALG-HONOURED"))]
+#[case::use_alg_dpop_listed(C, vec![use_alg(D, J::EdDSA)], caps(), Want::Accept("META-ALG-HONOURED"))]
+#[case::use_alg_pop_with_harmless(N, vec![claim(P, "x_b", json!(1)), use_alg(P, J::RS256), time(A, "exp", 7200)], caps(), Want::Accept("META-ALG-HONOURED"))]
+#[case::use_alg_attestation_own_key(N, vec![use_alg(A, J::ES256)], caps(), Want::Accept("META-ALG-HONOURED"))]
+#[case::use_alg_attestation_other_key(C, vec![use_alg(A, J::EdDSA)], es384_only(), Want::Skip)]
+#[case::use_alg_attestation_listed_other_key(N, vec![use_alg(A, J::EdDSA)], Capabilities { attestation_algs: Some(vec!["ES384".into(), "EdDSA".into()]), ..es384_only() }, Want::Accept("META-ALG-HONOURED"))]
+#[case::use_alg_attestation_unsignable(N, vec![use_alg(A, J::ES512)], caps(), Want::Skip)]
+#[case::use_alg_pop_unlisted(N, vec![use_alg(P, J::ES384)], caps(), Want::Skip)]
+#[case::use_alg_pop_no_list(N, vec![use_alg(P, J::PS256)], Capabilities { pop_algs: None, ..caps() }, Want::Skip)]
+#[case::use_alg_pop_damaged(N, vec![use_alg(P, J::PS256), damage(P)], caps(), Want::Reject("POP-SIGNATURE"))]
+#[case::use_alg_pop_misnamed(N, vec![use_alg(P, J::PS256), hdr(P, "alg", json!("RS256"))], caps(), Want::Reject("POP-SIGNATURE"))]
+#[case::use_alg_attestation_misnamed(N, vec![use_alg(A, J::ES256), hdr(A, "alg", json!("ES384"))], caps(), Want::Reject("ATT-ALG-SUPPORTED"))]
+#[case::use_alg_then_typ(C, vec![use_alg(D, J::ES256), hdr(D, "typ", json!("JWT"))], caps(), Want::Reject("DPOP-TYP"))]
+#[case::use_alg_no_such_proof(C, vec![use_alg(P, J::ES256)], caps(), Want::Skip)]
+#[case::use_alg_with_key_change(N, vec![use_alg(P, J::PS256), sign(P, KeyRef::Other)], caps(), Want::Skip)]
+#[case::use_alg_with_cnf_change(N, vec![use_alg(P, J::PS256), Mutation::Cnf(CnfChange::ReverseOrder)], caps(), Want::Skip)]
+// A server of one algorithm: the run's instance key is of it, and so is the valid request.
+#[case::es384_valid(N, vec![], es384_only(), Want::Accept("AUTH-VALID-ACCEPTED"))]
+#[case::es384_valid_combined(C, vec![], es384_only(), Want::Accept("AUTH-VALID-ACCEPTED"))]
+#[case::es384_cnf_alg_member(C, vec![Mutation::Cnf(CnfChange::AddMembers([("alg".to_string(), json!("ES384"))].into_iter().collect()))], es384_only(), Want::Accept("COMB-KEY-MATCH"))]
+#[case::es384_cnf_other_alg_member(C, vec![Mutation::Cnf(CnfChange::AddMembers([("alg".to_string(), json!("ES256"))].into_iter().collect()))], es384_only(), Want::Skip)]
+#[case::es384_pop_misnamed_es256(N, vec![hdr(P, "alg", json!("ES256"))], es384_only(), Want::Reject("POP-SIGNATURE"))]
 // Several broken rules: any code.
 #[case::two_codes(N, vec![Mutation::Challenge(ChallengeUse::Wrong), time(A, "iat", -200_000)], caps(), Want::RejectWith("POP-CHALLENGE-MATCH", &["use_attestation_challenge", "use_fresh_attestation"]))]
 #[case::coded_and_not(N, vec![Mutation::Challenge(ChallengeUse::Wrong), hdr(P, "typ", json!("x"))], caps(), Want::RejectWith("POP-TYP", &[]))]
