@@ -19,7 +19,7 @@ pub struct TargetFile {
     /// a client registered for `attest_jwt_client_auth_dpop`.
     #[serde(default)]
     pub clients: BTreeMap<Mode, String>,
-    /// Attester private key: JWK (JSON) or PKCS#8 PEM.
+    /// Attester private key: JWK (JSON), PKCS#8 PEM or SEC1 EC PEM.
     pub attester_key: Option<PathBuf>,
     pub attester_kid: Option<String>,
     /// Attester MAC key (JWK `kty: oct`) for HS256 attestations, when the server trusts one.
@@ -202,7 +202,7 @@ impl TargetFlags {
             .attester_key
             .clone()
             .or(file.attester_key.as_ref().map(rel))
-            .context("no attester key: give --attester-key FILE (private JWK or PKCS#8 PEM)")?;
+            .context("no attester key: give --attester-key FILE (private JWK, PKCS#8 PEM or SEC1 EC PEM)")?;
         let mut policy = file.policy.clone();
         policy.challenge_required |= self.challenge_required;
         policy.dpop_nonce_required |= self.dpop_nonce_required;

@@ -77,7 +77,8 @@ pub struct TargetArgs {
     /// client_id registered at the target (for both modes unless --dpop-client-id).
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
-    /// Attester private key: a JWK (JSON) or a PKCS#8 PEM file.
+    /// Attester private key: a JWK (JSON), a PKCS#8 PEM or a SEC1 EC PEM file (EC P-256 /
+    /// P-384 / P-521, Ed25519, RSA).
     #[arg(long, value_name = "FILE")]
     pub attester_key: Option<PathBuf>,
     /// kid to put in the Client Attestation header.

@@ -89,7 +89,7 @@ impl KeySet {
 }
 
 impl KeySet {
-    /// From the user's attester key file (private JWK or PKCS#8 PEM).
+    /// From the user's attester key file (private JWK, PKCS#8 PEM or SEC1 EC PEM).
     pub fn load(
         attester: &Path,
         kid: Option<String>,
