@@ -1,9 +1,9 @@
 //! Built-in checks: properties that are not "send a request, expect accept or reject"
 //! (metadata contents, the challenge endpoint's response). Each cites its rule.
-use crate::exchange::{Http, Reply, WireRequest};
-use crate::report::{Exchange, Verdict};
+use crate::exchange::{Exchange, Http, Reply, WireRequest};
 use crate::scenario::BuiltinCheck;
 use crate::target::Target;
+use crate::types::{Inconclusive, Verdict};
 use crate::verdict::Judgement;
 use serde_json::Value;
 
@@ -37,21 +37,9 @@ pub async fn run(
     // inconclusive, not broken (docs/design.md, "Verdicts": error).
     let no_answer = exchanges.last().is_some_and(|x| x.response.is_none());
     let judgement = match result {
-        Ok(reason) => Judgement {
-            verdict: Verdict::Pass,
-            reason,
-            rule: None,
-        },
-        Err(reason) if no_answer => Judgement {
-            verdict: Verdict::Error,
-            reason,
-            rule: None,
-        },
-        Err(reason) => Judgement {
-            verdict: broken,
-            reason,
-            rule: None,
-        },
+        Ok(reason) => Judgement::decided(Verdict::Pass, reason),
+        Err(reason) if no_answer => Judgement::inconclusive(Inconclusive::NoAnswer, reason),
+        Err(reason) => Judgement::decided(broken, reason),
     };
     (judgement, exchanges)
 }

@@ -225,6 +225,37 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// Why a case is `error`: what kept the suite from judging it (docs/design.md,
+    /// "Verdicts"). Carried in report.json next to the reason, so a consumer tells a set-up
+    /// problem (`control_refused`) from a network one (`no_answer`) without reading prose.
+    pub enum Inconclusive {
+        /// No answer at all: timeout, connection refused or reset.
+        NoAnswer = "no_answer",
+        /// The valid request for this mode and endpoint is refused, so a refusal here proves
+        /// nothing.
+        ControlRefused = "control_refused",
+        /// The valid request, accepted before this case, was refused after it: the answer may
+        /// be a lock-out rather than a judgement of this request.
+        ControlLost = "control_lost",
+        /// No positive control ran for this mode and endpoint.
+        NoControl = "no_control",
+        /// The run stopped sending (circuit breaker, `--deadline`).
+        RunStopped = "run_stopped",
+        /// A two-step case's first step did not give what the second needs (not accepted; no
+        /// challenge or nonce to retry with).
+        FirstStep = "first_step",
+        /// The challenge endpoint did not issue a challenge.
+        NoChallenge = "no_challenge",
+        /// The grant's artifact could not be obtained (an authorization-code flow, a login
+        /// page step, a pre-authorized code).
+        Flow = "flow",
+        /// The suite could not build this request for this target (a scenario that needs
+        /// something the request or the keys do not have).
+        CannotBuild = "cannot_build",
+    }
+}
+
 impl Verdict {
     /// The one severity order: how much a verdict needs a look. A requirement's verdict is the
     /// most severe of its results, and reports list the most severe first.

@@ -5,8 +5,8 @@
 //! when the positive control of the same (mode, endpoint) was accepted in the same run. A
 //! server that rejects everything gets `fail` on its controls and `error` on its negatives.
 use crate::exchange::Reply;
-use crate::report::Verdict;
 use crate::scenario::{AcceptSpec, Endpoint, Expectation, Level, RejectSpec};
+use crate::types::{Inconclusive, Verdict};
 
 /// A rule of the protocol around the scenario's own requirement, judged on every request case
 /// (an error response's form, a success response's form). When one is broken, the verdict is
@@ -79,7 +79,7 @@ pub enum Outcome {
     /// No usable answer: timeout, refused, reset.
     Transport(String),
     /// The harness could not run the case (e.g. a first step of a replay was rejected).
-    Inconclusive(String),
+    Inconclusive(Inconclusive, String),
     /// The server did not offer what the case needs (found out while running it, e.g. no
     /// challenge header on a response).
     NotApplicable(String),
@@ -100,14 +100,35 @@ pub struct Judgement {
     pub reason: String,
     /// The verdict is about this rule rather than the scenario's own requirements.
     pub rule: Option<Rule>,
+    /// Why the verdict is `error`: set exactly when it is.
+    pub inconclusive: Option<Inconclusive>,
+}
+
+impl Judgement {
+    /// A verdict on the case (anything but `error`).
+    pub fn decided(verdict: Verdict, reason: impl Into<String>) -> Judgement {
+        debug_assert_ne!(verdict, Verdict::Error, "an error verdict needs its cause");
+        Judgement {
+            verdict,
+            reason: reason.into(),
+            rule: None,
+            inconclusive: None,
+        }
+    }
+
+    /// No verdict on the case (`error`), for this cause.
+    pub fn inconclusive(cause: Inconclusive, reason: impl Into<String>) -> Judgement {
+        Judgement {
+            verdict: Verdict::Error,
+            reason: reason.into(),
+            rule: None,
+            inconclusive: Some(cause),
+        }
+    }
 }
 
 fn j(verdict: Verdict, reason: impl Into<String>) -> Judgement {
-    Judgement {
-        verdict,
-        reason: reason.into(),
-        rule: None,
-    }
+    Judgement::decided(verdict, reason)
 }
 
 /// A broken [`Rule`]: judged at the rule's level, and attributed to it.
@@ -116,6 +137,7 @@ fn rule_broken(rule: Rule, reason: impl Into<String>) -> Judgement {
         verdict: broken(rule.level()),
         reason: format!("{} ({})", reason.into(), rule.id()),
         rule: Some(rule),
+        inconclusive: None,
     }
 }
 
@@ -138,18 +160,21 @@ pub fn judge(
     let reply = match outcome {
         Outcome::Reply(r) => r,
         Outcome::Transport(e) => {
-            return j(Verdict::Error, format!("no answer from the server: {e}"))
+            return Judgement::inconclusive(
+                Inconclusive::NoAnswer,
+                format!("no answer from the server: {e}"),
+            )
         }
         Outcome::NotApplicable(why) => return j(Verdict::NotApplicable, why.clone()),
-        Outcome::Inconclusive(e) => return j(Verdict::Error, e.clone()),
+        Outcome::Inconclusive(cause, e) => return Judgement::inconclusive(*cause, e.clone()),
     };
     match expect {
         // A valid variant refused while the valid request itself is refused says nothing
         // about the variant: the refusal has the same cause (usually the set-up). Only the
         // control itself is `fail` (it has Control::NotNeeded).
         Expectation::Accept(spec) => match control {
-            Control::NotAccepted(why) if !reply.accepted() => j(
-                Verdict::Error,
+            Control::NotAccepted(why) if !reply.accepted() => Judgement::inconclusive(
+                Inconclusive::ControlRefused,
                 format!(
                     "inconclusive: the valid request for this mode and endpoint was not accepted ({why}), so refusing this variant too says nothing about it (server answered {})",
                     reply.summary()
@@ -158,8 +183,8 @@ pub fn judge(
             _ => judge_accept(spec, level, reply, ctx),
         },
         Expectation::Reject(spec) => match control {
-            Control::NotAccepted(why) => j(
-                Verdict::Error,
+            Control::NotAccepted(why) => Judgement::inconclusive(
+                Inconclusive::ControlRefused,
                 format!(
                     "inconclusive: the valid request for this mode and endpoint was not accepted ({why}), so a rejection here proves nothing (server answered {})",
                     reply.summary()
@@ -170,8 +195,8 @@ pub fn judge(
         // What the server did with an open point says something only if it accepts the valid
         // request: a rejection by a server that rejects the control is just that again.
         Expectation::Observe => match control {
-            Control::NotAccepted(why) if !reply.accepted() => j(
-                Verdict::Error,
+            Control::NotAccepted(why) if !reply.accepted() => Judgement::inconclusive(
+                Inconclusive::ControlRefused,
                 format!(
                     "inconclusive: the valid request for this mode and endpoint was not accepted ({why}), so this rejection says nothing about the open point (server answered {})",
                     reply.summary()
@@ -192,7 +217,11 @@ pub fn judge(
                 ),
             ),
         },
-        Expectation::Check(_) => j(Verdict::Error, "built-in checks are judged by checks.rs"),
+        // Unreachable by construction (runner/mod.rs sends checks to checks.rs).
+        Expectation::Check(_) => Judgement::inconclusive(
+            Inconclusive::CannotBuild,
+            "built-in checks are judged by checks.rs, not from an answer",
+        ),
     }
 }
 
@@ -496,6 +525,25 @@ mod tests {
     ) {
         let got = judge(&expect, level, &outcome, &control, &TOKEN_CTX);
         assert_eq!(got.verdict, want, "{}", got.reason);
+        assert_eq!(
+            got.inconclusive.is_some(),
+            want == Verdict::Error,
+            "{got:?}"
+        );
+    }
+
+    /// The cause travels with an `error` verdict, typed (report.json `inconclusive`).
+    #[rstest]
+    #[case::no_answer(Outcome::Transport("reset".into()), Control::Accepted, Inconclusive::NoAnswer)]
+    #[case::control_refused(reply(401, ERR, &[]), Control::NotAccepted("401".into()), Inconclusive::ControlRefused)]
+    #[case::first_step(Outcome::Inconclusive(Inconclusive::FirstStep, "first refused".into()), Control::Accepted, Inconclusive::FirstStep)]
+    fn inconclusive_causes(
+        #[case] outcome: Outcome,
+        #[case] control: Control,
+        #[case] want: Inconclusive,
+    ) {
+        let got = judge(&any_reject(), Level::MUST, &outcome, &control, &TOKEN_CTX);
+        assert_eq!(got.inconclusive, Some(want), "{}", got.reason);
     }
 
     const TOKEN_CTX: CaseContext = CaseContext {

@@ -178,6 +178,8 @@ async fn keep_going_runs_but_valid_variants_are_inconclusive() {
     assert!(out.stdout.contains("PREFLIGHT"), "{}", out.both());
     let report = report.expect("report.json");
     assert_eq!(report["preflight"]["stopped"], false);
+    // The terminal names why the errors were not judged.
+    assert!(out.stdout.contains(" control_refused"), "{}", out.both());
     let results = report["results"].as_array().unwrap();
     assert!(results.len() > 100, "every case ran");
     for r in results {
@@ -186,6 +188,7 @@ async fn keep_going_runs_but_valid_variants_are_inconclusive() {
         }
         if r["expect"] == "accept" && r["scenario"] != "control-valid-request" {
             assert_eq!(r["verdict"], "error", "{r:#}");
+            assert_eq!(r["inconclusive"], "control_refused", "{r:#}");
         }
     }
 }

@@ -189,7 +189,12 @@ fn assert_control_failed_negative_error(run: &Run, status: &str) {
     );
     let (v, reason) = run.verdict(NEGATIVE);
     assert_eq!(v, "error", "{reason}");
-    assert!(reason.contains("inconclusive"), "{reason}");
+    let negative = run.results().iter().find(|r| r["id"] == NEGATIVE).cloned();
+    assert_eq!(
+        negative.map(|r| r["inconclusive"].clone()),
+        Some("control_refused".into()),
+        "{reason}"
+    );
     assert!(run.results().iter().all(|r| r["verdict"] != "pass"));
     assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
 }

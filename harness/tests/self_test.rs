@@ -399,7 +399,7 @@ fn locks_out(rt: &tokio::runtime::Runtime, corpus: &Corpus) -> Result<(), Failed
             .find(|l| l.scenario.id == r.scenario)
             .map(|l| &l.scenario)
             .ok_or_else(|| Failed::from(format!("{}: no such scenario", r.id)))?;
-        if r.reason.contains("was refused after it") {
+        if r.inconclusive == Some(abca_conformance::types::Inconclusive::ControlLost) {
             closed += 1;
         }
         let expect = scenario.expect_in(report_revision(&report));

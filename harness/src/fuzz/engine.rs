@@ -211,7 +211,7 @@ impl Fuzzer {
             let why = match &e.outcome {
                 Outcome::Reply(r) if r.accepted() => continue,
                 Outcome::Reply(r) => r.summary(),
-                Outcome::Transport(t) | Outcome::Inconclusive(t) | Outcome::NotApplicable(t) => {
+                Outcome::Transport(t) | Outcome::Inconclusive(_, t) | Outcome::NotApplicable(t) => {
                     t.clone()
                 }
             };

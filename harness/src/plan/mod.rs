@@ -1,10 +1,12 @@
 //! Plan: scenario + target + fresh values → a concrete request. The valid request for a
 //! (mode, endpoint) comes from the client engine; the scenario's mutations change it.
+pub mod error;
 pub mod fresh;
 pub mod mutate;
 pub mod placeholders;
 pub mod request;
 
+pub use error::PlanError;
 pub use fresh::Fresh;
 pub use request::{Field, FieldValue, RequestDraft};
 
@@ -18,10 +20,10 @@ pub fn valid_request(
     mode: Mode,
     endpoint: Endpoint,
     fresh: &Fresh,
-) -> Result<RequestDraft, String> {
+) -> Result<RequestDraft, PlanError> {
     let url = target
         .endpoint_url(endpoint)
-        .ok_or_else(|| format!("the target has no {endpoint:?} endpoint"))?
+        .ok_or(PlanError::NoEndpoint(endpoint))?
         .to_string();
     let keys = &target.keys;
     let client_id = target.client_id(mode).to_string();
@@ -46,7 +48,7 @@ pub fn valid_request(
                 fresh.now,
             ))),
         }),
-        Mode::None => return Err("mode `none` has no request".into()),
+        Mode::None => return Err(PlanError::NoRequest),
     }
     let mut form: Vec<(String, String)> = match endpoint {
         Endpoint::Token => vec![
@@ -67,7 +69,7 @@ pub fn valid_request(
             ),
             ("code_challenge_method".into(), "S256".into()),
         ],
-        _ => return Err(format!("{endpoint:?} takes no authenticated request")),
+        _ => return Err(PlanError::NotAuthenticated(endpoint)),
     };
     let key = match endpoint {
         Endpoint::Token => "token",
@@ -151,7 +153,7 @@ pub fn build(
     endpoint: Endpoint,
     mutations: &[Mutation],
     fresh: &Fresh,
-) -> Result<RequestDraft, String> {
+) -> Result<RequestDraft, PlanError> {
     let mut draft = valid_request(target, mode, endpoint, fresh)?;
     for m in mutations {
         mutate::apply(&mut draft, m, target, fresh)?;

@@ -1,5 +1,6 @@
 //! Applying one scenario mutation to a request draft. Each arm is the whole meaning of one
 //! word of the scenario vocabulary (scenario/model.rs).
+use super::error::PlanError;
 use super::placeholders::Vars;
 use super::request::{field_name, Field, FieldValue, RequestDraft};
 use super::Fresh;
@@ -17,7 +18,7 @@ pub fn apply(
     m: &Mutation,
     target: &Target,
     fresh: &Fresh,
-) -> Result<(), String> {
+) -> Result<(), PlanError> {
     let vars = vars(draft, target, fresh);
     match m {
         Mutation::RemoveHeader(f) => {
@@ -30,7 +31,7 @@ pub fn apply(
                 .fields
                 .iter()
                 .position(|f| f.name == name)
-                .ok_or_else(|| format!("duplicate_header: the request has no {name} field"))?;
+                .ok_or_else(|| PlanError::missing("duplicate_header", format!("{name} field")))?;
             let second = match copy {
                 DuplicateCopy::Same => draft.fields[pos].value.clone(),
                 DuplicateCopy::Fresh => {
@@ -70,8 +71,12 @@ pub fn apply(
         Mutation::AddToken { token, mutations } => {
             let mut t = fresh_token(*token, draft, target, fresh)?;
             for inner in mutations {
-                apply_to_token(&mut t, inner, target, &vars)
-                    .map_err(|e| format!("add_token {token:?}: {e}"))?;
+                apply_to_token(&mut t, inner, target, &vars).map_err(|e| {
+                    PlanError::AddedToken {
+                        token: *token,
+                        source: Box::new(e),
+                    }
+                })?;
             }
             draft.fields.push(Field {
                 name: field_name(*token).into(),
@@ -81,14 +86,13 @@ pub fn apply(
         Mutation::Cnf(change) => {
             let t = draft
                 .token_mut(TokenKind::Attestation)
-                .ok_or("cnf: the request has no attestation")?;
+                .ok_or_else(|| PlanError::missing("cnf", "attestation"))?;
             change_cnf(t, change, target)?;
         }
         Mutation::Challenge(use_) => challenge(draft, *use_)?,
         Mutation::UseAlg { token, alg } => use_alg(draft, *token, *alg, target)?,
         Mutation::UseUnadvertisedAlg { token } => {
-            let alg = unadvertised_alg(*token, target)
-                .ok_or("every algorithm the suite can sign is advertised")?;
+            let alg = unadvertised_alg(*token, target).ok_or(PlanError::NothingUnadvertised)?;
             use_alg(draft, *token, alg, target)?
         }
         Mutation::X5c(change) => {
@@ -96,11 +100,13 @@ pub fn apply(
             let x5c = keys
                 .x5c
                 .as_ref()
-                .ok_or("x5c: the attestation carries no certificate chain")?;
-            let value = x5c.changed(&keys.attester, *change)?;
+                .ok_or_else(|| PlanError::missing("x5c", "certificate chain in the attestation"))?;
+            let value = x5c
+                .changed(&keys.attester, *change)
+                .map_err(PlanError::NoKey)?;
             let t = draft
                 .token_mut(TokenKind::Attestation)
-                .ok_or("x5c: the request has no attestation")?;
+                .ok_or_else(|| PlanError::missing("x5c", "attestation"))?;
             t.header.insert("x5c".into(), value);
         }
         Mutation::Form { name, value } => {
@@ -134,7 +140,7 @@ pub fn apply(
                 .cloned();
             let t = draft
                 .token_mut(*token)
-                .ok_or_else(|| format!("the request carries no {token:?} token to change"))?;
+                .ok_or_else(|| PlanError::missing(m.name(), token.as_str()))?;
             apply_to_token(t, m, target, &vars)?;
             if let (Mutation::SignWith { key, .. }, TokenKind::Pop, Some(jwk)) = (m, token, cnf_jwk)
             {
@@ -164,13 +170,13 @@ fn apply_to_token(
     m: &Mutation,
     target: &Target,
     vars: &Vars,
-) -> Result<(), String> {
+) -> Result<(), PlanError> {
     if let Some(kind) = m.token() {
         if kind != t.kind {
-            return Err(format!(
-                "mutation names {kind:?} inside a {:?} token",
-                t.kind
-            ));
+            return Err(PlanError::WrongToken {
+                named: kind,
+                inside: t.kind,
+            });
         }
     }
     let vars = vars.in_token(t.kind);
@@ -259,9 +265,7 @@ fn apply_to_token(
         | Mutation::OtherInstance
         | Mutation::X5c(_)
         | Mutation::UseAlg { .. }
-        | Mutation::UseUnadvertisedAlg { .. } => {
-            return Err(format!("{m:?} cannot be applied to a single token"))
-        }
+        | Mutation::UseUnadvertisedAlg { .. } => return Err(PlanError::NotTokenLevel(m.name())),
     }
     Ok(())
 }
@@ -272,7 +276,7 @@ fn fresh_token(
     draft: &RequestDraft,
     target: &Target,
     fresh: &Fresh,
-) -> Result<TokenDraft, String> {
+) -> Result<TokenDraft, PlanError> {
     let keys = &target.keys;
     Ok(match kind {
         TokenKind::Attestation => {
@@ -308,7 +312,7 @@ fn field_ref_name(f: &FieldRef) -> String {
 }
 
 /// `${attestation}`, `${pop}`, `${dpop}`: the current token of that kind, signed.
-fn expand_tokens(value: &str, draft: &RequestDraft, target: &Target) -> Result<String, String> {
+fn expand_tokens(value: &str, draft: &RequestDraft, target: &Target) -> Result<String, PlanError> {
     let mut out = value.to_string();
     for (name, kind) in [
         ("${attestation}", TokenKind::Attestation),
@@ -318,7 +322,7 @@ fn expand_tokens(value: &str, draft: &RequestDraft, target: &Target) -> Result<S
         if out.contains(name) {
             let t = draft
                 .token(kind)
-                .ok_or_else(|| format!("{name}: the request carries no such token"))?;
+                .ok_or_else(|| PlanError::missing("set_header", format!("token for {name}")))?;
             out = out.replace(name, &t.render(&target.keys));
         }
     }
@@ -327,22 +331,22 @@ fn expand_tokens(value: &str, draft: &RequestDraft, target: &Target) -> Result<S
 
 /// Another Client Instance of the same client (draft-10 §Refresh token binding, §Binding of
 /// OAuth protocol artifacts): a valid attestation for the `other` key, proofs signed by it.
-fn other_instance(draft: &mut RequestDraft, target: &Target) -> Result<(), String> {
+fn other_instance(draft: &mut RequestDraft, target: &Target) -> Result<(), PlanError> {
     let keys = &target.keys;
     let att = draft
         .token_mut(TokenKind::Attestation)
-        .ok_or("other_instance: the request has no attestation")?;
+        .ok_or_else(|| PlanError::missing("other_instance", "attestation"))?;
     change_cnf(att, &CnfChange::OtherKey, target)?;
     // Distinct from any issued attestation, so it is signed anew (client/attestation.rs).
     att.claims.insert("jti".into(), json!(fresh_id()));
     let proof = match draft.mode {
         Mode::AttestationPopJwt => TokenKind::Pop,
         Mode::DpopCombined => TokenKind::Dpop,
-        Mode::None => return Err("other_instance: mode none has no proof".into()),
+        Mode::None => return Err(PlanError::missing("other_instance", "proof (mode none)")),
     };
     let t = draft
         .token_mut(proof)
-        .ok_or_else(|| format!("other_instance: the request has no {proof:?}"))?;
+        .ok_or_else(|| PlanError::missing("other_instance", proof.as_str()))?;
     t.signer = KeyRef::Other;
     t.header
         .insert("alg".into(), json!(alg_for(KeyRef::Other, None, keys)));
@@ -355,15 +359,15 @@ fn other_instance(draft: &mut RequestDraft, target: &Target) -> Result<(), Strin
 
 /// The proof that carries the challenge, and the claim it goes in (draft-10 §Verification:
 /// PoP `challenge`; combined mode: DPoP `nonce`).
-fn challenge(draft: &mut RequestDraft, use_: ChallengeUse) -> Result<(), String> {
+fn challenge(draft: &mut RequestDraft, use_: ChallengeUse) -> Result<(), PlanError> {
     let (kind, claim, other) = match draft.mode {
         Mode::AttestationPopJwt => (TokenKind::Pop, "challenge", "nonce"),
         Mode::DpopCombined => (TokenKind::Dpop, "nonce", "challenge"),
-        Mode::None => return Err("challenge: mode none has no proof".into()),
+        Mode::None => return Err(PlanError::missing("challenge", "proof (mode none)")),
     };
     let t = draft
         .token_mut(kind)
-        .ok_or_else(|| format!("challenge: the request has no {kind:?}"))?;
+        .ok_or_else(|| PlanError::missing("challenge", kind.as_str()))?;
     match use_ {
         ChallengeUse::Missing => {
             t.claims.remove(claim);
@@ -375,9 +379,11 @@ fn challenge(draft: &mut RequestDraft, use_: ChallengeUse) -> Result<(), String>
                 .insert(claim.into(), json!(format!("not-issued-{}", fresh_id())));
         }
         ChallengeUse::WrongClaim => {
-            let v = t.claims.remove(claim).ok_or(
-                "challenge: wrong_claim needs a server challenge, and the server gave none",
-            )?;
+            // wrong_claim moves the server's challenge: none was issued.
+            let v = t
+                .claims
+                .remove(claim)
+                .ok_or_else(|| PlanError::missing("challenge", "server challenge to move"))?;
             t.claims.insert(other.into(), v);
         }
         // The runner supplies the already-used (or the response's) challenge as the fresh one.
@@ -386,25 +392,25 @@ fn challenge(draft: &mut RequestDraft, use_: ChallengeUse) -> Result<(), String>
     Ok(())
 }
 
-fn change_cnf(t: &mut TokenDraft, change: &CnfChange, target: &Target) -> Result<(), String> {
+fn change_cnf(t: &mut TokenDraft, change: &CnfChange, target: &Target) -> Result<(), PlanError> {
     let keys = &target.keys;
     let cnf = t
         .claims
         .entry("cnf")
         .or_insert_with(|| json!({}))
         .as_object_mut()
-        .ok_or("cnf: the attestation's cnf is not an object")?;
-    let jwk = |v: Value| -> Result<Map<String, Value>, String> {
+        .ok_or_else(|| PlanError::missing("cnf", "cnf object in the attestation"))?;
+    let jwk = |v: Value| -> Result<Map<String, Value>, PlanError> {
         v.as_object()
             .cloned()
-            .ok_or_else(|| "not a JWK object".to_string())
+            .ok_or_else(|| PlanError::NoKey("the instance key has no private JWK object".into()))
     };
     match change {
         CnfChange::AddMembers(extra) => {
             let j = cnf
                 .get_mut("jwk")
                 .and_then(Value::as_object_mut)
-                .ok_or("cnf: no jwk to add members to")?;
+                .ok_or_else(|| PlanError::missing("cnf", "jwk to add members to"))?;
             for (k, v) in extra {
                 j.insert(k.clone(), v.clone());
             }
@@ -413,7 +419,7 @@ fn change_cnf(t: &mut TokenDraft, change: &CnfChange, target: &Target) -> Result
             let j = cnf
                 .get("jwk")
                 .and_then(Value::as_object)
-                .ok_or("cnf: no jwk")?;
+                .ok_or_else(|| PlanError::missing("cnf", "jwk"))?;
             let reversed: Map<String, Value> = j
                 .iter()
                 .rev()
@@ -448,11 +454,11 @@ fn change_cnf(t: &mut TokenDraft, change: &CnfChange, target: &Target) -> Result
 }
 
 /// A fixed RSA private key from the vectors (generating one per run would be slow).
-fn rsa_private_jwk() -> Result<Value, String> {
+fn rsa_private_jwk() -> Result<Value, PlanError> {
     use crate::jose::fixtures::{key, FixedKey};
     key(FixedKey::InstanceRs256)
         .map(|k| k.private_jwk())
-        .map_err(|e| format!("the RSA test key: {e}"))
+        .map_err(|e| PlanError::NoKey(format!("the RSA test key: {e}")))
 }
 
 /// Placeholder values for this request.
@@ -547,14 +553,14 @@ fn use_alg(
     token: TokenKind,
     alg: JwsAlg,
     target: &Target,
-) -> Result<(), String> {
+) -> Result<(), PlanError> {
     let keys = &target.keys;
     match token {
         TokenKind::Attestation => {
-            let (_, kid) = keys.attester_for(alg)?;
+            let (_, kid) = keys.attester_for(alg).map_err(PlanError::NoKey)?;
             let t = draft
                 .token_mut(TokenKind::Attestation)
-                .ok_or("use_alg: the request has no attestation")?;
+                .ok_or_else(|| PlanError::missing("use_alg", "attestation"))?;
             t.signer = KeyRef::Attester;
             t.alg = Some(alg);
             t.header.insert("alg".into(), json!(alg.as_str()));
@@ -568,10 +574,10 @@ fn use_alg(
             }
         }
         TokenKind::Pop | TokenKind::Dpop => {
-            let key = keys.instance_for(alg)?;
-            let proof = draft.token_mut(token).ok_or_else(|| {
-                format!("use_alg: the request carries no {token:?} proof (wrong mode?)")
-            })?;
+            let key = keys.instance_for(alg).map_err(PlanError::NoKey)?;
+            let proof = draft
+                .token_mut(token)
+                .ok_or_else(|| PlanError::missing("use_alg", token.as_str()))?;
             proof.signer = KeyRef::Instance;
             proof.alg = Some(alg);
             proof.header.insert("alg".into(), json!(alg.as_str()));
@@ -580,7 +586,7 @@ fn use_alg(
             }
             let att = draft
                 .token_mut(TokenKind::Attestation)
-                .ok_or("use_alg: the request has no attestation")?;
+                .ok_or_else(|| PlanError::missing("use_alg", "attestation"))?;
             att.claims
                 .insert("cnf".into(), json!({ "jwk": key.public_jwk() }));
         }

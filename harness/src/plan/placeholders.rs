@@ -1,4 +1,5 @@
 //! `${...}` placeholders in scenario values (see scenario/model.rs for the list).
+use super::error::PlaceholderError;
 use crate::types::TokenKind;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -35,7 +36,7 @@ impl Vars {
 
     /// Replaces every `${name}` it knows in `s`; unknown names are an error (a typo in a
     /// scenario must not silently become a literal).
-    pub fn expand_str(&self, s: &str) -> Result<String, String> {
+    pub fn expand_str(&self, s: &str) -> Result<String, PlaceholderError> {
         let mut out = String::with_capacity(s.len());
         let mut rest = s;
         while let Some(i) = rest.find("${") {
@@ -43,16 +44,17 @@ impl Vars {
             let after = &rest[i + 2..];
             let end = after
                 .find('}')
-                .ok_or_else(|| format!("unclosed placeholder in {s:?}"))?;
+                .ok_or_else(|| PlaceholderError::Unclosed { value: s.into() })?;
             let name = &after[..end];
             if name == "now" {
                 out.push_str(&self.now.to_string());
             } else if let Some(v) = self.strings.get(name) {
                 out.push_str(v);
             } else {
-                return Err(format!(
-                    "unknown or unavailable placeholder ${{{name}}} in {s:?}"
-                ));
+                return Err(PlaceholderError::Unknown {
+                    name: name.into(),
+                    value: s.into(),
+                });
             }
             rest = &after[end + 1..];
         }
@@ -62,7 +64,7 @@ impl Vars {
 
     /// Expands placeholders in any JSON value, recursively. A string that is exactly
     /// `${now}` becomes a number, exactly a JWK placeholder becomes the JWK object.
-    pub fn expand(&self, v: &Value) -> Result<Value, String> {
+    pub fn expand(&self, v: &Value) -> Result<Value, PlaceholderError> {
         Ok(match v {
             Value::String(s) => {
                 if s == "${now}" {
@@ -83,7 +85,7 @@ impl Vars {
             Value::Object(m) => Value::Object(
                 m.iter()
                     .map(|(k, x)| Ok((k.clone(), self.expand(x)?)))
-                    .collect::<Result<_, String>>()?,
+                    .collect::<Result<_, PlaceholderError>>()?,
             ),
             other => other.clone(),
         })

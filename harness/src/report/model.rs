@@ -2,7 +2,7 @@
 //! and read by every other renderer (terminal, JUnit, HTML, Markdown, NDJSON).
 pub use crate::exchange::{DecodedJwt, Exchange, HttpRequest, HttpResponse};
 pub use crate::types::Verdict;
-use crate::types::{Endpoint, Level, Mode};
+use crate::types::{Endpoint, Inconclusive, Level, Mode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -203,6 +203,10 @@ pub struct CaseResult {
     pub verdict: Verdict,
     /// Why this verdict: what was expected and what happened.
     pub reason: String,
+    /// Why the suite could not judge the case: present exactly when the verdict is `error`
+    /// (absent in reports written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<Inconclusive>,
     /// The draft revision the verdict is against (`draft-11`; the run's revision).
     pub draft: String,
     /// The mutations applied, as in the scenario file.

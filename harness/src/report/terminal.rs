@@ -111,11 +111,38 @@ pub fn render(report: &Report, style: &Style, verbose: bool) -> String {
         s.not_applicable,
         style.paint(Verdict::Error, &s.error.to_string()),
     );
+    if let Some(causes) = inconclusive_causes(report) {
+        let _ = writeln!(
+            out,
+            "{} not judged: {causes}",
+            style.paint(Verdict::Error, "error")
+        );
+    }
     if let Some(n) = &report.tool.draft_note {
         let _ = writeln!(out, "{n}");
     }
     gate_lines(&mut out, report, style);
     out
+}
+
+/// The `error` results counted by cause (`330 control_refused, 9 no_answer`), most frequent
+/// first: what kept the suite from judging them, at a glance.
+fn inconclusive_causes(report: &Report) -> Option<String> {
+    let mut counts = std::collections::BTreeMap::new();
+    for r in &report.results {
+        if let Some(c) = r.inconclusive {
+            *counts.entry(c).or_insert(0usize) += 1;
+        }
+    }
+    let mut counts: Vec<_> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    (!counts.is_empty()).then(|| {
+        counts
+            .iter()
+            .map(|(c, n)| format!("{n} {}", c.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 /// `--verbose`: every requirement of the run, by draft section, with each case that checks

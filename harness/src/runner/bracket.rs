@@ -13,8 +13,9 @@ use super::cases::{ControlKey, FlowKind};
 use super::steps::{self, Executed};
 use crate::exchange::Http;
 use crate::flow::Flows;
-use crate::report::{CaseResult, Verdict};
+use crate::report::CaseResult;
 use crate::target::Target;
+use crate::types::{Inconclusive, Verdict};
 use crate::verdict::{Control, Outcome};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -56,7 +57,7 @@ pub fn control_state(outcome: &Outcome) -> Control {
     match outcome {
         Outcome::Reply(r) if r.accepted() => Control::Accepted,
         Outcome::Reply(r) => Control::NotAccepted(r.summary()),
-        Outcome::Transport(t) | Outcome::Inconclusive(t) | Outcome::NotApplicable(t) => {
+        Outcome::Transport(t) | Outcome::Inconclusive(_, t) | Outcome::NotApplicable(t) => {
             Control::NotAccepted(t.clone())
         }
     }
@@ -158,6 +159,7 @@ impl Bracket {
 fn refused_after(result: &mut CaseResult, why: &str, closing: &Executed) {
     let was = result.verdict;
     result.verdict = Verdict::Error;
+    result.inconclusive = Some(Inconclusive::ControlLost);
     result.reason = format!(
         "inconclusive: the valid request for this mode and endpoint, accepted before this case, was refused after it ({why}), so this case's answer may be the server refusing the client (a lock-out) rather than judging this request (it was {}: {})",
         was.as_str(),

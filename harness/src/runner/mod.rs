@@ -16,6 +16,7 @@ use crate::report::{
 };
 use crate::scenario::{Endpoint, Expectation, Loaded, Role};
 use crate::target::Target;
+use crate::types::Inconclusive;
 use crate::verdict::{self, Control, Judgement};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -224,11 +225,7 @@ fn control_from_preflight(
             e.exchanges.iter().map(|x| x.duration_ms).sum(),
         ),
         None => (
-            Judgement {
-                verdict: Verdict::Error,
-                reason: "no control ran".into(),
-                rule: None,
-            },
+            Judgement::inconclusive(Inconclusive::NoControl, "no control ran"),
             Vec::new(),
             0,
         ),
@@ -293,83 +290,70 @@ async fn run_case(
         .level_in(rev)
         .unwrap_or_else(|| catalog.level_in(&s.requirements, rev));
     let outside = cases::outside_revision(case, catalog, rev);
-    let (judgement, exchanges) =
-        if let Some(why) = outside.or_else(|| cases::not_applicable(case, target)) {
-            (
-                Judgement {
-                    verdict: Verdict::NotApplicable,
-                    reason: why,
-                    rule: None,
-                },
-                Vec::new(),
-            )
-        } else if let Some(why) = http
-            .stopped()
-            .filter(|_| case.endpoint != Endpoint::Metadata)
-        {
-            // Circuit breaker tripped or deadline passed (exchange/limits.rs): nothing more
-            // is sent. Metadata checks send nothing (they read the discovered document) and
-            // are still judged.
-            let judgement = Judgement {
-                verdict: Verdict::Error,
-                reason: why.to_string(),
-                rule: None,
-            };
-            stopped = Some(why);
-            (judgement, Vec::new())
-        } else if let Expectation::Check(check) = expect {
-            checks::run(*check, target, http, verdict::broken(level)).await
+    let (judgement, exchanges) = if let Some(why) =
+        outside.or_else(|| cases::not_applicable(case, target))
+    {
+        (Judgement::decided(Verdict::NotApplicable, why), Vec::new())
+    } else if let Some(why) = http
+        .stopped()
+        .filter(|_| case.endpoint != Endpoint::Metadata)
+    {
+        // Circuit breaker tripped or deadline passed (exchange/limits.rs): nothing more
+        // is sent. Metadata checks send nothing (they read the discovered document) and
+        // are still judged.
+        let judgement = Judgement::inconclusive(Inconclusive::RunStopped, why.to_string());
+        stopped = Some(why);
+        (judgement, Vec::new())
+    } else if let Expectation::Check(check) = expect {
+        checks::run(*check, target, http, verdict::broken(level)).await
+    } else {
+        let key = cases::control_key(case);
+        let control = if s.role == Role::Control {
+            Control::NotNeeded
         } else {
-            let key = cases::control_key(case);
-            let control = if s.role == Role::Control {
-                Control::NotNeeded
-            } else {
-                controls
-                    .get(&key)
-                    .map(|(c, _)| c.clone())
-                    .unwrap_or_else(|| Control::NotAccepted("no control ran".into()))
-            };
-            let e = steps::execute(
-                target,
-                http,
-                flows,
-                case.mode,
-                case.endpoint,
-                s.flow.as_ref(),
-                &s.mutations,
-            )
-            .await;
-            let codes = catalog.error_codes_of(&s.requirements);
-            let ctx = verdict::CaseContext {
-                endpoint: case.endpoint,
-                error_codes: &codes,
-            };
-            let mut judgement = verdict::judge(expect, level, &e.outcome, &control, &ctx);
-            let mut exchanges = e.exchanges;
-            // Show the failed control next to an inconclusive negative: it is the reason.
-            if let Control::NotAccepted(_) = control {
-                if judgement.verdict == Verdict::Error {
-                    if let Some((_, c)) = controls.get(&key) {
-                        let mut cx = c.exchanges.clone();
-                        for x in &mut cx {
-                            x.purpose = format!("positive control: {}", x.purpose);
-                        }
-                        cx.append(&mut exchanges);
-                        exchanges = cx;
+            controls
+                .get(&key)
+                .map(|(c, _)| c.clone())
+                .unwrap_or_else(|| Control::NotAccepted("no control ran".into()))
+        };
+        let e = steps::execute(
+            target,
+            http,
+            flows,
+            case.mode,
+            case.endpoint,
+            s.flow.as_ref(),
+            &s.mutations,
+        )
+        .await;
+        let codes = catalog.error_codes_of(&s.requirements);
+        let ctx = verdict::CaseContext {
+            endpoint: case.endpoint,
+            error_codes: &codes,
+        };
+        let mut judgement = verdict::judge(expect, level, &e.outcome, &control, &ctx);
+        let mut exchanges = e.exchanges;
+        // Show the failed control next to an inconclusive negative: it is the reason.
+        if let Control::NotAccepted(_) = control {
+            if judgement.verdict == Verdict::Error {
+                if let Some((_, c)) = controls.get(&key) {
+                    let mut cx = c.exchanges.clone();
+                    for x in &mut cx {
+                        x.purpose = format!("positive control: {}", x.purpose);
                     }
-                }
-                if judgement.verdict == Verdict::Pass {
-                    // Unreachable by construction (judge() returns error), kept as a guard: a
-                    // pass without an accepted control would be a lie.
-                    judgement = Judgement {
-                        verdict: Verdict::Error,
-                        reason: "control not accepted".into(),
-                        rule: None,
-                    };
+                    cx.append(&mut exchanges);
+                    exchanges = cx;
                 }
             }
-            (judgement, exchanges)
-        };
+            if judgement.verdict == Verdict::Pass {
+                // Unreachable by construction (judge() returns error), kept as a guard: a
+                // pass without an accepted control would be a lie.
+                judgement =
+                    Judgement::inconclusive(Inconclusive::ControlRefused, "control not accepted");
+            }
+        }
+        (judgement, exchanges)
+    };
     let duration_ms = start.elapsed().as_millis() as u64;
     let result = case_result(
         case,
@@ -421,6 +405,7 @@ fn case_result(
         level: judgement.rule.map_or(level, |r| r.level()),
         verdict: judgement.verdict,
         reason: judgement.reason,
+        inconclusive: judgement.inconclusive,
         draft: target.spec.revision.name().into(),
         mutations: s
             .mutations

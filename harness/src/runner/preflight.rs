@@ -51,7 +51,7 @@ pub async fn run(
         let answer = match &e.outcome {
             Outcome::Reply(r) => r.summary(),
             Outcome::Transport(t) => format!("no answer: {t}"),
-            Outcome::Inconclusive(t) | Outcome::NotApplicable(t) => t.clone(),
+            Outcome::Inconclusive(_, t) | Outcome::NotApplicable(t) => t.clone(),
         };
         // A flow the server turns out not to offer (e.g. it issued no refresh token) is not
         // a set-up mistake: its cases are not applicable for the same reason, and the run

@@ -5,30 +5,32 @@ use crate::checks;
 use crate::client;
 use crate::exchange::{Http, Reply, SendError};
 use crate::flow::{self, browser::UserAgent, FlowError, Flows, Pkce};
-use crate::plan::{self, Fresh, RequestDraft};
+use crate::plan::{self, Fresh, PlanError, RequestDraft};
 use crate::report::Exchange;
 use crate::scenario::{two_step, Endpoint, Flow, Mode, Mutation, TokenKind, TwoStep};
 use crate::target::grant::GrantType;
 use crate::target::Target;
+use crate::types::Inconclusive;
 use crate::verdict::Outcome;
 
 /// Why a case stopped before its judged request: inconclusive, or not applicable (found out
 /// while running it, e.g. the server issued no refresh token).
 #[derive(Debug)]
 enum Stop {
-    Inconclusive(String),
+    Inconclusive(Inconclusive, String),
     NotApplicable(String),
 }
 
-impl From<String> for Stop {
-    fn from(s: String) -> Stop {
-        Stop::Inconclusive(s)
+impl Stop {
+    /// A two-step case's first step did not give what the second needs.
+    fn first_step(why: impl Into<String>) -> Stop {
+        Stop::Inconclusive(Inconclusive::FirstStep, why.into())
     }
 }
 
-impl From<&str> for Stop {
-    fn from(s: &str) -> Stop {
-        Stop::Inconclusive(s.to_string())
+impl From<PlanError> for Stop {
+    fn from(e: PlanError) -> Stop {
+        Stop::Inconclusive(Inconclusive::CannotBuild, e.to_string())
     }
 }
 
@@ -36,7 +38,7 @@ impl From<FlowError> for Stop {
     fn from(e: FlowError) -> Stop {
         match e {
             FlowError::NotApplicable(why) => Stop::NotApplicable(why),
-            other => Stop::Inconclusive(other.to_string()),
+            other => Stop::Inconclusive(Inconclusive::Flow, other.to_string()),
         }
     }
 }
@@ -86,7 +88,7 @@ pub async fn execute(
         None => run.steps(mutations).await,
     };
     let outcome = result.unwrap_or_else(|stop| match stop {
-        Stop::Inconclusive(why) => Outcome::Inconclusive(why),
+        Stop::Inconclusive(cause, why) => Outcome::Inconclusive(cause, why),
         Stop::NotApplicable(why) => Outcome::NotApplicable(why),
     });
     Executed {
@@ -121,8 +123,9 @@ impl CaseRun<'_> {
             Some(TwoStep::ReplayJti(kind)) => {
                 let first = self.send(mutations, fresh, "first request", |_| {}).await?;
                 require_accepted(&first.reply, "first request (the jti's first use)")?;
-                let jti = plan::jti_of(&first.draft, kind)
-                    .ok_or("the first request carries no jti to replay")?;
+                let jti = plan::jti_of(&first.draft, kind).ok_or_else(|| {
+                    Stop::first_step("the first request carries no jti to replay")
+                })?;
                 // A fresh challenge, so a single-use challenge cannot hide a missing jti check.
                 let fresh2 = self.fresh().await?;
                 let second = self
@@ -140,7 +143,7 @@ impl CaseRun<'_> {
                 let used = first
                     .challenge
                     .or_else(|| first_challenge(&first.draft, self.mode))
-                    .ok_or("the server gave no challenge to reuse (no challenge endpoint, no challenge header)")?;
+                    .ok_or_else(|| Stop::Inconclusive(Inconclusive::NoChallenge, "the server gave no challenge to reuse (no challenge endpoint, no challenge header)".into()))?;
                 // No retries: a fresh challenge from the server would replace the reused one.
                 self.send_once(mutations, used, "request reusing the challenge")
                     .await
@@ -197,18 +200,18 @@ impl CaseRun<'_> {
         match first.error_code() {
             Some("use_attestation_challenge") if challenge_retries => {
                 let c = first.header("oauth-client-attestation-challenge").ok_or_else(|| {
-                    format!("inconclusive: use_attestation_challenge without a challenge header ({}), nothing to retry with", first.summary())
+                    Stop::first_step(format!("inconclusive: use_attestation_challenge without a challenge header ({}), nothing to retry with", first.summary()))
                 })?;
                 retry.with_challenge(c.to_string());
             }
             Some("use_dpop_nonce") if combined => {
                 let n = first.header("dpop-nonce").ok_or_else(|| {
-                    format!("inconclusive: use_dpop_nonce without a DPoP-Nonce header ({}), nothing to retry with", first.summary())
+                    Stop::first_step(format!("inconclusive: use_dpop_nonce without a DPoP-Nonce header ({}), nothing to retry with", first.summary()))
                 })?;
                 retry.with_dpop_nonce(n.to_string());
             }
             _ => {
-                return Err(Stop::Inconclusive(format!(
+                return Err(Stop::first_step(format!(
                     "inconclusive: the foreign challenge was not answered with {} ({}), so there is no retry to judge",
                     if !challenge_retries {
                         "use_dpop_nonce (-11 §7.4 in combined mode)"
@@ -280,8 +283,10 @@ impl CaseRun<'_> {
         Ok(fresh)
     }
 
-    async fn fresh_challenge(&mut self) -> Result<Fresh, String> {
-        let issued = checks::get_challenge(self.target, self.http, &mut self.exchanges).await?;
+    async fn fresh_challenge(&mut self) -> Result<Fresh, Stop> {
+        let issued = checks::get_challenge(self.target, self.http, &mut self.exchanges)
+            .await
+            .map_err(|why| Stop::Inconclusive(Inconclusive::NoChallenge, why))?;
         Ok(Fresh::for_revision(
             client::now(),
             self.target.spec.revision,
@@ -360,10 +365,10 @@ impl CaseRun<'_> {
                     ("pre-authorized_code".into(), code),
                 ])
             }
-            other => Err(Stop::Inconclusive(format!(
-                "{} does not issue a refresh token",
-                other.as_str()
-            ))),
+            other => Err(Stop::Inconclusive(
+                Inconclusive::Flow,
+                format!("{} does not issue a refresh token", other.as_str()),
+            )),
         }
     }
 
@@ -391,7 +396,10 @@ impl CaseRun<'_> {
             )
             .await?;
         require_accepted(&sent.reply, "token request that issues the refresh token")?;
-        let reply = sent.reply.as_ref().map_err(|e| e.to_string())?;
+        let reply = sent
+            .reply
+            .as_ref()
+            .map_err(|e| Stop::Inconclusive(Inconclusive::NoAnswer, e.to_string()))?;
         reply
             .json_str("refresh_token")
             .map(String::from)
@@ -458,7 +466,12 @@ impl CaseRun<'_> {
             .as_ref()
             .ok()
             .and_then(|r| r.json_str("request_uri"))
-            .ok_or("the pushed authorization request gave no request_uri")?
+            .ok_or_else(|| {
+                Stop::Inconclusive(
+                    Inconclusive::Flow,
+                    "the pushed authorization request gave no request_uri".into(),
+                )
+            })?
             .to_string();
         if later_push {
             // This case's own instance, in the case's mode, unmutated: the request_uri above
@@ -477,8 +490,12 @@ impl CaseRun<'_> {
                 .await?;
             require_accepted(&own.reply, "later pushed authorization request")?;
         }
-        let mut auth_url = url::Url::parse(&authz)
-            .map_err(|e| format!("authorization_endpoint {authz:?}: {e}"))?;
+        let mut auth_url = url::Url::parse(&authz).map_err(|e| {
+            Stop::Inconclusive(
+                Inconclusive::Flow,
+                format!("authorization_endpoint {authz:?}: {e}"),
+            )
+        })?;
         auth_url
             .query_pairs_mut()
             .append_pair("client_id", t.client_id(mode))
@@ -498,21 +515,30 @@ impl CaseRun<'_> {
             .authorize(&ua, login, auth_url.as_str(), &mut self.exchanges)
             .await?;
         if let Some(e) = redirect.get("error") {
-            return Err(Stop::Inconclusive(format!(
-                "the authorization endpoint redirected with error={e} ({})",
-                redirect.get("error_description").unwrap_or("")
-            )));
+            return Err(Stop::Inconclusive(
+                Inconclusive::Flow,
+                format!(
+                    "the authorization endpoint redirected with error={e} ({})",
+                    redirect.get("error_description").unwrap_or("")
+                ),
+            ));
         }
         // RFC 6749 §10.12: the state must come back unchanged.
         if redirect.get("state") != Some(state.as_str()) {
-            return Err(Stop::Inconclusive(format!(
-                "the authorization response's state {:?} is not the one sent",
-                redirect.get("state")
-            )));
+            return Err(Stop::Inconclusive(
+                Inconclusive::Flow,
+                format!(
+                    "the authorization response's state {:?} is not the one sent",
+                    redirect.get("state")
+                ),
+            ));
         }
-        let code = redirect
-            .get("code")
-            .ok_or_else(|| format!("the redirect {} carries no code", redirect.url))?;
+        let code = redirect.get("code").ok_or_else(|| {
+            Stop::Inconclusive(
+                Inconclusive::Flow,
+                format!("the redirect {} carries no code", redirect.url),
+            )
+        })?;
         Ok(vec![
             (
                 "grant_type".into(),
@@ -544,7 +570,7 @@ impl CaseRun<'_> {
         fresh: Fresh,
         purpose: &str,
         tweak: impl Fn(&mut RequestDraft),
-    ) -> Result<Sent, String> {
+    ) -> Result<Sent, PlanError> {
         self.send_as(self.mode, self.endpoint, mutations, fresh, purpose, tweak)
             .await
     }
@@ -558,7 +584,7 @@ impl CaseRun<'_> {
         mut fresh: Fresh,
         purpose: &str,
         tweak: impl Fn(&mut RequestDraft),
-    ) -> Result<Sent, String> {
+    ) -> Result<Sent, PlanError> {
         let mut challenge_retry = true;
         let mut nonce_retry = true;
         let mut label = purpose.to_string();
@@ -624,14 +650,17 @@ fn refresh_params(rt: String) -> Vec<(String, String)> {
     ]
 }
 
-fn require_accepted(r: &Result<Reply, SendError>, what: &str) -> Result<(), String> {
+fn require_accepted(r: &Result<Reply, SendError>, what: &str) -> Result<(), Stop> {
     match r {
         Ok(r) if r.accepted() => Ok(()),
-        Ok(r) => Err(format!(
+        Ok(r) => Err(Stop::first_step(format!(
             "inconclusive: the {what} was not accepted ({}), so the second one proves nothing",
             r.summary()
+        ))),
+        Err(e) => Err(Stop::Inconclusive(
+            Inconclusive::NoAnswer,
+            format!("inconclusive: no answer to the {what}: {e}"),
         )),
-        Err(e) => Err(format!("inconclusive: no answer to the {what}: {e}")),
     }
 }
 

@@ -515,6 +515,16 @@ pub enum TwoStep {
 }
 
 impl Mutation {
+    /// The scenario word for this mutation (`set_claim`, `replay`): its serde name, so the
+    /// word in messages is the word in the YAML.
+    pub fn name(&self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => s,
+            Ok(serde_json::Value::Object(m)) => m.keys().next().cloned().unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
     /// The JWT a token-level mutation changes; `None` for a change to the request. Every
     /// variant is named, so a new one must be placed on one side or the other.
     pub fn token(&self) -> Option<TokenKind> {

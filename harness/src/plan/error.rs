@@ -1,0 +1,60 @@
+//! Why a request could not be built. Not a verdict on the server: the scenario asks for
+//! something this request, these keys or this target does not have (a scenario written for
+//! another mode or endpoint, an algorithm no key of the run signs). The runner reports the
+//! case as `error` with the cause `cannot_build` (types::Inconclusive).
+use crate::types::{Endpoint, TokenKind};
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("the target has no {} endpoint", .0.as_str())]
+    NoEndpoint(Endpoint),
+    #[error("the {} endpoint takes no client-authenticated request", .0.as_str())]
+    NotAuthenticated(Endpoint),
+    #[error("mode `none` has no request")]
+    NoRequest,
+    /// What the mutation changes is not in this request.
+    #[error("{mutation}: the request has no {what}")]
+    Missing {
+        /// The scenario word (`cnf`, `use_alg`, ...).
+        mutation: String,
+        what: String,
+    },
+    /// A mutation inside `add_token` names another token.
+    #[error("the mutation names a {} token inside a {} token", .named.as_str(), .inside.as_str())]
+    WrongToken { named: TokenKind, inside: TokenKind },
+    /// A request-level mutation inside `add_token`.
+    #[error("{0} changes the request, not a single token")]
+    NotTokenLevel(String),
+    #[error("add_token {}: {source}", .token.as_str())]
+    AddedToken {
+        token: TokenKind,
+        source: Box<PlanError>,
+    },
+    #[error("every algorithm the suite can sign is advertised")]
+    NothingUnadvertised,
+    /// The run has no key or certificate the mutation needs (client/keys.rs and
+    /// client/x5c.rs say which).
+    #[error("{0}")]
+    NoKey(String),
+    #[error(transparent)]
+    Placeholder(#[from] PlaceholderError),
+}
+
+/// A `${...}` placeholder in a scenario value that cannot be expanded here.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceholderError {
+    #[error("unclosed placeholder in {value:?}")]
+    Unclosed { value: String },
+    /// A typo, or a value this request does not have (no challenge was issued).
+    #[error("unknown or unavailable placeholder ${{{name}}} in {value:?}")]
+    Unknown { name: String, value: String },
+}
+
+impl PlanError {
+    pub(crate) fn missing(mutation: impl Into<String>, what: impl Into<String>) -> PlanError {
+        PlanError::Missing {
+            mutation: mutation.into(),
+            what: what.into(),
+        }
+    }
+}
