@@ -51,8 +51,28 @@ pub fn b64url_encode(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Parses a compact JWS into header, claims and signature (RFC 7515 §5.2 steps 1-7).
+/// What a JSON object parse does with a member name it meets twice (RFC 7515 §4: header
+/// names "MUST be unique; JWS parsers MUST either reject JWSs with duplicate Header Parameter
+/// names or use a JSON parser that returns only the lexically last duplicate member name").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Duplicates {
+    /// Refuse the object (this server's choice).
+    Reject,
+    /// Keep the first value: neither choice RFC 7515 §4 allows (the
+    /// `jose-header-duplicate-first-wins` fault only).
+    FirstWins,
+}
+
+/// Parses a compact JWS into header, claims and signature (RFC 7515 §5.2 steps 1-7),
+/// refusing duplicate members (the verifiers call [`parse_compact_with`]).
+#[cfg(test)]
 pub fn parse_compact(token: &str) -> Result<CompactJws, ParseError> {
+    parse_compact_with(token, Duplicates::Reject)
+}
+
+/// [`parse_compact`], with `header` deciding what a duplicate JOSE header member does (the
+/// payload always refuses them).
+pub fn parse_compact_with(token: &str, header: Duplicates) -> Result<CompactJws, ParseError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(ParseError::Structure(format!(
             "token longer than {MAX_TOKEN_LEN} bytes"
@@ -65,8 +85,8 @@ pub fn parse_compact(token: &str) -> Result<CompactJws, ParseError> {
             parts.len()
         )));
     }
-    let header = decode_object(parts[0], "header")?;
-    let claims = decode_object(parts[1], "payload")?;
+    let header = decode_object(parts[0], "header", header)?;
+    let claims = decode_object(parts[1], "payload", Duplicates::Reject)?;
     let signature =
         b64url_decode(parts[2]).map_err(|e| ParseError::Malformed(format!("JWS signature {e}")))?;
     let signing_input = format!("{}.{}", parts[0], parts[1]).into_bytes();
@@ -84,47 +104,68 @@ pub fn parse_compact(token: &str) -> Result<CompactJws, ParseError> {
     })
 }
 
-fn decode_object(part: &str, what: &str) -> Result<Map<String, Value>, ParseError> {
+fn decode_object(
+    part: &str,
+    what: &str,
+    duplicates: Duplicates,
+) -> Result<Map<String, Value>, ParseError> {
     if part.is_empty() {
         return Err(ParseError::Structure(format!("JWS {what} is empty")));
     }
     let bytes =
         b64url_decode(part).map_err(|e| ParseError::Malformed(format!("JWS {what} {e}")))?;
-    parse_json_object(&bytes).map_err(|e| ParseError::Malformed(format!("JWS {what}: {e}")))
+    parse_json_object_with(&bytes, duplicates)
+        .map_err(|e| ParseError::Malformed(format!("JWS {what}: {e}")))
 }
 
 /// Parses a JSON object, rejecting duplicate member names at the top level (RFC 7515 §5.2
 /// step 4 / RFC 7519 §7.2 step 3: reject, or use the last; we reject).
+#[cfg(test)]
 pub fn parse_json_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
-    let strict: StrictObject =
-        serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
-    Ok(strict.0)
+    parse_json_object_with(bytes, Duplicates::Reject)
 }
 
-struct StrictObject(Map<String, Value>);
+fn parse_json_object_with(
+    bytes: &[u8],
+    duplicates: Duplicates,
+) -> Result<Map<String, Value>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
+    let members: Members =
+        serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
+    let mut out = Map::new();
+    for (k, v) in members.0 {
+        if out.contains_key(&k) {
+            match duplicates {
+                Duplicates::Reject => return Err(format!("duplicate member {k:?}")),
+                Duplicates::FirstWins => continue,
+            }
+        }
+        out.insert(k, v);
+    }
+    Ok(out)
+}
 
-impl<'de> serde::Deserialize<'de> for StrictObject {
+/// The members of a JSON object in order, duplicates included.
+struct Members(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
-            type Value = StrictObject;
+            type Value = Members;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut m: A,
-            ) -> Result<StrictObject, A::Error> {
-                let mut out = Map::new();
+            ) -> Result<Members, A::Error> {
+                let mut out = Vec::new();
                 while let Some(k) = m.next_key::<String>()? {
                     let v: Value = m.next_value()?;
-                    if out.contains_key(&k) {
-                        return Err(serde::de::Error::custom(format!("duplicate member {k:?}")));
-                    }
-                    out.insert(k, v);
+                    out.push((k, v));
                 }
-                Ok(StrictObject(out))
+                Ok(Members(out))
             }
         }
         d.deserialize_map(V)
@@ -139,6 +180,12 @@ pub fn numeric(v: &Value) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_wins_keeps_the_first_duplicate() {
+        let m = parse_json_object_with(br#"{"a":1,"b":2,"a":3}"#, Duplicates::FirstWins).unwrap();
+        assert_eq!(Value::Object(m).to_string(), r#"{"a":1,"b":2}"#);
+    }
 
     #[test]
     fn rejects_duplicate_members() {

@@ -182,6 +182,15 @@ impl AppState {
             || (self.draft().dpop_nonce_freshness() && self.combined_nonce_need() != NonceNeed::Off)
     }
 
+    /// What the JOSE parser does with a duplicated header member (RFC 7515 §4).
+    pub fn header_duplicates(&self) -> crate::jose::Duplicates {
+        if self.fault(Fault::JoseHeaderDuplicateFirstWins) {
+            crate::jose::Duplicates::FirstWins
+        } else {
+            crate::jose::Duplicates::Reject
+        }
+    }
+
     /// HS256 attestations are possible only when a symmetric attester key is trusted.
     pub fn oct_trusted(&self) -> bool {
         self.trusted_attesters

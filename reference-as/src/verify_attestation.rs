@@ -5,7 +5,7 @@ use crate::claims::{check_nbf, numeric_date, typ_matches};
 use crate::draft::Draft;
 use crate::errors::OAuthError;
 use crate::fault::Fault;
-use crate::jose::{parse_compact, ParseError};
+use crate::jose::{parse_compact_with, ParseError};
 use crate::jwk::{parse_jwk, private_members, verify, Alg, Jwk};
 use crate::state::AppState;
 use axum::http::StatusCode;
@@ -36,7 +36,7 @@ pub fn verify_attestation(
     now: u64,
 ) -> Result<Attestation, OAuthError> {
     let skew = st.config.windows.skew;
-    let jws = match parse_compact(token) {
+    let jws = match parse_compact_with(token, st.header_duplicates()) {
         Ok(j) => j,
         Err(ParseError::Malformed(m)) if st.fault(Fault::ServerErrorOnMalformed) => {
             return Err(OAuthError::new(

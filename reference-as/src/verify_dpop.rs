@@ -6,7 +6,7 @@ use crate::challenge::Purpose;
 use crate::claims::{numeric_date, typ_matches};
 use crate::errors::OAuthError;
 use crate::fault::Fault;
-use crate::jose::parse_compact;
+use crate::jose::parse_compact_with;
 use crate::jwk::{parse_jwk, private_members, thumbprint, verify, Alg, KeyMaterial};
 use crate::state::{AppState, NonceNeed};
 use serde_json::{Map, Value};
@@ -50,7 +50,7 @@ pub fn verify_dpop(
 ) -> Result<DpopProof, OAuthError> {
     let w = &st.config.windows;
     // item 2: a well-formed JWT.
-    let jws = parse_compact(token).map_err(fail)?;
+    let jws = parse_compact_with(token, st.header_duplicates()).map_err(fail)?;
 
     // item 4: typ dpop+jwt.
     if !st.fault(Fault::DpopTypNotChecked) {

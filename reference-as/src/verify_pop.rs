@@ -6,7 +6,7 @@ use crate::config::ChallengePolicy;
 use crate::draft::Draft;
 use crate::errors::OAuthError;
 use crate::fault::Fault;
-use crate::jose::parse_compact;
+use crate::jose::parse_compact_with;
 use crate::jwk::{parse_jwk, verify, Alg};
 use crate::state::AppState;
 use crate::verify_attestation::Attestation;
@@ -35,7 +35,7 @@ pub fn verify_pop(
     now: u64,
 ) -> Result<PopOutcome, OAuthError> {
     let w = &st.config.windows;
-    let jws = parse_compact(token).map_err(fail)?;
+    let jws = parse_compact_with(token, st.header_duplicates()).map_err(fail)?;
 
     if !st.fault(Fault::PopTypNotChecked) {
         typ_matches(&jws.header, TYP).map_err(fail)?;

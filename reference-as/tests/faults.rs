@@ -244,6 +244,24 @@ fn cases() -> Vec<FaultCase> {
             Lenient(Normal, Token, |c| c.pop().header["alg"] = json!("HS256")),
         ),
         c(
+            F::JoseHeaderDuplicateFirstWins,
+            keep,
+            // RFC 7515 §4: alg ES256 first, none last; either conforming parser refuses it.
+            Lenient(Normal, Token, |c| {
+                let att = c.att();
+                let mut header = att.header.to_string();
+                header.pop();
+                header.push_str(r#","alg":"none"}"#);
+                let payload = att.claims.to_string();
+                att.raw = Some(Jwt::raw_parts(
+                    header.as_bytes(),
+                    payload.as_bytes(),
+                    att.key,
+                    "ES256",
+                ));
+            }),
+        ),
+        c(
             F::PopHmacWithPublicKey,
             keep,
             Lenient(Normal, Token, |c| {

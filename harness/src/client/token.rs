@@ -3,7 +3,7 @@
 //! a draft into the compact form with the harness's own JWS builder.
 pub use super::draft::TokenDraft;
 use super::keys::KeySet;
-use crate::jose::jws::{JwsBuilder, Signer};
+use crate::jose::jws::{JwsBuilder, Segment, Signer};
 use crate::jose::spki;
 use crate::scenario::{JwsAlg, KeyRef, SignatureDamage, TokenKind};
 use crate::types::PublicKeyEncoding;
@@ -26,7 +26,7 @@ impl TokenDraft {
     /// Signs and serialises, always (see [`render`](Self::render)).
     pub fn sign(&self, keys: &KeySet) -> String {
         let mut b = JwsBuilder::new(
-            self.header.clone(),
+            self.header_segment(),
             self.claims.clone(),
             self.signer_with(keys),
         );
@@ -46,7 +46,7 @@ impl TokenDraft {
                     let mut claims = self.claims.clone();
                     claims.insert("jti".into(), Value::String(super::fresh_id()));
                     let other =
-                        JwsBuilder::new(self.header.clone(), claims, self.signer_with(keys))
+                        JwsBuilder::new(self.header_segment(), claims, self.signer_with(keys))
                             .build()
                             .unwrap_or_default();
                     b.signature_from(other)
@@ -55,7 +55,7 @@ impl TokenDraft {
         }
         let plain = || {
             JwsBuilder::new(
-                self.header.clone(),
+                self.header_segment(),
                 self.claims.clone(),
                 self.signer_with(keys),
             )
@@ -67,6 +67,15 @@ impl TokenDraft {
 }
 
 impl TokenDraft {
+    /// The header segment: the map, or its text with duplicate members.
+    fn header_segment(&self) -> Segment {
+        if self.header_duplicates.is_empty() {
+            Segment::Json(self.header.clone())
+        } else {
+            Segment::Raw(self.header_json())
+        }
+    }
+
     /// The signer of this token: its key, or for an algorithm-confusion signer an HMAC keyed
     /// with the encoding of the public key the verifier holds (RFC 8725 §2.1). A key that has
     /// no such encoding (none recorded, or no SubjectPublicKeyInfo for its type) leaves an

@@ -62,6 +62,9 @@ pub struct Jwt {
     /// `use_alg`: the signer is a key of this algorithm (an attester key of that type, or a
     /// Client Instance Key of that type that `cnf` names) instead of the run's own.
     pub used_alg: Option<String>,
+    /// A header member was written twice (RFC 7515 §4); `hsym` holds the last value, the one
+    /// a conforming parser that does not reject keeps.
+    pub duplicate_header: bool,
 }
 
 impl Jwt {
@@ -73,6 +76,7 @@ impl Jwt {
             signer,
             damaged: false,
             used_alg: None,
+            duplicate_header: false,
         }
     }
     pub fn header(&self, name: &str) -> Option<&Sv> {
@@ -351,6 +355,7 @@ impl Request {
             }
             Mutation::SetJoseHeader { token, .. }
             | Mutation::RemoveJoseHeader { token, .. }
+            | Mutation::DuplicateJoseHeader { token, .. }
             | Mutation::SetClaim { token, .. }
             | Mutation::RemoveClaim { token, .. }
             | Mutation::TimeClaim { token, .. }
@@ -477,6 +482,13 @@ fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), String> {
     }
     match m {
         Mutation::SetJoseHeader { name, value, .. } => t.set_header(name, sym(value)),
+        Mutation::DuplicateJoseHeader { name, value, .. } => {
+            if t.header(name).is_none() {
+                return Err(format!("no {name:?} header to duplicate"));
+            }
+            t.set_header(name, sym(value));
+            t.duplicate_header = true;
+        }
         Mutation::RemoveJoseHeader { name, .. } => {
             Jwt::remove(&mut t.hsym, name);
         }

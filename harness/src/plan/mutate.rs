@@ -126,6 +126,7 @@ pub fn apply(
         Mutation::Replay | Mutation::ReplayJti { .. } => {}
         Mutation::SetJoseHeader { token, .. }
         | Mutation::RemoveJoseHeader { token, .. }
+        | Mutation::DuplicateJoseHeader { token, .. }
         | Mutation::SetClaim { token, .. }
         | Mutation::RemoveClaim { token, .. }
         | Mutation::TimeClaim { token, .. }
@@ -186,6 +187,16 @@ fn apply_to_token(
         }
         Mutation::RemoveJoseHeader { name, .. } => {
             t.header.remove(name);
+        }
+        Mutation::DuplicateJoseHeader { name, value, .. } => {
+            if !t.header.contains_key(name) {
+                return Err(PlanError::missing(
+                    m.name(),
+                    format!("{name:?} in the {} header to duplicate", t.kind.as_str()),
+                ));
+            }
+            t.header_duplicates
+                .push((name.clone(), vars.expand(value)?));
         }
         Mutation::SetClaim { name, value, .. } => {
             t.claims.insert(name.clone(), vars.expand(value)?);

@@ -372,6 +372,14 @@ pub enum Mutation {
     },
     /// Remove a JOSE header parameter.
     RemoveJoseHeader { token: TokenKind, name: String },
+    /// Write the JOSE header parameter `name` twice: the value it has, then `value` as the
+    /// lexically last member (RFC 7515 §4: names MUST be unique; a parser MUST reject the
+    /// JWS or take the last one). The signature covers the header as sent.
+    DuplicateJoseHeader {
+        token: TokenKind,
+        name: String,
+        value: serde_json::Value,
+    },
     /// Set a claim to any JSON value.
     SetClaim {
         token: TokenKind,
@@ -531,6 +539,7 @@ impl Mutation {
         match self {
             Mutation::SetJoseHeader { token, .. }
             | Mutation::RemoveJoseHeader { token, .. }
+            | Mutation::DuplicateJoseHeader { token, .. }
             | Mutation::SetClaim { token, .. }
             | Mutation::RemoveClaim { token, .. }
             | Mutation::TimeClaim { token, .. }
@@ -572,6 +581,7 @@ impl Mutation {
             | Mutation::AddToken { .. }
             | Mutation::SetJoseHeader { .. }
             | Mutation::RemoveJoseHeader { .. }
+            | Mutation::DuplicateJoseHeader { .. }
             | Mutation::SetClaim { .. }
             | Mutation::RemoveClaim { .. }
             | Mutation::TimeClaim { .. }

@@ -138,6 +138,12 @@ pub(super) fn judge_typ(t: &Jwt, expected: &str, rule: &'static Rule, j: &mut Ju
 /// (RFC 7515 §4.1.11: nothing is understood), registered ones are open, unknown ones are
 /// ignored (RFC 7515 §4).
 pub(super) fn judge_other_header(t: &Jwt, skip: &[&str], jwt_rule: &'static Rule, j: &mut Judge) {
+    // RFC 7515 §4: a parser rejects duplicate names or keeps the last; the header was judged
+    // with the last value, so a rule it breaks means a rejection either way, and otherwise
+    // either answer conforms.
+    if t.duplicate_header {
+        j.open("a JOSE header member written twice: the server may reject or keep the last");
+    }
     for (name, _) in &t.hsym {
         let name = name.as_str();
         if name == "typ" || name == "alg" || skip.contains(&name) {
