@@ -26,10 +26,12 @@ fn server_in(rev: Revision, faults: &[Fault]) -> EmbeddedOptions {
     o
 }
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("abca-fuzz-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+/// A fresh folder for one run's findings, removed when dropped (also when the test fails).
+fn dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("abca-fuzz-test-{name}-"))
+        .tempdir()
+        .expect("a temporary folder")
 }
 
 /// What `abca-conformance fuzz` does: the run, and the finding written to DIR/fuzz/.
@@ -104,8 +106,9 @@ async fn replay_on(suites: &Path, server: EmbeddedOptions) -> Vec<Verdict> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conforming_server_gives_no_finding() {
-    let d = dir("conforming");
-    let out = fuzz(&[], 300, 20_260_101, &d).await;
+    let tmp = dir("conforming");
+    let d = tmp.path();
+    let out = fuzz(&[], 300, 20_260_101, d).await;
     let s = &out.summary;
     assert!(
         s.finding.is_none(),
@@ -135,8 +138,9 @@ async fn conforming_servers_of_other_algorithms_give_no_finding() {
     ] {
         let mut opts = server(&[]);
         opts.server.algs = algs;
-        let d = dir(name);
-        let out = fuzz_on(opts, 200, seed, &d).await;
+        let tmp = dir(name);
+        let d = tmp.path();
+        let out = fuzz_on(opts, 200, seed, d).await;
         let s = &out.summary;
         assert!(s.finding.is_none(), "{name}: finding: {:?}", s.finding);
         assert_eq!(s.generated, 200, "{name}");
@@ -158,8 +162,9 @@ async fn finds_on(base: EmbeddedOptions, fault: Fault, seed: u64, names_it: fn(&
         o.server.faults.insert(fault);
         o
     };
-    let d = dir(fault.name());
-    let out = fuzz_on(faulty_server(), 2_000, seed, &d).await;
+    let tmp = dir(fault.name());
+    let d = tmp.path();
+    let out = fuzz_on(faulty_server(), 2_000, seed, d).await;
     let f = out
         .summary
         .finding
@@ -191,7 +196,6 @@ async fn finds_on(base: EmbeddedOptions, fault: Fault, seed: u64, names_it: fn(&
         !conforming.contains(&Verdict::Fail) && !conforming.is_empty(),
         "replay against the conforming server: {conforming:?}"
     );
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -275,8 +279,9 @@ async fn finds_attestation_exp_not_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conforming_server_of_each_revision_gives_no_finding() {
     for rev in Revision::ALL {
-        let d = dir(&format!("conforming-{}", rev.as_str()));
-        let out = fuzz_on(server_in(rev, &[]), 200, 20_261_130, &d).await;
+        let tmp = dir(&format!("conforming-{}", rev.as_str()));
+        let d = tmp.path();
+        let out = fuzz_on(server_in(rev, &[]), 200, 20_261_130, d).await;
         let s = &out.summary;
         assert!(
             s.finding.is_none(),
@@ -295,8 +300,9 @@ fn nonce_server_11() -> EmbeddedOptions {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conforming_nonce_server_of_11_gives_no_finding() {
-    let d = dir("conforming-nonce-11");
-    let out = fuzz_on(nonce_server_11(), 200, 20_261_131, &d).await;
+    let tmp = dir("conforming-nonce-11");
+    let d = tmp.path();
+    let out = fuzz_on(nonce_server_11(), 200, 20_261_131, d).await;
     let s = &out.summary;
     assert!(
         s.finding.is_none(),
@@ -345,11 +351,12 @@ async fn finds_dpop_nonce_freshness_via_challenge_in_11() {
 /// "findings" that are its own brokenness.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_control_stops_the_run() {
-    let d = dir("control");
+    let tmp = dir("control");
+    let d = tmp.path();
     let mut opts = server(&[]);
     // PAR refuses the harness's redirect_uri: the valid PAR request is rejected.
     opts.server.clients[0].redirect_uris = vec!["https://elsewhere.example/cb".into()];
-    let err = tokio::time::timeout(LIMIT, fuzz_with(opts, 50, 1, 2, 10, &d))
+    let err = tokio::time::timeout(LIMIT, fuzz_with(opts, 50, 1, 2, 10, d))
         .await
         .expect("timed out")
         .err()
