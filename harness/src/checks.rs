@@ -9,11 +9,52 @@ use serde_json::Value;
 
 const REGISTERED_POP_METHODS: &[&str] = &["attestation_pop_jwt", "dpop_combined", "none"];
 
-fn ok(reason: impl Into<String>) -> Result<String, String> {
+/// What a check found: why the rule holds, or why it does not.
+type Found = Result<String, NotHeld>;
+
+/// Why a check did not pass.
+#[derive(Debug)]
+enum NotHeld {
+    /// The rule is broken: the verdict for the check's level.
+    Broken(String),
+    /// Nothing to judge (docs/design.md, "Verdicts": error).
+    Inconclusive(Inconclusive, String),
+}
+
+impl NotHeld {
+    fn broken(why: impl Into<String>) -> NotHeld {
+        NotHeld::Broken(why.into())
+    }
+}
+
+/// The challenge endpoint gave no challenge.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChallengeError {
+    /// No answer at all (timeout, reset, refused, run stopped).
+    #[error("no answer from the challenge endpoint: {0}")]
+    NoAnswer(String),
+    /// An answer without a challenge in it.
+    #[error("the challenge endpoint answered {0} without attestation_challenge")]
+    NotIssued(String),
+}
+
+impl From<ChallengeError> for NotHeld {
+    /// No answer proves nothing about the rule; an answer without a challenge breaks it.
+    fn from(e: ChallengeError) -> NotHeld {
+        match e {
+            ChallengeError::NoAnswer(_) => {
+                NotHeld::Inconclusive(Inconclusive::NoAnswer, e.to_string())
+            }
+            ChallengeError::NotIssued(_) => NotHeld::Broken(e.to_string()),
+        }
+    }
+}
+
+fn ok(reason: impl Into<String>) -> Found {
     Ok(reason.into())
 }
 
-/// Runs one check. `Err` from the inner function = the rule is broken.
+/// Runs one check.
 pub async fn run(
     check: BuiltinCheck,
     target: &Target,
@@ -33,13 +74,10 @@ pub async fn run(
             metadata_check(check, target)
         }
     };
-    // No answer at all (timeout, reset, refused, run stopped) proves nothing about the rule:
-    // inconclusive, not broken (docs/design.md, "Verdicts": error).
-    let no_answer = exchanges.last().is_some_and(|x| x.response.is_none());
     let judgement = match result {
         Ok(reason) => Judgement::decided(Verdict::Pass, reason),
-        Err(reason) if no_answer => Judgement::inconclusive(Inconclusive::NoAnswer, reason),
-        Err(reason) => Judgement::decided(broken, reason),
+        Err(NotHeld::Broken(reason)) => Judgement::decided(broken, reason),
+        Err(NotHeld::Inconclusive(cause, reason)) => Judgement::inconclusive(cause, reason),
     };
     (judgement, exchanges)
 }
@@ -50,7 +88,7 @@ fn str_list<'a>(md: &'a Value, name: &str) -> Option<Vec<&'a str>> {
         .map(|a| a.iter().filter_map(Value::as_str).collect())
 }
 
-fn metadata_check(check: BuiltinCheck, target: &Target) -> Result<String, String> {
+fn metadata_check(check: BuiltinCheck, target: &Target) -> Found {
     let md = &target.metadata;
     if matches!(
         check,
@@ -63,14 +101,17 @@ fn metadata_check(check: BuiltinCheck, target: &Target) -> Result<String, String
         return if unsignable.is_empty() {
             ok("every advertised algorithm has its own alg-* case")
         } else {
-            Err(format!("not exercised: {}", unsignable.join("; ")))
+            Err(NotHeld::broken(format!(
+                "not exercised: {}",
+                unsignable.join("; ")
+            )))
         };
     }
     match check {
         // draft-10 §Metadata: support SHOULD be signalled in token_endpoint_auth_methods_supported.
         BuiltinCheck::MetadataAuthMethods => {
             if target.advertised.is_empty() {
-                Err("token_endpoint_auth_methods_supported lists neither attest_jwt_client_auth nor attest_jwt_client_auth_dpop".into())
+                Err(NotHeld::broken("token_endpoint_auth_methods_supported lists neither attest_jwt_client_auth nor attest_jwt_client_auth_dpop"))
             } else {
                 ok(format!("advertises {:?}", target.methods))
             }
@@ -87,21 +128,26 @@ fn metadata_check(check: BuiltinCheck, target: &Target) -> Result<String, String
             if missing.is_empty() {
                 ok("both attestation alg lists are present")
             } else {
-                Err(format!("missing or empty: {}", missing.join(", ")))
+                Err(NotHeld::broken(format!(
+                    "missing or empty: {}",
+                    missing.join(", ")
+                )))
             }
         }
         // draft-10 §Metadata: dpop_signing_alg_values_supported MUST be present for combined mode.
         BuiltinCheck::MetadataDpopAlgs => match str_list(md, "dpop_signing_alg_values_supported") {
             Some(l) if !l.is_empty() => ok(format!("dpop_signing_alg_values_supported = {l:?}")),
-            _ => Err("dpop_signing_alg_values_supported is missing or empty".into()),
+            _ => Err(NotHeld::broken(
+                "dpop_signing_alg_values_supported is missing or empty",
+            )),
         },
         // draft-10 §Additional security signal: non-empty, and registered values only.
         BuiltinCheck::MetadataPopMethods => {
             match md.get("client_attestation_pop_methods_supported") {
                 None => ok("client_attestation_pop_methods_supported is absent (allowed)"),
-                Some(Value::Array(a)) if a.is_empty() => {
-                    Err("client_attestation_pop_methods_supported is an empty array".into())
-                }
+                Some(Value::Array(a)) if a.is_empty() => Err(NotHeld::broken(
+                    "client_attestation_pop_methods_supported is an empty array",
+                )),
                 Some(Value::Array(a)) => {
                     let unknown: Vec<String> = a
                         .iter()
@@ -114,12 +160,15 @@ fn metadata_check(check: BuiltinCheck, target: &Target) -> Result<String, String
                     if unknown.is_empty() {
                         ok(format!("client_attestation_pop_methods_supported = {a:?}"))
                     } else {
-                        Err(format!("unregistered values: {}", unknown.join(", ")))
+                        Err(NotHeld::broken(format!(
+                            "unregistered values: {}",
+                            unknown.join(", ")
+                        )))
                     }
                 }
-                Some(other) => Err(format!(
+                Some(other) => Err(NotHeld::broken(format!(
                     "client_attestation_pop_methods_supported is not an array: {other}"
-                )),
+                ))),
             }
         }
         // draft-10 §Verification items 3 (alg not none) and §PoP rule 2 (asymmetric only).
@@ -143,10 +192,13 @@ fn metadata_check(check: BuiltinCheck, target: &Target) -> Result<String, String
             if problems.is_empty() {
                 ok("no alg list offers none, and PoP/DPoP lists are asymmetric")
             } else {
-                Err(problems.join("; "))
+                Err(NotHeld::broken(problems.join("; ")))
             }
         }
-        _ => Err("not a metadata check".into()),
+        _ => Err(NotHeld::Inconclusive(
+            Inconclusive::CannotBuild,
+            "not a metadata check".into(),
+        )),
     }
 }
 
@@ -154,7 +206,7 @@ async fn fetch_challenge(
     http: &Http,
     url: &str,
     exchanges: &mut Vec<Exchange>,
-) -> Result<Reply, String> {
+) -> Result<Reply, ChallengeError> {
     let req = WireRequest {
         method: "POST".into(),
         url: url.into(),
@@ -163,7 +215,7 @@ async fn fetch_challenge(
     };
     let (ex, r) = http.exchange("challenge", &req).await;
     exchanges.push(ex);
-    r.map_err(|e| format!("no answer from the challenge endpoint: {e}"))
+    r.map_err(|e| ChallengeError::NoAnswer(e.to_string()))
 }
 
 async fn challenge_check(
@@ -171,27 +223,32 @@ async fn challenge_check(
     target: &Target,
     http: &Http,
     exchanges: &mut Vec<Exchange>,
-) -> Result<String, String> {
+) -> Found {
     let url = target
         .challenge_endpoint
         .as_deref()
-        .ok_or("no challenge_endpoint")?;
+        .ok_or_else(|| NotHeld::broken("no challenge_endpoint"))?;
     let r = fetch_challenge(http, url, exchanges).await?;
     // draft-10 §Challenge Endpoint: 200, application/json, attestation_challenge a string.
-    let challenge = |r: &Reply| -> Result<String, String> {
+    let challenge = |r: &Reply| -> Found {
         if r.status != 200 {
-            return Err(format!("POST {url} answered {}, expected 200", r.summary()));
+            return Err(NotHeld::broken(format!(
+                "POST {url} answered {}, expected 200",
+                r.summary()
+            )));
         }
         r.json_str("attestation_challenge")
             .map(String::from)
-            .ok_or_else(|| "the response has no string attestation_challenge".to_string())
+            .ok_or_else(|| NotHeld::broken("the response has no string attestation_challenge"))
     };
     match check {
         BuiltinCheck::ChallengeEndpointResponse => {
             let c = challenge(&r)?;
             let ct = r.header("content-type").unwrap_or("");
             if !ct.to_ascii_lowercase().starts_with("application/json") {
-                return Err(format!("Content-Type is {ct:?}, expected application/json"));
+                return Err(NotHeld::broken(format!(
+                    "Content-Type is {ct:?}, expected application/json"
+                )));
             }
             ok(format!(
                 "200 application/json with attestation_challenge ({} chars)",
@@ -208,18 +265,25 @@ async fn challenge_check(
             {
                 ok(format!("Cache-Control: {cc}"))
             } else {
-                Err(format!("Cache-Control is {cc:?}, expected no-store"))
+                Err(NotHeld::broken(format!(
+                    "Cache-Control is {cc:?}, expected no-store"
+                )))
             }
         }
         // -11 §6.3: "If the server supports DPoP server nonces, the response MUST include a
         // DPoP-Nonce header".
         BuiltinCheck::ChallengeEndpointDpopNonce => {
             if r.status != 200 {
-                return Err(format!("POST {url} answered {}, expected 200", r.summary()));
+                return Err(NotHeld::broken(format!(
+                    "POST {url} answered {}, expected 200",
+                    r.summary()
+                )));
             }
             match r.header("dpop-nonce") {
                 Some(n) if !n.trim().is_empty() => ok(format!("DPoP-Nonce: {n}")),
-                _ => Err("the challenge response carries no DPoP-Nonce header".into()),
+                _ => Err(NotHeld::broken(
+                    "the challenge response carries no DPoP-Nonce header",
+                )),
             }
         }
         BuiltinCheck::ChallengeEndpointFresh => {
@@ -228,10 +292,15 @@ async fn challenge_check(
             if a != b {
                 ok("two challenges in a row differ")
             } else {
-                Err(format!("two requests got the same challenge {a:?}"))
+                Err(NotHeld::broken(format!(
+                    "two requests got the same challenge {a:?}"
+                )))
             }
         }
-        _ => Err("not a challenge check".into()),
+        _ => Err(NotHeld::Inconclusive(
+            Inconclusive::CannotBuild,
+            "not a challenge check".into(),
+        )),
     }
 }
 
@@ -252,7 +321,7 @@ pub async fn get_challenge(
     target: &Target,
     http: &Http,
     exchanges: &mut Vec<Exchange>,
-) -> Result<Issued, String> {
+) -> Result<Issued, ChallengeError> {
     let Some(url) = target.challenge_endpoint.as_deref() else {
         return Ok(Issued::default());
     };
@@ -272,22 +341,19 @@ pub async fn get_challenge(
                 dpop_nonce,
             })
         }
-        _ => Err(format!(
-            "the challenge endpoint answered {} without attestation_challenge",
-            r.summary()
-        )),
+        _ => Err(ChallengeError::NotIssued(r.summary())),
     }
 }
 
 /// What the target's profile (suites/profiles/) requires of the metadata.
-fn profile_check(check: BuiltinCheck, target: &Target) -> Result<String, String> {
+fn profile_check(check: BuiltinCheck, target: &Target) -> Found {
     use crate::profile::{Feature, Profile};
     let name = target
         .spec
         .profile
         .as_deref()
-        .ok_or("no profile was selected")?;
-    let profile = Profile::named(name).map_err(|e| e.to_string())?;
+        .ok_or_else(|| NotHeld::broken("no profile was selected"))?;
+    let profile = Profile::named(name).map_err(|e| NotHeld::broken(e.to_string()))?;
     let md = &target.metadata;
     let mut missing = Vec::new();
     match check {
@@ -320,7 +386,10 @@ fn profile_check(check: BuiltinCheck, target: &Target) -> Result<String, String>
     if missing.is_empty() {
         ok(format!("the metadata meets the {name} profile"))
     } else {
-        Err(format!("{name} profile: {}", missing.join("; ")))
+        Err(NotHeld::broken(format!(
+            "{name} profile: {}",
+            missing.join("; ")
+        )))
     }
 }
 

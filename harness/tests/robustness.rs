@@ -1047,3 +1047,42 @@ async fn attester_jwk_and_mac_key_never_leak() {
 async fn attester_pem_and_mac_key_never_leak() {
     limited(no_secret_in_output(KeyForm::Pem)).await
 }
+
+/// A challenge endpoint that does not answer proves nothing about the challenge rules: the
+/// built-in challenge checks are `error` with the cause `no_answer`, not `fail`, and the
+/// requests that need a challenge first say so too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn challenge_endpoint_without_answer_is_inconclusive() {
+    limited(async {
+        let server = MockServer::start().await;
+        let issuer = server.uri();
+        // A port nobody listens on: connection refused.
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let challenge = format!("http://{}/challenge", closed.local_addr().unwrap());
+        drop(closed);
+        let mut md = metadata(&issuer, &format!("{issuer}/token"));
+        md["challenge_endpoint"] = json!(challenge);
+        Mock::given(method("GET"))
+            .and(path("/.well-known/oauth-authorization-server"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(md))
+            .mount(&server)
+            .await;
+        let dir = tempfile::tempdir().unwrap();
+        let key = attester_key(dir.path());
+        let args = target_args(
+            &issuer,
+            &key,
+            &["--only", "chal-endpoint-response", "--only", "pop-alg-none"],
+        );
+        let run = cli(&args, TEST_LIMIT - Duration::from_secs(5)).await;
+        for id in [
+            "chal-endpoint-response/none/challenge",
+            "pop-alg-none/attestation_pop_jwt/token",
+        ] {
+            let r = run.result(id);
+            assert_eq!(r["verdict"], "error", "{r:#}");
+            assert_eq!(r["inconclusive"], "no_answer", "{r:#}");
+        }
+    })
+    .await;
+}

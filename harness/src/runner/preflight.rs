@@ -134,7 +134,7 @@ async fn challenge_check(target: &Target, http: &Http) -> Option<PreflightCheck>
         }) => (true, "200 with attestation_challenge".to_string()),
         // -11 §6.3: an endpoint that only serves DPoP nonces may leave the challenge out.
         Ok(_) => (true, "200 with a DPoP-Nonce".to_string()),
-        Err(e) => (false, e),
+        Err(e) => (false, e.to_string()),
     };
     Some(PreflightCheck {
         name: "challenge endpoint".into(),

@@ -286,7 +286,13 @@ impl CaseRun<'_> {
     async fn fresh_challenge(&mut self) -> Result<Fresh, Stop> {
         let issued = checks::get_challenge(self.target, self.http, &mut self.exchanges)
             .await
-            .map_err(|why| Stop::Inconclusive(Inconclusive::NoChallenge, why))?;
+            .map_err(|e| {
+                let cause = match e {
+                    checks::ChallengeError::NoAnswer(_) => Inconclusive::NoAnswer,
+                    checks::ChallengeError::NotIssued(_) => Inconclusive::NoChallenge,
+                };
+                Stop::Inconclusive(cause, e.to_string())
+            })?;
         Ok(Fresh::for_revision(
             client::now(),
             self.target.spec.revision,
