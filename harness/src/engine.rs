@@ -203,7 +203,7 @@ impl Connection {
         progress: &(dyn Fn(&FuzzSummary) + Sync),
     ) -> anyhow::Result<FuzzSummary> {
         let fuzzer = Fuzzer::new(self.target.clone(), self.http.clone())?;
-        fuzzer.controls().await.map_err(anyhow::Error::msg)?;
+        fuzzer.controls().await?;
         fuzzer.run(opts, progress).await
     }
 

@@ -1,7 +1,7 @@
 //! The keys a run signs with: the user's attester key, a fresh Client Instance Key, and an
 //! "other" key nobody trusts. Generated once per run (the draft lets a client reuse one
 //! attestation and key across requests, §Implementation Considerations).
-use crate::jose::key::SigningKey;
+use crate::jose::key::{KeyError, SigningKey};
 use crate::scenario::JwsAlg;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -39,10 +39,24 @@ pub struct AltKeys {
     pub rsa_seed: Option<SigningKey>,
 }
 
+/// The run has no key that signs what a case asks for.
+#[derive(Debug, thiserror::Error)]
+pub enum NoKey {
+    #[error("cannot make a {} instance key: {source}", .alg.as_str())]
+    Instance { alg: JwsAlg, source: KeyError },
+    #[error(
+        "the attester key signs {has}: a {} attestation needs an attester key of that type (--attester-key)",
+        .wanted.as_str()
+    )]
+    Attester { has: String, wanted: JwsAlg },
+    #[error("the attester key cannot sign {}: {source}", .alg.as_str())]
+    AttesterAlg { alg: JwsAlg, source: KeyError },
+}
+
 impl KeySet {
     /// A Client Instance Key for `alg`: the run's own when it has that algorithm, else one
     /// made on first use and kept for the run.
-    pub fn instance_for(&self, alg: JwsAlg) -> Result<SigningKey, String> {
+    pub fn instance_for(&self, alg: JwsAlg) -> Result<SigningKey, NoKey> {
         if self.instance.alg() == alg.as_str() {
             return Ok(self.instance.clone());
         }
@@ -60,7 +74,7 @@ impl KeySet {
             Some(k) if is_rsa => k.without_kid().with_alg(alg.as_str()),
             _ => SigningKey::generate_for(alg.as_str()),
         }
-        .map_err(|e| format!("cannot make a {} instance key: {e}", alg.as_str()))?;
+        .map_err(|source| NoKey::Instance { alg, source })?;
         made.insert(alg, key.clone());
         Ok(key)
     }
@@ -68,22 +82,25 @@ impl KeySet {
     /// An attester key the target trusts that signs `alg`, with the kid to name it by: the
     /// user's attester key (an RSA key signs any RS*/PS* algorithm) or, for the embedded
     /// server, one of its extra keys.
-    pub fn attester_for(&self, alg: JwsAlg) -> Result<(SigningKey, Option<String>), String> {
+    pub fn attester_for(&self, alg: JwsAlg) -> Result<(SigningKey, Option<String>), NoKey> {
         let fits = |k: &SigningKey| {
             k.alg() == alg.as_str()
                 || (k.kty() == "RSA" && crate::jose::key::RSA_ALGS.contains(&alg.as_str()))
         };
-        let switch = |k: &SigningKey| k.clone().with_alg(alg.as_str()).map_err(|e| e.to_string());
+        let switch = |k: &SigningKey| {
+            k.clone()
+                .with_alg(alg.as_str())
+                .map_err(|source| NoKey::AttesterAlg { alg, source })
+        };
         if fits(&self.attester) {
             return Ok((switch(&self.attester)?, self.attester_kid.clone()));
         }
         match self.alt.attesters.iter().find(|k| fits(k)) {
             Some(k) => Ok((switch(k)?, k.kid().map(String::from))),
-            None => Err(format!(
-                "the attester key signs {}: a {} attestation needs an attester key of that type (--attester-key)",
-                self.attester.alg(),
-                alg.as_str()
-            )),
+            None => Err(NoKey::Attester {
+                has: self.attester.alg().to_string(),
+                wanted: alg,
+            }),
         }
     }
 }
@@ -162,7 +179,7 @@ impl KeySet {
         if alg != self.instance.alg() {
             let alg = JwsAlg::parse(alg)
                 .ok_or_else(|| anyhow::anyhow!("the suite cannot sign {alg} proofs"))?;
-            self.instance = self.instance_for(alg).map_err(anyhow::Error::msg)?;
+            self.instance = self.instance_for(alg)?;
             // Issued attestations name the old key in cnf.
             self.issued = Default::default();
         }

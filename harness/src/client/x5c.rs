@@ -17,6 +17,20 @@ use rcgen::{
 use rsa::pkcs1::EncodeRsaPublicKey as _;
 use serde_json::Value;
 use std::path::Path;
+
+/// A changed `x5c` the suite cannot make for this run.
+#[derive(Debug, thiserror::Error)]
+pub enum X5cError {
+    #[error("the suite has no key of the leaf's issuer (attester_issuer_key)")]
+    NoIssuerKey,
+    #[error("the chain has no intermediate certificate")]
+    NoIntermediate,
+    #[error("the suite was not given the trust anchor (attester_trust_anchor)")]
+    NoAnchor,
+    /// rcgen could not make the certificate (e.g. a key type it cannot certify).
+    #[error("cannot make the certificate: {0:#}")]
+    Mint(anyhow::Error),
+}
 use time::{Duration, OffsetDateTime};
 
 /// Common names of the certificates `keygen --x5c` and the embedded server make.
@@ -120,7 +134,7 @@ impl X5c {
             ),
             None => None,
         };
-        let leaf_bits = public_key_bits(leaf_key).map_err(anyhow::Error::msg)?;
+        let leaf_bits = public_key_bits(leaf_key)?;
         // The first certificate must be the attester key's (RFC 7515 §4.1.6): a mismatch is a
         // configuration error, not something to test the server with.
         if x509_spki_bits(&chain_ders[0]).as_deref() != Some(leaf_bits.bytes.as_slice()) {
@@ -170,22 +184,19 @@ impl X5c {
         &self,
         leaf_key: &SigningKey,
         kind: LeafKind,
-    ) -> Result<Vec<Vec<u8>>, String> {
-        let issuer = self
-            .issuer
-            .as_ref()
-            .ok_or("the suite has no key of the leaf's issuer (attester_issuer_key)")?;
-        let leaf = mint(leaf_key, issuer, kind).map_err(|e| e.to_string())?;
+    ) -> Result<Vec<Vec<u8>>, X5cError> {
+        let issuer = self.issuer.as_ref().ok_or(X5cError::NoIssuerKey)?;
+        let leaf = mint(leaf_key, issuer, kind).map_err(X5cError::Mint)?;
         let mut chain = vec![leaf];
         chain.extend(self.chain.iter().skip(1).cloned());
         Ok(chain)
     }
 
     /// A chain for `leaf_key` from a fresh CA the server has never heard of.
-    pub fn untrusted(leaf_key: &SigningKey) -> Result<Vec<Vec<u8>>, String> {
-        let rogue = authority(CA_NAME, None).map_err(|e| e.to_string())?;
+    pub fn untrusted(leaf_key: &SigningKey) -> Result<Vec<Vec<u8>>, X5cError> {
+        let rogue = authority(CA_NAME, None).map_err(X5cError::Mint)?;
         Ok(vec![
-            mint(leaf_key, &rogue, LeafKind::Valid).map_err(|e| e.to_string())?
+            mint(leaf_key, &rogue, LeafKind::Valid).map_err(X5cError::Mint)?
         ])
     }
 }
@@ -196,7 +207,7 @@ impl X5c {
         &self,
         leaf_key: &SigningKey,
         change: crate::scenario::X5cChange,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, X5cError> {
         use crate::scenario::X5cChange as C;
         let encode = |ders: &[Vec<u8>]| -> Vec<Value> {
             ders.iter()
@@ -205,7 +216,7 @@ impl X5c {
         };
         let need_intermediate = || {
             if self.chain.len() < 2 {
-                Err("the chain has no intermediate certificate".to_string())
+                Err(X5cError::NoIntermediate)
             } else {
                 Ok(())
             }
@@ -238,10 +249,7 @@ impl X5c {
                 v
             }
             C::IncludeAnchor => {
-                let anchor = self
-                    .anchor
-                    .as_ref()
-                    .ok_or("the suite was not given the trust anchor (attester_trust_anchor)")?;
+                let anchor = self.anchor.as_ref().ok_or(X5cError::NoAnchor)?;
                 let mut with = self.chain.clone();
                 with.push(anchor.clone());
                 encode(&with)
@@ -276,7 +284,7 @@ fn root_copy(root: &Authority) -> anyhow::Result<Certificate> {
 
 /// A leaf certificate for the attester key.
 fn mint(leaf_key: &SigningKey, issuer: &Authority, kind: LeafKind) -> anyhow::Result<Vec<u8>> {
-    let public = public_key_bits(leaf_key).map_err(anyhow::Error::msg)?;
+    let public = public_key_bits(leaf_key)?;
     let mut p = CertificateParams::new(Vec::<String>::new())?;
     p.distinguished_name.push(DnType::CommonName, LEAF_NAME);
     // basicConstraints CA=false. (rcgen also writes no extension at all, key usage included,
@@ -323,20 +331,20 @@ impl PublicKeyData for PublicBits {
     }
 }
 
-fn public_key_bits(key: &SigningKey) -> Result<PublicBits, String> {
+fn public_key_bits(key: &SigningKey) -> anyhow::Result<PublicBits> {
     let jwk = key.public_jwk();
-    let member = |name: &str| -> Result<Vec<u8>, String> {
+    let member = |name: &str| -> anyhow::Result<Vec<u8>> {
         jwk.get(name)
             .and_then(Value::as_str)
             .and_then(|s| b64::decode(s).ok())
-            .ok_or_else(|| format!("public JWK lacks {name}"))
+            .with_context(|| format!("public JWK lacks {name}"))
     };
     match (jwk["kty"].as_str(), jwk["crv"].as_str()) {
         (Some("EC"), Some(crv)) => {
             let alg = match crv {
                 "P-256" => &rcgen::PKCS_ECDSA_P256_SHA256,
                 "P-384" => &rcgen::PKCS_ECDSA_P384_SHA384,
-                other => return Err(format!("no certificates for EC curve {other}")),
+                other => bail!("no certificates for EC curve {other}"),
             };
             let mut bytes = vec![0x04];
             bytes.extend(member("x")?);
@@ -350,14 +358,14 @@ fn public_key_bits(key: &SigningKey) -> Result<PublicBits, String> {
         (Some("RSA"), _) => {
             let n = rsa::BigUint::from_bytes_be(&member("n")?);
             let e = rsa::BigUint::from_bytes_be(&member("e")?);
-            let public = rsa::RsaPublicKey::new(n, e).map_err(|e| e.to_string())?;
-            let der = public.to_pkcs1_der().map_err(|e| e.to_string())?;
+            let public = rsa::RsaPublicKey::new(n, e)?;
+            let der = public.to_pkcs1_der()?;
             Ok(PublicBits {
                 bytes: der.as_bytes().to_vec(),
                 alg: &rcgen::PKCS_RSA_SHA256,
             })
         }
-        _ => Err(format!("certificates can hold no {} key", key.kty())),
+        _ => bail!("certificates can hold no {} key", key.kty()),
     }
 }
 

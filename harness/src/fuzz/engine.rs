@@ -149,6 +149,21 @@ pub fn judge(expected: &Expected, endpoint: Endpoint, outcome: &Outcome) -> Opti
     })
 }
 
+/// A valid request the server refused before fuzzing: draft-10 needs the valid request
+/// accepted before any rejection means something (docs/design.md, "Verdicts").
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the valid {} request at the {} endpoint was not accepted ({why}); fuzzing a server that refuses valid requests would only find its own brokenness",
+    .mode.method(),
+    .endpoint.as_str()
+)]
+pub struct ControlRefused {
+    pub mode: Mode,
+    pub endpoint: Endpoint,
+    /// What the server answered, or why nothing came back.
+    pub why: String,
+}
+
 pub struct Fuzzer {
     pub target: Arc<Target>,
     pub http: Http,
@@ -196,7 +211,7 @@ impl Fuzzer {
 
     /// draft-10 needs the valid request accepted before any rejection means something
     /// (docs/design.md, "Verdicts"): every pair's valid request, or the reason it failed.
-    pub async fn controls(&self) -> Result<(), String> {
+    pub async fn controls(&self) -> Result<(), ControlRefused> {
         for &(mode, endpoint) in &self.pairs {
             let e = steps::execute(
                 &self.target,
@@ -215,11 +230,11 @@ impl Fuzzer {
                     t.clone()
                 }
             };
-            return Err(format!(
-                "the valid {} request at the {} endpoint was not accepted ({why}); fuzzing a server that refuses valid requests would only find its own brokenness",
-                mode.method(),
-                endpoint.as_str(),
-            ));
+            return Err(ControlRefused {
+                mode,
+                endpoint,
+                why,
+            });
         }
         Ok(())
     }

@@ -4,11 +4,25 @@
 //! by reading their documented meaning (scenario/model.rs), independently of plan/ and client/,
 //! so that a bug in the request builder and a bug in the oracle do not hide each other.
 use super::capabilities::Capabilities;
+use crate::plan::PlanError;
 use crate::scenario::{
     ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, Endpoint, FieldRef, KeyRef, Mode,
     Mutation, TokenKind, TwoStep,
 };
 use serde_json::Value;
+
+/// Why the model cannot build a request: plan/ would refuse it the same way, or the oracle
+/// does not model it. Either way the case is not a question to the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// A mutation the oracle does not model (the fuzzer never draws it).
+    #[error("{0} is not modelled by the oracle")]
+    NotModelled(String),
+    #[error("more than one step mutation")]
+    TwoSteps,
+}
 
 /// A symbolic header or claim value.
 #[derive(Clone, Debug, PartialEq)]
@@ -243,7 +257,7 @@ impl Request {
 
     /// Applies one mutation. `Err` = the harness cannot build this request (the case is not
     /// a question to the server at all).
-    pub fn apply(&mut self, m: &Mutation, caps: &Capabilities) -> Result<(), String> {
+    pub fn apply(&mut self, m: &Mutation, caps: &Capabilities) -> Result<(), ModelError> {
         match m {
             Mutation::RemoveHeader(f) => {
                 let name = ref_name(f);
@@ -255,7 +269,9 @@ impl Request {
                     .fields
                     .iter()
                     .position(|f| f.name == name)
-                    .ok_or_else(|| format!("duplicate_header: no {name} field"))?;
+                    .ok_or_else(|| {
+                        PlanError::missing("duplicate_header", format!("{name} field"))
+                    })?;
                 let second = match copy {
                     DuplicateCopy::Same => self.fields[pos].value.clone(),
                     DuplicateCopy::Fresh => FieldVal::Token(Box::new(valid_token(
@@ -304,7 +320,7 @@ impl Request {
             Mutation::Cnf(change) => {
                 let t = self
                     .token_mut(TokenKind::Attestation)
-                    .ok_or("cnf: no attestation")?;
+                    .ok_or_else(|| PlanError::missing("cnf", "attestation"))?;
                 change_cnf(t, change, caps)?;
             }
             Mutation::UseAlg { token, alg } => self.use_alg(*token, alg.as_str(), caps)?,
@@ -334,24 +350,20 @@ impl Request {
             Mutation::HttpMethod(method) => self.method = method.clone(),
             Mutation::Replay | Mutation::ReplayJti { .. } => {
                 if self.step.is_some() {
-                    return Err("more than one step mutation".into());
+                    return Err(ModelError::TwoSteps);
                 }
                 self.step = m.two_step();
             }
             // Instance binding is about artifacts issued earlier, which the oracle does not
             // model; the fuzzer never draws it.
-            Mutation::OtherInstance => {
-                return Err("other_instance is not modelled by the oracle".into())
-            }
+            Mutation::OtherInstance => return Err(ModelError::NotModelled(m.name())),
             // The oracle models neither certificate chains nor the algorithms picked from the
             // server's lists at run time: such a case is not a symbolic question (the fuzzer
             // never draws these mutations).
             Mutation::X5c(_)
             | Mutation::UseUnadvertisedAlg { .. }
             | Mutation::MisnameAlg { .. } => {
-                return Err(format!(
-                    "{m:?}: x5c chains and list-dependent algorithms are not modelled"
-                ));
+                return Err(ModelError::NotModelled(m.name()));
             }
             Mutation::SetJoseHeader { token, .. }
             | Mutation::RemoveJoseHeader { token, .. }
@@ -363,7 +375,7 @@ impl Request {
             | Mutation::DamageSignature { token, .. } => {
                 let t = self
                     .token_mut(*token)
-                    .ok_or_else(|| format!("no {token:?} token to change"))?;
+                    .ok_or_else(|| PlanError::missing(m.name(), token.as_str()))?;
                 apply_to_token(t, m)?;
             }
         }
@@ -375,12 +387,17 @@ impl Request {
     /// a proof by a Client Instance Key of that type that the attestation's `cnf` (and a DPoP
     /// proof's `jwk`) then names. That key stays [`KeyRef::Instance`] here: `expect` lets no
     /// other mutation name keys in a case that uses `use_alg`, so nothing tells the two apart.
-    fn use_alg(&mut self, token: TokenKind, alg: &str, caps: &Capabilities) -> Result<(), String> {
+    fn use_alg(
+        &mut self,
+        token: TokenKind,
+        alg: &str,
+        caps: &Capabilities,
+    ) -> Result<(), ModelError> {
         if token == TokenKind::Attestation {
             if !caps.attester_algs.iter().any(|a| a == alg) {
-                return Err(format!(
+                return Err(ModelError::NotModelled(format!(
                     "use_alg: no attester key the target trusts signs {alg}"
-                ));
+                )));
             }
             // The run's attester key signs it when of that type (an RSA key every RS*/PS*);
             // otherwise one of the further trusted attester keys, each with a kid.
@@ -388,7 +405,7 @@ impl Request {
             let own_key = caps.attester_alg == alg || (rsa(&caps.attester_alg) && rsa(alg));
             let t = self
                 .token_mut(token)
-                .ok_or("use_alg: the request has no attestation")?;
+                .ok_or_else(|| PlanError::missing("use_alg", "attestation"))?;
             t.signer = KeyRef::Attester;
             t.used_alg = Some(alg.to_string());
             t.set_header("alg", Sv::Json(alg.into()));
@@ -401,7 +418,7 @@ impl Request {
         }
         let t = self
             .token_mut(token)
-            .ok_or_else(|| format!("use_alg: the request carries no {token:?} proof"))?;
+            .ok_or_else(|| PlanError::missing("use_alg", token.as_str()))?;
         t.signer = KeyRef::Instance;
         t.used_alg = Some(alg.to_string());
         t.set_header("alg", Sv::Json(alg.into()));
@@ -416,7 +433,7 @@ impl Request {
         }
         let att = self
             .token_mut(TokenKind::Attestation)
-            .ok_or("use_alg: the request has no attestation")?;
+            .ok_or_else(|| PlanError::missing("use_alg", "attestation"))?;
         att.set_claim(
             "cnf",
             Sv::Cnf(Cnf {
@@ -430,13 +447,14 @@ impl Request {
 
     /// `challenge:` works on the proof of the *requested* mode (plan/mutate.rs does the same:
     /// the PoP's `challenge`, or the combined DPoP proof's `nonce`).
-    fn challenge(&mut self, u: ChallengeUse) -> Result<(), String> {
+    fn challenge(&mut self, u: ChallengeUse) -> Result<(), ModelError> {
         // Whether the server sends a challenge on responses is only known while running: the
         // oracle cannot decide it beforehand, so such a case is not symbolic (Skip).
         if matches!(u, ChallengeUse::FromResponse | ChallengeUse::FromError) {
-            return Err(
-                "challenge: from_response / from_error depend on the server's responses".into(),
-            );
+            // They depend on the server's responses.
+            return Err(ModelError::NotModelled(
+                "challenge from a server response".into(),
+            ));
         }
         let (kind, claim, other) = match self.mode {
             Mode::DpopCombined => (TokenKind::Dpop, "nonce", "challenge"),
@@ -444,13 +462,13 @@ impl Request {
         };
         if u == ChallengeUse::Reused {
             if self.step.is_some() {
-                return Err("more than one step mutation".into());
+                return Err(ModelError::TwoSteps);
             }
             self.step = Some(TwoStep::ReusedChallenge);
         }
         let t = self
             .token_mut(kind)
-            .ok_or_else(|| format!("challenge: no {kind:?} token"))?;
+            .ok_or_else(|| PlanError::missing("challenge", kind.as_str()))?;
         match u {
             ChallengeUse::Missing => {
                 Jwt::remove(&mut t.claims, claim);
@@ -458,7 +476,7 @@ impl Request {
             ChallengeUse::Wrong => t.set_claim(claim, Sv::NotIssued),
             ChallengeUse::WrongClaim => {
                 let v = Jwt::remove(&mut t.claims, claim)
-                    .ok_or("challenge: wrong_claim needs a server challenge")?;
+                    .ok_or_else(|| PlanError::missing("challenge", "server challenge to move"))?;
                 t.set_claim(other, v);
             }
             ChallengeUse::Reused | ChallengeUse::FromResponse | ChallengeUse::FromError => {}
@@ -474,17 +492,27 @@ fn ref_name(f: &FieldRef) -> String {
     }
 }
 
-fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), String> {
+fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), ModelError> {
     match m.token() {
         Some(k) if k == t.kind => {}
-        Some(k) => return Err(format!("{k:?} mutation inside a {:?} token", t.kind)),
-        None => return Err(format!("{m:?} is not a token mutation")),
+        Some(k) => {
+            return Err(PlanError::WrongToken {
+                named: k,
+                inside: t.kind,
+            }
+            .into())
+        }
+        None => return Err(PlanError::NotTokenLevel(m.name()).into()),
     }
     match m {
         Mutation::SetJoseHeader { name, value, .. } => t.set_header(name, sym(value)),
         Mutation::DuplicateJoseHeader { name, value, .. } => {
             if t.header(name).is_none() {
-                return Err(format!("no {name:?} header to duplicate"));
+                return Err(PlanError::missing(
+                    m.name(),
+                    format!("{name:?} in the {} header to duplicate", t.kind.as_str()),
+                )
+                .into());
             }
             t.set_header(name, sym(value));
             t.duplicate_header = true;
@@ -525,9 +553,7 @@ fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), String> {
         }
         Mutation::DamageSignature { .. } => t.damaged = true,
         // The algorithm it names depends on the server's lists, which the oracle does not hold.
-        Mutation::MisnameAlg { .. } => {
-            return Err(format!("{m:?}: per-algorithm keys are not modelled"))
-        }
+        Mutation::MisnameAlg { .. } => return Err(ModelError::NotModelled(m.name())),
         // Checked above: only token mutations get here.
         Mutation::RemoveHeader(_)
         | Mutation::DuplicateHeader { .. }
@@ -544,7 +570,7 @@ fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), String> {
         | Mutation::X5c(_)
         | Mutation::UseAlg { .. }
         | Mutation::UseUnadvertisedAlg { .. } => {
-            return Err(format!("{m:?} is not a token mutation"))
+            return Err(PlanError::NotTokenLevel(m.name()).into())
         }
     }
     Ok(())
@@ -570,7 +596,7 @@ fn cnf_of_json(v: &Value) -> Sv {
     }
 }
 
-fn change_cnf(t: &mut Jwt, change: &CnfChange, caps: &Capabilities) -> Result<(), String> {
+fn change_cnf(t: &mut Jwt, change: &CnfChange, caps: &Capabilities) -> Result<(), ModelError> {
     let cur = t.claim("cnf").cloned();
     let mut cnf = match cur {
         Some(Sv::Cnf(c)) => c,
@@ -581,9 +607,11 @@ fn change_cnf(t: &mut Jwt, change: &CnfChange, caps: &Capabilities) -> Result<()
             odd_members: false,
         },
         Some(Sv::Json(Value::Object(_))) => {
-            return Err("cnf: a literal cnf object cannot be changed symbolically".into())
+            return Err(ModelError::NotModelled(
+                "cnf on a literal cnf object".into(),
+            ))
         }
-        Some(_) => return Err("cnf: the attestation's cnf is not an object".into()),
+        Some(_) => return Err(PlanError::missing("cnf", "cnf object in the attestation").into()),
     };
     let fresh = |key| Cnf {
         key,
@@ -593,7 +621,7 @@ fn change_cnf(t: &mut Jwt, change: &CnfChange, caps: &Capabilities) -> Result<()
     match change {
         CnfChange::AddMembers(extra) => {
             if cnf.key == CnfKey::NoJwk {
-                return Err("cnf: no jwk to add members to".into());
+                return Err(PlanError::missing("cnf", "jwk to add members to").into());
             }
             if extra
                 .iter()
@@ -606,7 +634,7 @@ fn change_cnf(t: &mut Jwt, change: &CnfChange, caps: &Capabilities) -> Result<()
         }
         CnfChange::ReverseOrder => {
             if cnf.key == CnfKey::NoJwk {
-                return Err("cnf: no jwk".into());
+                return Err(PlanError::missing("cnf", "jwk").into());
             }
             cnf.cosmetic = true;
         }

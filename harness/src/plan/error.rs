@@ -4,7 +4,7 @@
 //! case as `error` with the cause `cannot_build` (types::Inconclusive).
 use crate::types::{Endpoint, TokenKind};
 
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error("the target has no {} endpoint", .0.as_str())]
     NoEndpoint(Endpoint),
@@ -32,10 +32,15 @@ pub enum PlanError {
     },
     #[error("every algorithm the suite can sign is advertised")]
     NothingUnadvertised,
-    /// The run has no key or certificate the mutation needs (client/keys.rs and
-    /// client/x5c.rs say which).
+    /// The run has no key that signs what the mutation needs.
+    #[error(transparent)]
+    NoKey(#[from] crate::client::keys::NoKey),
+    /// The changed certificate chain cannot be made for this run.
+    #[error("x5c: {0}")]
+    Certificate(#[from] crate::client::x5c::X5cError),
+    /// A fixture key the suite carries would not load (a build problem, not the target's).
     #[error("{0}")]
-    NoKey(String),
+    Fixture(String),
     #[error(transparent)]
     Placeholder(#[from] PlaceholderError),
 }

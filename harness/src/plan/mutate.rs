@@ -101,9 +101,7 @@ pub fn apply(
                 .x5c
                 .as_ref()
                 .ok_or_else(|| PlanError::missing("x5c", "certificate chain in the attestation"))?;
-            let value = x5c
-                .changed(&keys.attester, *change)
-                .map_err(PlanError::NoKey)?;
+            let value = x5c.changed(&keys.attester, *change)?;
             let t = draft
                 .token_mut(TokenKind::Attestation)
                 .ok_or_else(|| PlanError::missing("x5c", "attestation"))?;
@@ -412,9 +410,9 @@ fn change_cnf(t: &mut TokenDraft, change: &CnfChange, target: &Target) -> Result
         .as_object_mut()
         .ok_or_else(|| PlanError::missing("cnf", "cnf object in the attestation"))?;
     let jwk = |v: Value| -> Result<Map<String, Value>, PlanError> {
-        v.as_object()
-            .cloned()
-            .ok_or_else(|| PlanError::NoKey("the instance key has no private JWK object".into()))
+        v.as_object().cloned().ok_or_else(|| {
+            PlanError::Fixture("the instance key's private JWK is not an object".into())
+        })
     };
     match change {
         CnfChange::AddMembers(extra) => {
@@ -469,7 +467,7 @@ fn rsa_private_jwk() -> Result<Value, PlanError> {
     use crate::jose::fixtures::{key, FixedKey};
     key(FixedKey::InstanceRs256)
         .map(|k| k.private_jwk())
-        .map_err(|e| PlanError::NoKey(format!("the RSA test key: {e}")))
+        .map_err(|e| PlanError::Fixture(format!("the RSA test key: {e}")))
 }
 
 /// Placeholder values for this request.
@@ -568,7 +566,7 @@ fn use_alg(
     let keys = &target.keys;
     match token {
         TokenKind::Attestation => {
-            let (_, kid) = keys.attester_for(alg).map_err(PlanError::NoKey)?;
+            let (_, kid) = keys.attester_for(alg)?;
             let t = draft
                 .token_mut(TokenKind::Attestation)
                 .ok_or_else(|| PlanError::missing("use_alg", "attestation"))?;
@@ -585,7 +583,7 @@ fn use_alg(
             }
         }
         TokenKind::Pop | TokenKind::Dpop => {
-            let key = keys.instance_for(alg).map_err(PlanError::NoKey)?;
+            let key = keys.instance_for(alg)?;
             let proof = draft
                 .token_mut(token)
                 .ok_or_else(|| PlanError::missing("use_alg", token.as_str()))?;

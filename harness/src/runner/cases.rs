@@ -173,7 +173,7 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
                 }
                 if *list == crate::scenario::AlgList::Attestation {
                     if let Err(why) = target.keys.attester_for(*alg) {
-                        return Some(why);
+                        return Some(why.to_string());
                     }
                 }
                 None
