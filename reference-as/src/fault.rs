@@ -131,6 +131,8 @@ faults! {
         "JOSE header names must be unique; a parser rejects duplicates or keeps the lexically last (RFC 7515 §4): the server keeps the first of a duplicated header member, in all three JWTs.";
     PopHmacWithPublicKey = "pop-hmac-with-public-key", lenient,
         "The Client Instance Key is used with exactly one, asymmetric, algorithm (RFC 8725 §3.1; draft-10 §Client Attestation PoP JWT rule 2): told alg HS256, the server checks the PoP's MAC with cnf.jwk as the secret, encoded as its JSON, SPKI PEM or SPKI DER (algorithm confusion, RFC 8725 §2.1).";
+    PopAlgFromKey = "pop-alg-from-key", lenient,
+        "The PoP alg is a registered algorithm, case-sensitive (draft-10 §Verification PoP item 3; RFC 7515 §4.1.1): an alg the server does not know (unregistered, or in the wrong case) is taken as the cnf key's own algorithm.";
     PopSignatureNotChecked = "pop-signature-not-checked", lenient,
         "The PoP signature must verify with cnf.jwk (draft-10 §Verification PoP item 4): the signature is not verified.";
     PopNotBoundToCnf = "pop-not-bound-to-cnf", lenient,
@@ -171,6 +173,8 @@ faults! {
         "The DPoP alg must be asymmetric and not none (RFC 9449 §4.3 item 5): an unsigned alg none proof is accepted.";
     DpopHmacWithPublicKey = "dpop-hmac-with-public-key", lenient,
         "The DPoP key is used with exactly one, asymmetric, algorithm (RFC 8725 §3.1; RFC 9449 §4.3 item 5): told alg HS256, the server checks the proof's MAC with its jwk header as the secret, encoded as its JSON, SPKI PEM or SPKI DER (algorithm confusion, RFC 8725 §2.1).";
+    DpopAlgFromKey = "dpop-alg-from-key", lenient,
+        "The DPoP alg is present and a registered algorithm, case-sensitive (RFC 9449 §4.3 items 3 and 5; RFC 7515 §4.1.1): a missing alg, or one the server does not know (unregistered, or in the wrong case), is taken as the jwk header's own algorithm.";
     DpopSignatureNotChecked = "dpop-signature-not-checked", lenient,
         "The DPoP signature must verify with its jwk (RFC 9449 §4.3 item 6): the signature is not verified.";
     DpopJwkPrivateAccepted = "dpop-jwk-private-accepted", lenient,

@@ -130,6 +130,25 @@ fn member_bytes(jwk: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String>
     b64url_decode(member(jwk, name)?).map_err(|e| format!("JWK member {name:?} is {e}"))
 }
 
+impl Jwk {
+    /// The algorithm the key itself names (`alg` member) or, without one, the one its type
+    /// suggests (RSA: RS256). For the `*-alg-from-key` faults only: a conforming server takes
+    /// the algorithm from the JWS header.
+    pub fn own_alg(&self) -> Alg {
+        if let Some(alg) = self.alg.as_deref().and_then(Alg::parse) {
+            return alg;
+        }
+        match self.material {
+            KeyMaterial::EcP256(_) => Alg::Es256,
+            KeyMaterial::EcP384(_) => Alg::Es384,
+            KeyMaterial::EcP521(_) => Alg::Es512,
+            KeyMaterial::Ed25519(_) => Alg::EdDsa,
+            KeyMaterial::Rsa { .. } => Alg::Rs256,
+            KeyMaterial::Oct(_) => Alg::Hs256,
+        }
+    }
+}
+
 /// Parses the key material of a JWK. Private members are neither required nor checked here;
 /// callers decide with [`private_members`].
 pub fn parse_jwk(value: &Value) -> Result<Jwk, String> {

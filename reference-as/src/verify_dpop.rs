@@ -80,9 +80,11 @@ pub fn verify_dpop(
     let thumb = thumbprint(&jwk_obj).ok_or_else(|| fail("jwk header has no thumbprint"))?;
 
     // item 5: alg asymmetric, supported, not none; item 6: signature with jwk.
-    let alg_name = jws
-        .header_str("alg")
-        .ok_or_else(|| fail("alg header missing or not a string"))?;
+    let alg_name = match jws.header_str("alg") {
+        Some(a) => a,
+        None if st.fault(Fault::DpopAlgFromKey) => "",
+        None => return Err(fail("alg header missing or not a string")),
+    };
     if alg_name == "none" {
         if !st.fault(Fault::DpopAlgNoneAccepted) {
             return Err(fail("alg none is not allowed"));
@@ -99,13 +101,17 @@ pub fn verify_dpop(
             ));
         }
     } else {
-        let alg = Alg::parse(alg_name)
-            .filter(|a| st.proof_algs().contains(a))
-            .ok_or_else(|| {
-                fail(format!(
-                    "alg {alg_name:?} is not an accepted asymmetric alg"
-                ))
-            })?;
+        let alg = match Alg::parse(alg_name) {
+            Some(a) => Some(a),
+            None if st.fault(Fault::DpopAlgFromKey) => Some(jwk.own_alg()),
+            None => None,
+        }
+        .filter(|a| st.proof_algs().contains(a))
+        .ok_or_else(|| {
+            fail(format!(
+                "alg {alg_name:?} is not an accepted asymmetric alg"
+            ))
+        })?;
         if !st.fault(Fault::DpopSignatureNotChecked) {
             verify(alg, &jwk.material, &jws.signing_input, &jws.signature)
                 .map_err(|e| fail(format!("{e} with its jwk header")))?;

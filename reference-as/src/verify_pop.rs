@@ -69,9 +69,13 @@ pub fn verify_pop(
         _ => false,
     };
     if !skip_signature {
-        let alg = Alg::parse(alg_name)
-            .filter(|a| st.proof_algs().contains(a))
-            .ok_or_else(|| fail(format!("alg {alg_name:?} is not supported")))?;
+        let alg = match Alg::parse(alg_name) {
+            Some(a) => Some(a),
+            None if st.fault(Fault::PopAlgFromKey) => Some(att.cnf.own_alg()),
+            None => None,
+        }
+        .filter(|a| st.proof_algs().contains(a))
+        .ok_or_else(|| fail(format!("alg {alg_name:?} is not supported")))?;
         if !st.fault(Fault::PopSignatureNotChecked) {
             // The key is the attestation's cnf key (§Client Attestation PoP JWT rule 3); a
             // key in the PoP's own header is never trusted, except under the fault.

@@ -270,6 +270,17 @@ fn cases() -> Vec<FaultCase> {
             }),
         ),
         c(
+            F::PopAlgFromKey,
+            keep,
+            // alg es256 over an ES256 signature: RFC 7515 §4.1.1 names are case-sensitive.
+            Lenient(Normal, Token, |c| {
+                let pop = c.pop();
+                pop.header["alg"] = json!("es256");
+                let (h, p) = (pop.header.to_string(), pop.claims.to_string());
+                pop.raw = Some(Jwt::raw_parts(h.as_bytes(), p.as_bytes(), pop.key, "ES256"));
+            }),
+        ),
+        c(
             F::PopSignatureNotChecked,
             keep,
             Lenient(Normal, Token, |c| c.pop().corrupt_signature = true),
@@ -389,6 +400,21 @@ fn cases() -> Vec<FaultCase> {
             Lenient(Combined, Token, |c| {
                 c.dpop().header["alg"] = json!("HS256");
                 c.dpop().key = &CLIENT_PEM_AS_MAC;
+            }),
+        ),
+        c(
+            F::DpopAlgFromKey,
+            keep,
+            Lenient(Combined, Token, |c| {
+                let dpop = c.dpop();
+                remove(&mut dpop.header, "alg");
+                let (h, p) = (dpop.header.to_string(), dpop.claims.to_string());
+                dpop.raw = Some(Jwt::raw_parts(
+                    h.as_bytes(),
+                    p.as_bytes(),
+                    dpop.key,
+                    "ES256",
+                ));
             }),
         ),
         c(
