@@ -12,7 +12,7 @@ pub mod grant;
 pub use config::{Policy, TargetFlags, TargetSpec};
 
 use crate::client::keys::KeySet;
-use crate::report::Exchange;
+use crate::exchange::Exchange;
 use crate::scenario::{Endpoint, Mode};
 use std::collections::BTreeSet;
 

@@ -9,8 +9,8 @@
 //! Every step has a timeout; a step that does not match the page is an error showing the page.
 use super::html::{self, Form};
 use super::FlowError;
+use crate::exchange::Exchange;
 use crate::exchange::{Http, Reply, WireRequest};
-use crate::report::Exchange;
 use crate::target::grant::{LoginConfig, LoginStep};
 use std::time::Duration;
 

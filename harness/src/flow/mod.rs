@@ -6,8 +6,8 @@ pub mod browser;
 pub mod command;
 pub mod html;
 
+use crate::exchange::Exchange;
 use crate::exchange::{Http, WireRequest};
-use crate::report::Exchange;
 use crate::target::grant::{CodeProvider, GrantSpec};
 use crate::target::Target;
 use sha2::Digest;
