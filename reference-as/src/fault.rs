@@ -129,6 +129,8 @@ faults! {
         "The PoP must use an asymmetric algorithm (draft-10 §Client Attestation PoP JWT rule 2): an HS256 PoP is accepted without verification.";
     JoseHeaderDuplicateFirstWins = "jose-header-duplicate-first-wins", lenient,
         "JOSE header names must be unique; a parser rejects duplicates or keeps the lexically last (RFC 7515 §4): the server keeps the first of a duplicated header member, in all three JWTs.";
+    JoseCritIgnored = "jose-crit-ignored", lenient,
+        "A JWS whose crit lists an extension the recipient does not understand is invalid (RFC 7515 §4.1.11): crit is ignored, in all three JWTs.";
     PopHmacWithPublicKey = "pop-hmac-with-public-key", lenient,
         "The Client Instance Key is used with exactly one, asymmetric, algorithm (RFC 8725 §3.1; draft-10 §Client Attestation PoP JWT rule 2): told alg HS256, the server checks the PoP's MAC with cnf.jwk as the secret, encoded as its JSON, SPKI PEM or SPKI DER (algorithm confusion, RFC 8725 §2.1).";
     PopAlgFromKey = "pop-alg-from-key", lenient,

@@ -63,16 +63,35 @@ pub enum Duplicates {
     FirstWins,
 }
 
-/// Parses a compact JWS into header, claims and signature (RFC 7515 §5.2 steps 1-7),
-/// refusing duplicate members (the verifiers call [`parse_compact_with`]).
-#[cfg(test)]
-pub fn parse_compact(token: &str) -> Result<CompactJws, ParseError> {
-    parse_compact_with(token, Duplicates::Reject)
+/// How the JOSE header is read: this server's rules, or a fault's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeaderRules {
+    /// What a duplicated header member does.
+    pub duplicates: Duplicates,
+    /// Accept `crit` without understanding the extensions it lists (the `jose-crit-ignored`
+    /// fault only; RFC 7515 §4.1.11 makes such a JWS invalid).
+    pub ignore_crit: bool,
 }
 
-/// [`parse_compact`], with `header` deciding what a duplicate JOSE header member does (the
-/// payload always refuses them).
-pub fn parse_compact_with(token: &str, header: Duplicates) -> Result<CompactJws, ParseError> {
+impl Default for HeaderRules {
+    fn default() -> Self {
+        HeaderRules {
+            duplicates: Duplicates::Reject,
+            ignore_crit: false,
+        }
+    }
+}
+
+/// Parses a compact JWS into header, claims and signature (RFC 7515 §5.2 steps 1-7),
+/// under this server's header rules (the verifiers call [`parse_compact_with`]).
+#[cfg(test)]
+pub fn parse_compact(token: &str) -> Result<CompactJws, ParseError> {
+    parse_compact_with(token, HeaderRules::default())
+}
+
+/// [`parse_compact`], with `rules` deciding what a duplicate JOSE header member and `crit` do
+/// (the payload always refuses duplicates).
+pub fn parse_compact_with(token: &str, rules: HeaderRules) -> Result<CompactJws, ParseError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(ParseError::Structure(format!(
             "token longer than {MAX_TOKEN_LEN} bytes"
@@ -85,13 +104,13 @@ pub fn parse_compact_with(token: &str, header: Duplicates) -> Result<CompactJws,
             parts.len()
         )));
     }
-    let header = decode_object(parts[0], "header", header)?;
+    let header = decode_object(parts[0], "header", rules.duplicates)?;
     let claims = decode_object(parts[1], "payload", Duplicates::Reject)?;
     let signature =
         b64url_decode(parts[2]).map_err(|e| ParseError::Malformed(format!("JWS signature {e}")))?;
     let signing_input = format!("{}.{}", parts[0], parts[1]).into_bytes();
     // RFC 7515 §4.1.11: extensions listed in crit must be understood; we understand none.
-    if header.contains_key("crit") {
+    if header.contains_key("crit") && !rules.ignore_crit {
         return Err(ParseError::Structure(
             "header carries crit with extensions this server does not understand".into(),
         ));

@@ -182,12 +182,16 @@ impl AppState {
             || (self.draft().dpop_nonce_freshness() && self.combined_nonce_need() != NonceNeed::Off)
     }
 
-    /// What the JOSE parser does with a duplicated header member (RFC 7515 §4).
-    pub fn header_duplicates(&self) -> crate::jose::Duplicates {
-        if self.fault(Fault::JoseHeaderDuplicateFirstWins) {
-            crate::jose::Duplicates::FirstWins
-        } else {
-            crate::jose::Duplicates::Reject
+    /// How the JOSE parser reads headers: duplicated members (RFC 7515 §4) and `crit`
+    /// (§4.1.11), bent by their faults.
+    pub fn header_rules(&self) -> crate::jose::HeaderRules {
+        crate::jose::HeaderRules {
+            duplicates: if self.fault(Fault::JoseHeaderDuplicateFirstWins) {
+                crate::jose::Duplicates::FirstWins
+            } else {
+                crate::jose::Duplicates::Reject
+            },
+            ignore_crit: self.fault(Fault::JoseCritIgnored),
         }
     }
 

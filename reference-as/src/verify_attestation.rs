@@ -36,7 +36,7 @@ pub fn verify_attestation(
     now: u64,
 ) -> Result<Attestation, OAuthError> {
     let skew = st.config.windows.skew;
-    let jws = match parse_compact_with(token, st.header_duplicates()) {
+    let jws = match parse_compact_with(token, st.header_rules()) {
         Ok(j) => j,
         Err(ParseError::Malformed(m)) if st.fault(Fault::ServerErrorOnMalformed) => {
             return Err(OAuthError::new(

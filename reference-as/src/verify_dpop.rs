@@ -50,7 +50,7 @@ pub fn verify_dpop(
 ) -> Result<DpopProof, OAuthError> {
     let w = &st.config.windows;
     // item 2: a well-formed JWT.
-    let jws = parse_compact_with(token, st.header_duplicates()).map_err(fail)?;
+    let jws = parse_compact_with(token, st.header_rules()).map_err(fail)?;
 
     // item 4: typ dpop+jwt.
     if !st.fault(Fault::DpopTypNotChecked) {

@@ -35,7 +35,7 @@ pub fn verify_pop(
     now: u64,
 ) -> Result<PopOutcome, OAuthError> {
     let w = &st.config.windows;
-    let jws = parse_compact_with(token, st.header_duplicates()).map_err(fail)?;
+    let jws = parse_compact_with(token, st.header_rules()).map_err(fail)?;
 
     if !st.fault(Fault::PopTypNotChecked) {
         typ_matches(&jws.header, TYP).map_err(fail)?;

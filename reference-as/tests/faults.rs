@@ -262,6 +262,14 @@ fn cases() -> Vec<FaultCase> {
             }),
         ),
         c(
+            F::JoseCritIgnored,
+            keep,
+            Lenient(Combined, Token, |c| {
+                c.dpop().header["x-conformance-critical"] = json!(true);
+                c.dpop().header["crit"] = json!(["x-conformance-critical"]);
+            }),
+        ),
+        c(
             F::PopHmacWithPublicKey,
             keep,
             Lenient(Normal, Token, |c| {
