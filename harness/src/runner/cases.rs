@@ -294,6 +294,37 @@ impl ControlKey {
     }
 }
 
+/// Round trips a case needs, roughly: the order in which cases take a place in flight
+/// (longest first, so that the run does not end waiting on a long case started last; on a
+/// real network the tail is what the user waits for, issue 17 §6). A challenge, when the
+/// server hands them out, comes first in each request.
+pub fn round_trips(case: &Case, target: &Target) -> usize {
+    use crate::scenario::{two_step, Expectation, TwoStep};
+    let challenge = usize::from(target.challenge_endpoint.is_some());
+    if let Expectation::Check(_) = case.scenario.expect_in(target.spec.revision) {
+        return 2;
+    }
+    let request = challenge + 1;
+    let flow = match &case.scenario.flow {
+        // PAR, the authorization endpoint and its login pages, then the token request.
+        Some(crate::scenario::Flow::AuthorizationCode(_)) => request + 4,
+        // The issuing grant's own flow, then the refresh.
+        Some(crate::scenario::Flow::RefreshToken(_)) => request + 5,
+        None => 0,
+    };
+    let steps = match two_step(&case.scenario.mutations) {
+        None => request,
+        Some(TwoStep::ChallengeFromError) => request + 2,
+        Some(
+            TwoStep::Replay
+            | TwoStep::ReplayJti(_)
+            | TwoStep::ReusedChallenge
+            | TwoStep::ChallengeFromResponse,
+        ) => 2 * request,
+    };
+    flow + steps
+}
+
 /// The control a case leans on.
 pub fn control_key(case: &Case) -> ControlKey {
     if case

@@ -110,36 +110,45 @@ pub async fn run(
 
     // Verdicts resting on a refusal wait for a control sent after them (runner/bracket.rs).
     let bracket = bracket::Bracket::new(opts.jobs);
-    let results = futures::future::join_all(selected.iter().enumerate().map(|(i, case)| {
-        let (sem, bracket) = (sem.clone(), &bracket);
-        let controls = &controls;
-        async move {
-            let (r, stopped) = {
-                let _permit = sem.acquire().await;
-                if stop {
-                    (
-                        control_from_preflight(case, target, catalog, controls),
-                        None,
-                    )
+    // Longest cases take their place in flight first (the semaphore is fair: places go in
+    // the order asked); results keep the corpus order.
+    let mut order: Vec<usize> = (0..selected.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cases::round_trips(&selected[i], target)));
+    let results =
+        futures::future::join_all(order.iter().map(|&i| (i, &selected[i])).map(|(i, case)| {
+            let (sem, bracket) = (sem.clone(), &bracket);
+            let controls = &controls;
+            async move {
+                let (r, stopped) = {
+                    let _permit = sem.acquire().await;
+                    if stop {
+                        (
+                            control_from_preflight(case, target, catalog, controls),
+                            None,
+                        )
+                    } else {
+                        run_case(case, target, http, flows, catalog, controls).await
+                    }
+                };
+                // A held result moves into the bracket and comes back decided (below).
+                let r = if leans_on_control(case, &r, rev) {
+                    bracket.hold(i, cases::control_key(case).closing(), r);
+                    None
                 } else {
-                    run_case(case, target, http, flows, catalog, controls).await
-                }
-            };
-            // A held result moves into the bracket and comes back decided (below).
-            let r = if leans_on_control(case, &r, rev) {
-                bracket.hold(i, cases::control_key(case).closing(), r);
-                None
-            } else {
-                on_result(&r);
-                Some(r)
-            };
-            bracket.finished(target, http, flows, &sem, on_result).await;
-            (r, stopped)
-        }
-    }))
-    .await;
+                    on_result(&r);
+                    Some(r)
+                };
+                bracket.finished(target, http, flows, &sem, on_result).await;
+                (r, stopped)
+            }
+        }))
+        .await;
     bracket.close(target, http, flows, &sem, on_result).await;
-    let mut results = results;
+    let mut results: Vec<_> = {
+        let mut by_index: Vec<_> = order.into_iter().zip(results).collect();
+        by_index.sort_by_key(|(i, _)| *i);
+        by_index.into_iter().map(|(_, r)| r).collect()
+    };
     for (i, decided) in bracket.into_decided() {
         results[i].0 = Some(decided);
     }
