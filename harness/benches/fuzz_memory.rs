@@ -44,7 +44,12 @@ fn main() -> anyhow::Result<()> {
         "fuzz memory bench: {cases} cases, --jobs {jobs}, {cores} cores; the AS as its own process"
     );
     println!("command: cargo bench --bench fuzz_memory (FUZZ_MEMORY_CASES, FUZZ_MEMORY_JOBS)");
+    // The peak (getrusage) at each stage, so that a peak above the samples can be placed: on
+    // Linux ru_maxrss survives execve, so at start it holds the peak of the process that
+    // forked this one (cargo, about 100 MiB) rather than anything of the harness.
+    let peak_at_start = peak_rss_mib();
     let server = Server::start(&[])?;
+    let peak_after_server = peak_rss_mib();
     let pid = server.pid();
     let seed = env("FUZZ_MEMORY_SEED", 8);
     // A sample every 1 % of the run; the table shows every tenth.
@@ -59,6 +64,10 @@ fn main() -> anyhow::Result<()> {
         };
         let conn = Connection::open(TargetSource::Remote(flags), &HttpOptions::default()).await?;
         samples.lock().unwrap().push((0, rss_mib()));
+        println!(
+            "peak RSS so far: {peak_at_start:.1} MiB at start, {peak_after_server:.1} MiB after starting the AS, {:.1} MiB after discovery",
+            peak_rss_mib()
+        );
         let opts = FuzzOptions {
             cases,
             seed,

@@ -30,9 +30,15 @@ impl TokenDraft {
             self.claims.clone(),
             self.signer_with(keys),
         );
+        // Each flip_bit flips a bit of its own: two must not cancel out (a fuzz run found
+        // flip_bit twice sending the valid signature).
+        let mut flips = 0;
         for d in &self.damage {
             b = match d {
-                SignatureDamage::FlipBit => b.flip_signature_bit(0),
+                SignatureDamage::FlipBit => {
+                    flips += 1;
+                    b.flip_signature_bit(flips - 1)
+                }
                 SignatureDamage::Strip => b.strip_signature(),
                 // A claim changes after signing (draft-10 §Client Attestation JWT rule 2:
                 // integrity must be verified).
@@ -208,5 +214,14 @@ mod tests {
             assert_ne!(sent, valid, "{damage:?}");
             assert!(signature(&sent).is_empty(), "{damage:?}: {sent}");
         }
+        // Two flips change two bits: the signature stays invalid (seed 7 of the same run).
+        let mut d = t.clone();
+        d.damage = vec![SignatureDamage::FlipBit, SignatureDamage::FlipBit];
+        let sent = d.render(&keys);
+        assert_ne!(signature(&sent), signature(&valid));
+        assert_eq!(
+            sent.rsplit_once('.').map(|x| x.0),
+            valid.rsplit_once('.').map(|x| x.0)
+        );
     }
 }
