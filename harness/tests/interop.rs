@@ -16,7 +16,8 @@ fn oidc_provider_matches_expectations() {
     let dir = fixture("oidc-provider");
     install(&dir);
     let exp = load_expectations("oidc-provider");
-    let work = work_dir_with_keys("interop");
+    let scratch = work_dir_with_keys("interop");
+    let work = scratch.path().to_path_buf();
 
     let (server, ready) = start_fixture(&dir, &work);
     assert_eq!(
@@ -99,5 +100,4 @@ fn oidc_provider_matches_expectations() {
         assert_eq!(code, Some(0), "draft-{draft}: exit status {code:?}");
     }
     drop(server);
-    let _ = std::fs::remove_dir_all(&work);
 }

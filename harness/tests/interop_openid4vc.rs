@@ -17,7 +17,8 @@ fn openid4vc_oauth2_matches_expectations() {
     let dir = fixture("openid4vc-oauth2");
     install(&dir);
     let exp = load_expectations("openid4vc-oauth2");
-    let work = work_dir_with_keys("interop-openid4vc");
+    let scratch = work_dir_with_keys("interop-openid4vc");
+    let work = scratch.path().to_path_buf();
 
     let (server, ready) = start_fixture(&dir, &work);
     assert_eq!(
@@ -44,5 +45,4 @@ fn openid4vc_oauth2_matches_expectations() {
         );
     }
     drop(server);
-    let _ = std::fs::remove_dir_all(&work);
 }

@@ -144,15 +144,17 @@ pub fn install(dir: &Path) {
 }
 
 /// A fresh scratch directory holding an attester key pair from `abca-conformance keygen`
-/// (attester.private.jwk.json, attester.jwks.json).
-pub fn work_dir_with_keys(tag: &str) -> PathBuf {
-    let work = std::env::temp_dir().join(format!("abca-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).unwrap();
+/// (attester.private.jwk.json, attester.jwks.json), removed with its keys when dropped, also
+/// when the test fails.
+pub fn work_dir_with_keys(tag: &str) -> tempfile::TempDir {
+    let work = tempfile::Builder::new()
+        .prefix(&format!("abca-{tag}-"))
+        .tempdir()
+        .expect("a temporary folder");
     let out = run_with_timeout(
         Command::new(env!("CARGO_BIN_EXE_abca-conformance"))
             .args(["keygen", "--out"])
-            .arg(&work),
+            .arg(work.path()),
         30,
         "abca-conformance keygen",
     );
