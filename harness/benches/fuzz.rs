@@ -11,8 +11,7 @@
 //! harness's p256 keys) and verifying them (p256 here; the reference AS verifies with ring).
 //! Env: FUZZ_BENCH_CASES (default 4000), FUZZ_BENCH_JOBS (default 32).
 use abca_conformance::engine::{
-    Connection, FuzzOptions, FuzzSummary as Summary, HttpOptions, TargetFlags, TargetSource,
-    EMBEDDED_CLIENT_ID,
+    Connection, FuzzOptions, FuzzSummary as Summary, HttpOptions, TargetSource,
 };
 use std::time::Instant;
 
@@ -89,12 +88,7 @@ fn main() -> anyhow::Result<()> {
     let server = Server::start(&[])?;
     let pid = server.pid();
     rt.block_on(async {
-        let flags = TargetFlags {
-            issuer: Some(server.issuer.clone()),
-            client_id: Some(EMBEDDED_CLIENT_ID.into()),
-            attester_key: Some(server.attester_key.clone()),
-            ..TargetFlags::default()
-        };
+        let flags = server.flags(&server.issuer);
         let conn = Connection::open(TargetSource::Remote(flags), &HttpOptions::default()).await?;
         let (cpu0, srv0) = (process_cpu(), child_cpu(pid).unwrap_or(0.0));
         let t = Instant::now();

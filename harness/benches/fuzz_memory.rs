@@ -7,10 +7,7 @@
 //! and the harness's and the server's CPU per sent case.
 //! Env: FUZZ_MEMORY_CASES (default 100000), FUZZ_MEMORY_JOBS (default 32), FUZZ_MEMORY_SEED
 //! (default 8).
-use abca_conformance::engine::{
-    Connection, FuzzOptions, FuzzSummary, HttpOptions, TargetFlags, TargetSource,
-    EMBEDDED_CLIENT_ID,
-};
+use abca_conformance::engine::{Connection, FuzzOptions, FuzzSummary, HttpOptions, TargetSource};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -56,12 +53,7 @@ fn main() -> anyhow::Result<()> {
     let step = (cases / 100).max(1);
     let samples: Mutex<Vec<(u64, f64)>> = Mutex::new(Vec::new());
     let summary: FuzzSummary = rt.block_on(async {
-        let flags = TargetFlags {
-            issuer: Some(server.issuer.clone()),
-            client_id: Some(EMBEDDED_CLIENT_ID.into()),
-            attester_key: Some(server.attester_key.clone()),
-            ..TargetFlags::default()
-        };
+        let flags = server.flags(&server.issuer);
         let conn = Connection::open(TargetSource::Remote(flags), &HttpOptions::default()).await?;
         samples.lock().unwrap().push((0, rss_mib()));
         println!(

@@ -16,9 +16,7 @@
 //!
 //! Env: LATENCY_BENCH_RTT_MS (default 50), LATENCY_BENCH_JOBS (comma-separated, default
 //! "2,8,16,32,64" plus the built-in default).
-use abca_conformance::engine::{
-    self, Connection, Corpus, HttpOptions, RunOptions, TargetFlags, TargetSource,
-};
+use abca_conformance::engine::{self, Connection, Corpus, HttpOptions, RunOptions, TargetSource};
 use abca_conformance::report::Report;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -166,12 +164,7 @@ fn main() -> anyhow::Result<()> {
             "server µs/c"
         );
         for &j in &jobs {
-            let flags = TargetFlags {
-                issuer: Some(issuer.clone()),
-                client_id: Some(engine::EMBEDDED_CLIENT_ID.into()),
-                attester_key: Some(server.attester_key.clone()),
-                ..TargetFlags::default()
-            };
+            let flags = server.flags(&issuer);
             let opts = RunOptions {
                 jobs: j,
                 ..RunOptions::default()

@@ -10,9 +10,7 @@
 //!    them (ring, as the reference AS does), so harness overhead is a ratio, not a guess.
 //!
 //! Env: SUITE_BENCH_RUNS (default 10).
-use abca_conformance::engine::{
-    self, Corpus, HttpOptions, RunOptions, TargetFlags, TargetSource, EMBEDDED_CLIENT_ID,
-};
+use abca_conformance::engine::{self, Corpus, HttpOptions, RunOptions, TargetSource};
 use std::process::Command;
 use std::time::Instant;
 
@@ -79,16 +77,8 @@ fn main() -> anyhow::Result<()> {
 
     // 2. The harness alone, against the AS in its own process.
     let server = Server::start(&[])?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cores)
-        .enable_all()
-        .build()?;
-    let flags = TargetFlags {
-        issuer: Some(server.issuer.clone()),
-        client_id: Some(EMBEDDED_CLIENT_ID.into()),
-        attester_key: Some(server.attester_key.clone()),
-        ..TargetFlags::default()
-    };
+    let (rt, _) = common::runtime()?;
+    let flags = server.flags(&server.issuer);
     let (mut wall, mut hcpu, mut scpu, mut cases) = (vec![], vec![], vec![], 0usize);
     let mut sent_requests = 0usize;
     for _ in 0..runs {

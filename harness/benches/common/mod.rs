@@ -223,6 +223,18 @@ impl Server {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// The target flags for this server, reached at `issuer` (its own, or a proxy's in front
+    /// of it), as the embedded client with the attester key it trusts.
+    #[allow(dead_code)] // not every bench runs against a served AS
+    pub fn flags(&self, issuer: &str) -> abca_conformance::engine::TargetFlags {
+        abca_conformance::engine::TargetFlags {
+            issuer: Some(issuer.to_string()),
+            client_id: Some(abca_conformance::engine::EMBEDDED_CLIENT_ID.into()),
+            attester_key: Some(self.attester_key.clone()),
+            ..Default::default()
+        }
+    }
 }
 
 impl Drop for Server {
