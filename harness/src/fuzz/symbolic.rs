@@ -22,6 +22,10 @@ pub enum ModelError {
     NotModelled(String),
     #[error("more than one step mutation")]
     TwoSteps,
+    /// `use_alg` on the attestation with an algorithm no trusted attester key signs (plan/
+    /// refuses it the same way, with the key it has).
+    #[error("use_alg: no attester key the target trusts signs {0}")]
+    NoAttesterKey(String),
 }
 
 /// A symbolic header or claim value.
@@ -395,9 +399,7 @@ impl Request {
     ) -> Result<(), ModelError> {
         if token == TokenKind::Attestation {
             if !caps.attester_algs.iter().any(|a| a == alg) {
-                return Err(ModelError::NotModelled(format!(
-                    "use_alg: no attester key the target trusts signs {alg}"
-                )));
+                return Err(ModelError::NoAttesterKey(alg.to_string()));
             }
             // The run's attester key signs it when of that type (an RSA key every RS*/PS*);
             // otherwise one of the further trusted attester keys, each with a kid.

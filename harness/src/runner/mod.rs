@@ -113,7 +113,7 @@ pub async fn run(
     // Longest cases take their place in flight first (the semaphore is fair: places go in
     // the order asked); results keep the corpus order.
     let mut order: Vec<usize> = (0..selected.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(cases::round_trips(&selected[i], target)));
+    order.sort_by_cached_key(|&i| std::cmp::Reverse(cases::round_trips(&selected[i], target)));
     let results =
         futures::future::join_all(order.iter().map(|&i| (i, &selected[i])).map(|(i, case)| {
             let (sem, bracket) = (sem.clone(), &bracket);
