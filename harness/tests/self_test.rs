@@ -434,34 +434,143 @@ fn report_revision(report: &Report) -> abca_conformance::revision::Revision {
         .expect("the report names a known revision")
 }
 
+/// The negative scenarios of the corpus (their default expectation is a rejection).
+fn negatives(corpus: &Corpus) -> impl Iterator<Item = &abca_conformance::scenario::Scenario> {
+    corpus
+        .scenarios()
+        .iter()
+        .map(|l| &l.scenario)
+        .filter(|s| matches!(s.expect, abca_conformance::scenario::Expectation::Reject(_)))
+}
+
+/// For each scenario, the fault rows (by key) under which one of its cases gave a `fail` or a
+/// `warning`.
+fn catching_faults(
+    reports: &BTreeMap<String, Result<Report, String>>,
+) -> BTreeMap<&str, BTreeSet<&str>> {
+    let mut by_scenario: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (key, report) in reports {
+        let Ok(report) = report else { continue };
+        for r in &report.results {
+            if matches!(r.verdict, Verdict::Fail | Verdict::Warning) {
+                by_scenario
+                    .entry(r.scenario.as_str())
+                    .or_default()
+                    .insert(key.as_str());
+            }
+        }
+    }
+    by_scenario
+}
+
+/// Issue 4: "a scenario that catches nothing is suspect": every negative scenario gives a fail
+/// or warning under at least one fault of the reference AS (allow-listed scenarios included).
 fn uncaught_negatives(
     corpus: &Corpus,
     reports: &BTreeMap<String, Result<Report, String>>,
 ) -> Result<(), Failed> {
-    let caught: BTreeSet<&str> = reports
-        .values()
-        .filter_map(|r| r.as_ref().ok())
-        .flat_map(|r| r.results.iter())
-        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Warning))
-        .map(|r| r.scenario.as_str())
-        .collect();
-    let uncaught: Vec<&str> = corpus
-        .scenarios()
-        .iter()
-        .filter(|l| {
-            matches!(
-                l.scenario.expect,
-                abca_conformance::scenario::Expectation::Reject(_)
-            )
-        })
-        .map(|l| l.scenario.id.as_str())
-        .filter(|id| !caught.contains(id))
+    let caught = catching_faults(reports);
+    let uncaught: Vec<&str> = negatives(corpus)
+        .map(|s| s.id.as_str())
+        .filter(|id| !caught.contains_key(id))
         .collect();
     if uncaught.is_empty() {
         Ok(())
     } else {
         Err(format!(
             "negative scenarios that no fault of the reference AS makes fail (add a fault, or question the scenario): {uncaught:?}"
+        )
+        .into())
+    }
+}
+
+/// A negative scenario that cannot be made to break one rule only
+/// (`suites/self-test/one-reason-exceptions.yaml`).
+#[derive(Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+struct OneReasonException {
+    scenario: String,
+    /// Why no request breaks the scenario's rule alone (shown when the entry goes stale).
+    reason: String,
+}
+
+/// Issue 13 §4, "one reason per case": a negative scenario must give a `fail` or `warning`
+/// under a fault whose requirements include one of the scenario's own `requirements:`. A
+/// request that breaks only rule R is accepted by a server that lacks only the check for R;
+/// had it broken a second rule S too, R's fault would still refuse it (for S) and only a
+/// broader fault (or S's) would catch it. This tightens `every-negative-scenario-catches-a-
+/// fault`, which stays as it was (some fault, any requirement) and still holds for the
+/// allow-listed scenarios. An allow-list entry whose scenario is unknown, not a negative, or
+/// meets the rule after all is an error: the list cannot go stale.
+fn negatives_without_own_fault(
+    corpus: &Corpus,
+    cases: &[FaultCase],
+    reports: &BTreeMap<String, Result<Report, String>>,
+    exceptions: &[OneReasonException],
+) -> Result<(), Failed> {
+    let fault_requirements: BTreeMap<String, &[String]> = cases
+        .iter()
+        .map(|c| (c.key(), c.requirements.as_slice()))
+        .collect();
+    let caught = catching_faults(reports);
+    let excepted: BTreeMap<&str, &str> = exceptions
+        .iter()
+        .map(|e| (e.scenario.as_str(), e.reason.as_str()))
+        .collect();
+    let mut problems = Vec::new();
+    let mut met = BTreeSet::new();
+    for s in negatives(corpus) {
+        let Some(faults) = caught.get(s.id.as_str()) else {
+            continue; // uncaught altogether: the other trial's finding
+        };
+        let own = faults.iter().any(|f| {
+            fault_requirements
+                .get(*f)
+                .is_some_and(|rs| rs.iter().any(|r| s.requirements.contains(r)))
+        });
+        if own {
+            met.insert(s.id.as_str());
+            continue;
+        }
+        if excepted.contains_key(s.id.as_str()) {
+            continue;
+        }
+        let by: Vec<String> = faults
+            .iter()
+            .map(|f| {
+                format!(
+                    "{f} {:?}",
+                    fault_requirements.get(*f).copied().unwrap_or_default()
+                )
+            })
+            .collect();
+        problems.push(format!(
+            "{} {:?} is caught only by: {}",
+            s.id,
+            s.requirements,
+            by.join(", ")
+        ));
+    }
+    let negative_ids: BTreeSet<&str> = negatives(corpus).map(|s| s.id.as_str()).collect();
+    for e in exceptions {
+        if !negative_ids.contains(e.scenario.as_str()) {
+            problems.push(format!(
+                "allow-list entry {}: no such negative scenario",
+                e.scenario
+            ));
+        } else if met.contains(e.scenario.as_str()) {
+            problems.push(format!(
+                "allow-list entry {}: a fault of its own requirements catches it now; remove the entry ({})",
+                e.scenario, e.reason
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "negative scenarios not caught by a fault of their own requirements (they may break a second rule: make the request break only the named one, add the fault for exactly that rule, fix the requirement list, or allow-list them with the reason in suites/self-test/one-reason-exceptions.yaml):\n  {}",
+            problems.join("\n  ")
         )
         .into())
     }
@@ -484,6 +593,18 @@ fn main() {
             eprintln!("{e}");
             std::process::exit(2)
         });
+    let exceptions: Vec<OneReasonException> = parse_yaml(
+        "suites/self-test/one-reason-exceptions.yaml",
+        Corpus::embedded_file("self-test/one-reason-exceptions.yaml").unwrap_or_else(|| {
+            eprintln!("suites/self-test/one-reason-exceptions.yaml is missing");
+            std::process::exit(2)
+        }),
+    )
+    .unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
+    let all_cases = cases.clone();
     let mut trials = Vec::new();
     let configs: Vec<(&str, ServerCfg, TargetCfg)> = vec![
         ("default", ServerCfg::default(), TargetCfg::default()),
@@ -628,7 +749,8 @@ fn main() {
     // The fault runs happen here, two at a time, so that one trial can look across all of
     // them; only the selected ones run unless the cross-fault trial is selected.
     const COVERAGE: &str = "faults/every-negative-scenario-catches-a-fault";
-    let coverage_wanted = libtest::wanted(&args, COVERAGE);
+    const ONE_REASON: &str = "faults/every-negative-scenario-catches-its-own-fault";
+    let coverage_wanted = libtest::wanted(&args, COVERAGE) || libtest::wanted(&args, ONE_REASON);
     let runs: Vec<FaultCase> = cases
         .iter()
         .filter(|c| coverage_wanted || libtest::wanted(&args, &format!("fault/{}", c.key())))
@@ -657,11 +779,13 @@ fn main() {
             },
         ));
     }
-    // Issue 4: "a scenario that catches nothing is suspect": every negative scenario must
-    // give a fail or warning under at least one fault of the reference AS.
     let (all_reports, corpus2) = (reports.clone(), corpus.clone());
     trials.push(Trial::test(COVERAGE, move || {
         uncaught_negatives(&corpus2, &all_reports)
+    }));
+    let (all_reports, corpus4) = (reports.clone(), corpus.clone());
+    trials.push(Trial::test(ONE_REASON, move || {
+        negatives_without_own_fault(&corpus4, &all_cases, &all_reports, &exceptions)
     }));
     let (rt3, corpus3) = (rt.clone(), corpus.clone());
     trials.push(Trial::test("locks-out-after-failures", move || {

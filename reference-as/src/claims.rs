@@ -21,7 +21,8 @@ pub fn typ_matches(header: &Map<String, Value>, expected: &str) -> Result<(), St
 }
 
 /// A NumericDate claim (RFC 7519 §2). With `coerce`, a JSON string holding a number is taken
-/// too (only for the `attestation-claim-types-not-checked` fault).
+/// too (only for the `attestation-claim-types-not-checked` and `pop-claim-types-not-checked`
+/// faults).
 pub fn numeric_date(
     claims: &Map<String, Value>,
     name: &str,

@@ -147,8 +147,8 @@ pub fn authenticate(
             let rules = FieldRules {
                 syntax: attestation_field_syntax(st),
                 allow_multiple: st.fault(Fault::PopMultipleFieldsAccepted),
+                skip_token68: st.fault(Fault::PopToken68NotChecked),
                 allow_sf_parameters: st.fault(Fault::SfParametersAccepted),
-                ..FieldRules::default()
             };
             let pop_token = single_value(req.headers, POP, rules)
                 .map_err(|e| OAuthError::invalid_client(format!("client attestation PoP: {e}")))?
@@ -159,7 +159,7 @@ pub fn authenticate(
             if has_dpop {
                 // Validated on its own per RFC 9449; its key need not be the cnf key
                 // (draft-10 §Using DPoP as the Proof of Possession, third paragraph).
-                let proof = read_and_verify_dpop(st, req, independent_nonce_rule(st), now)?;
+                let proof = read_and_verify_dpop(st, req, independent_nonce_rule(st), None, now)?;
                 if st.fault(Fault::IndependentDpopBoundToCnf)
                     && !key_matches_thumbprint(&att, &proof)
                 {
@@ -185,7 +185,7 @@ pub fn authenticate(
             } else {
                 independent_nonce_rule(st)
             };
-            let proof = read_and_verify_dpop(st, req, rule, now)?;
+            let proof = read_and_verify_dpop(st, req, rule, att.cnf.as_ref(), now)?;
             check_combined_key(st, &att, &proof)?;
             if !nonce_freshness {
                 if let Some(c) = combined_challenge(st, &proof, now)? {
@@ -200,7 +200,11 @@ pub fn authenticate(
 
     commit.apply(st, now)?;
     Ok(AuthOutcome {
-        instance_jkt: crate::jwk::thumbprint(&att.cnf.json),
+        instance_jkt: att
+            .cnf
+            .as_ref()
+            .and_then(|c| crate::jwk::thumbprint(&c.json))
+            .or(dpop_jkt.clone()),
         client_id: att.client_id,
         mode,
         dpop_jkt,
@@ -235,21 +239,35 @@ fn read_and_verify_dpop(
     st: &AppState,
     req: &AuthRequest<'_>,
     nonce_rule: NonceRule,
+    cnf: Option<&crate::jwk::Jwk>,
     now: u64,
 ) -> Result<DpopProof, OAuthError> {
     let rules = FieldRules {
         allow_multiple: st.fault(Fault::DpopMultipleFieldsAccepted),
+        skip_token68: st.fault(Fault::DpopToken68NotChecked),
         ..FieldRules::default()
     };
     // RFC 9449 §4.3 item 1; draft-10 §Verification DPoP Combined Mode item 2.
     let token = single_value(req.headers, DPOP, rules)
         .map_err(|e| OAuthError::invalid_dpop_proof(format!("DPoP proof: {e}")))?
         .ok_or_else(|| OAuthError::invalid_dpop_proof("DPoP proof: missing"))?;
-    verify_dpop(st, &token, req.method, req.endpoint_url, nonce_rule, now)
+    verify_dpop(
+        st,
+        &token,
+        req.method,
+        req.endpoint_url,
+        nonce_rule,
+        cnf,
+        now,
+    )
 }
 
 fn key_matches_thumbprint(att: &Attestation, proof: &DpopProof) -> bool {
-    crate::jwk::thumbprint(&att.cnf.json).as_deref() == Some(proof.thumbprint.as_str())
+    att.cnf
+        .as_ref()
+        .and_then(|c| crate::jwk::thumbprint(&c.json))
+        .as_deref()
+        == Some(proof.thumbprint.as_str())
 }
 
 /// §7.3 item 4 (-10, -11, -12): the DPoP key is the cnf key, compared on key material by
@@ -261,11 +279,15 @@ fn check_combined_key(
     att: &Attestation,
     proof: &DpopProof,
 ) -> Result<(), OAuthError> {
+    // No cnf key only under the attestation-cnf-not-required fault: nothing to compare with.
+    let Some(cnf) = &att.cnf else {
+        return Ok(());
+    };
     if st.fault(Fault::DpopKeyNotMatchedToCnf) {
         return Ok(());
     }
     let same = if st.fault(Fault::DpopKeyComparedAsJson) {
-        serde_json::to_string(&att.cnf.json).ok() == serde_json::to_string(&proof.jwk).ok()
+        serde_json::to_string(&cnf.json).ok() == serde_json::to_string(&proof.jwk).ok()
     } else {
         key_matches_thumbprint(att, proof)
     };
@@ -286,7 +308,7 @@ fn combined_challenge(
     now: u64,
 ) -> Result<Option<String>, OAuthError> {
     let policy = st.config.challenge;
-    if policy == ChallengePolicy::Off {
+    if policy == ChallengePolicy::Off || st.fault(Fault::CombinedChallengeNotChecked) {
         return Ok(None);
     }
     let mut claim = proof.claims.get("nonce");

@@ -92,11 +92,13 @@ faults! {
     AttestationMultipleFieldsAccepted = "attestation-multiple-fields-accepted", lenient,
         "Exactly one OAuth-Client-Attestation field (draft-10 §Verification Client Attestation JWT item 1): uses the first of two field lines / the first element of a comma list.";
     AttestationToken68NotChecked = "attestation-token68-not-checked", lenient,
-        "The OAuth-Client-Attestation value must be token68 (draft-10 §Client Attestation JWT): accepts the JWT wrapped in double quotes by unquoting it.";
+        "The OAuth-Client-Attestation value must be token68 (draft-10 §Client Attestation JWT): accepts the JWT wrapped in double quotes by unquoting it, or followed by a space and more text by keeping the first word.";
     AttestationTypNotChecked = "attestation-typ-not-checked", lenient,
         "The attestation typ must be oauth-client-attestation+jwt (draft-10 §Client Attestation JWT): any typ accepted.";
     AttestationAlgNoneAccepted = "attestation-alg-none-accepted", lenient,
         "The attestation alg must not be none (draft-10 §Verification Client Attestation JWT item 3): an unsigned alg none attestation is accepted.";
+    AttestationAlgFromKey = "attestation-alg-from-key", lenient,
+        "The attestation alg is present and a registered algorithm, case-sensitive (draft-10 §Verification Client Attestation JWT items 2 and 3; RFC 7515 §4.1.1): a missing alg, or one the server does not know (unregistered, or in the wrong case), is taken as the trusted attester key's own algorithm.";
     AttestationSignatureNotChecked = "attestation-signature-not-checked", lenient,
         "The attestation signature must verify (draft-10 §Verification Client Attestation JWT item 4): the signature is not verified.";
     AttestationUntrustedSignerAccepted = "attestation-untrusted-signer-accepted", lenient,
@@ -111,6 +113,8 @@ faults! {
         "An expired attestation must be rejected (draft-10 §Client Attestation JWT, exp): an expired attestation is accepted.";
     AttestationCnfPrivateKeyAccepted = "attestation-cnf-private-key-accepted", lenient,
         "cnf.jwk must not be a private key (draft-10 §Verification Client Attestation JWT item 5): a cnf.jwk with private members (d) is accepted.";
+    AttestationCnfNotRequired = "attestation-cnf-not-required", lenient,
+        "The attestation carries cnf with the Client Instance Key as jwk (draft-10 §Client Attestation JWT, §Verification Client Attestation JWT item 2): an attestation without it (no cnf, a cnf that is not an object or has no jwk) is accepted as naming no key, and in combined mode the DPoP proof's key is then not compared with one.";
     AttestationClientIdMismatchAccepted = "attestation-client-id-mismatch-accepted", lenient,
         "A form client_id must equal sub (draft-10 §Verification Client Attestation JWT item 7): a differing client_id is accepted.";
     UseFreshAttestationNotUsed = "use-fresh-attestation-not-used", lenient,
@@ -121,6 +125,8 @@ faults! {
         "unknown attestation claims MUST be ignored (draft-10 §Client Attestation JWT rule 1), yet an attestation carrying one is rejected.";
     PopMultipleFieldsAccepted = "pop-multiple-fields-accepted", lenient,
         "Exactly one OAuth-Client-Attestation-PoP field (draft-10 §Verification PoP item 1): uses the first of two field lines / the first element of a comma list.";
+    PopToken68NotChecked = "pop-token68-not-checked", lenient,
+        "The OAuth-Client-Attestation-PoP value must be token68 (draft-10 §Client Attestation PoP JWT): accepts the JWT wrapped in double quotes by unquoting it, or followed by a space and more text by keeping the first word.";
     PopTypNotChecked = "pop-typ-not-checked", lenient,
         "The PoP typ must be oauth-client-attestation-pop+jwt (draft-10 §Client Attestation PoP JWT): any typ accepted.";
     PopAlgNoneAccepted = "pop-alg-none-accepted", lenient,
@@ -134,7 +140,7 @@ faults! {
     PopHmacWithPublicKey = "pop-hmac-with-public-key", lenient,
         "The Client Instance Key is used with exactly one, asymmetric, algorithm (RFC 8725 §3.1; draft-10 §Client Attestation PoP JWT rule 2): told alg HS256, the server checks the PoP's MAC with cnf.jwk as the secret, encoded as its JSON, SPKI PEM or SPKI DER (algorithm confusion, RFC 8725 §2.1).";
     PopAlgFromKey = "pop-alg-from-key", lenient,
-        "The PoP alg is a registered algorithm, case-sensitive (draft-10 §Verification PoP item 3; RFC 7515 §4.1.1): an alg the server does not know (unregistered, or in the wrong case) is taken as the cnf key's own algorithm.";
+        "The PoP alg is present and a registered algorithm, case-sensitive (draft-10 §Verification PoP items 2 and 3; RFC 7515 §4.1.1): a missing alg, or one the server does not know (unregistered, or in the wrong case), is taken as the cnf key's own algorithm.";
     PopSignatureNotChecked = "pop-signature-not-checked", lenient,
         "The PoP signature must verify with cnf.jwk (draft-10 §Verification PoP item 4): the signature is not verified.";
     PopNotBoundToCnf = "pop-not-bound-to-cnf", lenient,
@@ -143,6 +149,10 @@ faults! {
         "The PoP aud must be the issuer (draft-10 §Verification PoP item 7): any aud value is accepted.";
     PopAudTokenEndpointAccepted = "pop-aud-token-endpoint-accepted", lenient,
         "The PoP aud must be the issuer (draft-10 §Verification PoP item 7): the token endpoint URL is accepted as aud too.";
+    PopAudNotRequired = "pop-aud-not-required", lenient,
+        "aud is required in the PoP (draft-10 §Client Attestation PoP JWT, §Verification PoP item 2): a PoP without aud is accepted (a present aud is still checked).";
+    PopClaimTypesNotChecked = "pop-claim-types-not-checked", lenient,
+        "PoP claims must have their JSON types (RFC 7519 §4.1.7 jti a string, §4.1.6 iat a NumericDate; draft-10 §Client Attestation PoP JWT rule 4): a numeric jti is taken as its decimal string, an iat given as a numeric JSON string as its number.";
     PopJtiNotRequired = "pop-jti-not-required", lenient,
         "jti is required in the PoP (draft-10 §Client Attestation PoP JWT): a PoP without jti is accepted.";
     PopJtiReplayNotDetected = "pop-jti-replay-not-detected", lenient,
@@ -169,6 +179,10 @@ faults! {
         "the combined-mode key match compares cnf.jwk and the DPoP jwk as JSON text, so member order or extra members (use, kid, alg) break a valid request.", drafts: [D10, D11, D12];
     DpopMultipleFieldsAccepted = "dpop-multiple-fields-accepted", lenient,
         "Exactly one DPoP field (RFC 9449 §4.3 item 1, draft-10 §Verification DPoP Combined Mode item 2): uses the first of two field lines / the first element of a comma list.";
+    DpopToken68NotChecked = "dpop-token68-not-checked", lenient,
+        "The DPoP value is a single well-formed JWT in token68 syntax (RFC 9449 §4.1, §4.3 item 2): accepts the JWT wrapped in double quotes by unquoting it, or followed by a space and more text by keeping the first word.";
+    DpopRequiredClaimsNotChecked = "dpop-required-claims-not-checked", lenient,
+        "The DPoP proof holds every required member (RFC 9449 §4.2, §4.3 item 3): a missing htm, htu, jti or iat is not checked (a present one is), and a combined-mode proof without jwk is verified with the attestation's cnf key.";
     DpopTypNotChecked = "dpop-typ-not-checked", lenient,
         "The DPoP typ must be dpop+jwt (RFC 9449 §4.3 item 4): any typ accepted.";
     DpopAlgNoneAccepted = "dpop-alg-none-accepted", lenient,
@@ -195,6 +209,8 @@ faults! {
         "In combined mode the challenge is carried in the DPoP nonce claim (draft-10 §Verification DPoP Combined Mode item 5): a challenge claim is accepted instead.", drafts: [D10];
     TokenTypeBearerWithDpop = "token-type-bearer-with-dpop", lenient,
         "A DPoP-bound token has token_type DPoP (RFC 9449 §5): Bearer is returned although a DPoP proof was validated.";
+    CombinedChallengeNotChecked = "combined-challenge-not-checked", lenient,
+        "In combined mode the DPoP nonce claim carries a challenge the server issued, and must when it requires one (draft-10 §Verification DPoP Combined Mode item 5): the nonce claim is not checked against issued challenges, so a missing or wrong one is accepted.", drafts: [D10];
     IndependentDpopBoundToCnf = "independent-dpop-bound-to-cnf", too_strict,
         "next to a PoP, a DPoP proof is validated on its own (draft-10 §Using DPoP as the Proof of Possession), yet one whose key differs from cnf is rejected.", drafts: [D10, D11, D12];
     MethodNotEnforced = "method-not-enforced", lenient,
@@ -209,6 +225,8 @@ faults! {
         "dpop_signing_alg_values_supported MUST be published when combined mode is used (draft-10 §Metadata): it is omitted.", drafts: [D10, D11, D12];
     MetadataMissingAttestationAlgs = "metadata-missing-attestation-algs", lenient,
         "client_attestation_signing_alg_values_supported and client_attestation_pop_signing_alg_values_supported MUST be published (draft-10 §Metadata): both are omitted.";
+    MetadataAlgsIncomplete = "metadata-algs-incomplete", lenient,
+        "The server SHOULD list the algorithms it supports (draft-10 §Authorization Server Metadata): the *_signing_alg_values_supported lists name the configured algorithms, while every asymmetric algorithm the server implements is verified.";
     ServerErrorOnMalformed = "server-error-on-malformed", lenient,
         "Malformed input gets an OAuth error, never a server error: an attestation that is not valid base64url/JSON is answered with 500.";
     // Grants and artifact binding (issue 15); every revision.

@@ -21,7 +21,8 @@ pub struct FieldRules {
     pub syntax: Syntax,
     /// Take the first of several field lines / the first element of a comma list.
     pub allow_multiple: bool,
-    /// Skip the syntax check, unquoting a value wrapped in double quotes.
+    /// Skip the syntax check, unquoting a value wrapped in double quotes and keeping the
+    /// first word of a value with spaces.
     pub skip_token68: bool,
     /// SfToken only: ignore the Item's parameters instead of rejecting them.
     pub allow_sf_parameters: bool,
@@ -75,6 +76,7 @@ pub fn single_value(
         if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
             value = &value[1..value.len() - 1];
         }
+        value = value.split([' ', '\t']).next().unwrap_or("");
     } else {
         match rules.syntax {
             Syntax::Token68 if !is_token68(value) => {

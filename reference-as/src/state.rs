@@ -208,6 +208,12 @@ impl AppState {
         &self.config.algs
     }
 
+    /// The `metadata-algs-incomplete` fault: an asymmetric algorithm the server implements
+    /// but does not list (nor is configured for) is verified all the same.
+    pub fn verifies_unadvertised(&self, alg: Alg) -> bool {
+        alg != Alg::Hs256 && self.fault(crate::fault::Fault::MetadataAlgsIncomplete)
+    }
+
     /// `client_attestation_signing_alg_values_supported`.
     pub fn attestation_algs(&self) -> Vec<Alg> {
         let mut algs = self.config.algs.clone();

@@ -21,8 +21,9 @@ const KNOWN_CLAIMS: [&str; 8] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"
 pub struct Attestation {
     /// The authenticated client (the `sub` claim).
     pub client_id: String,
-    /// The Client Instance Key from `cnf.jwk`.
-    pub cnf: Jwk,
+    /// The Client Instance Key from `cnf.jwk`; None only under the
+    /// `attestation-cnf-not-required` fault, for an attestation that names no key.
+    pub cnf: Option<Jwk>,
 }
 
 fn fail(msg: impl std::fmt::Display) -> OAuthError {
@@ -54,19 +55,26 @@ pub fn verify_attestation(
     }
 
     // alg: registered, not none, supported, advertised (§Verification item 3).
-    let alg_name = jws
-        .header_str("alg")
-        .ok_or_else(|| fail("alg header missing or not a string"))?;
+    let alg_name = match jws.header_str("alg") {
+        Some(a) => a,
+        // Under the fault a missing alg is one the server does not know (taken from the key).
+        None if st.fault(Fault::AttestationAlgFromKey) && !jws.header.contains_key("alg") => "",
+        None => return Err(fail("alg header missing or not a string")),
+    };
     let unsigned_ok = alg_name == "none" && st.fault(Fault::AttestationAlgNoneAccepted);
     let alg = if unsigned_ok {
         None
     } else if alg_name == "none" {
         return Err(fail("alg none is not allowed"));
     } else {
-        let alg = Alg::parse(alg_name)
-            .ok_or_else(|| fail(format!("alg {alg_name:?} is not supported")))?;
+        let alg = match Alg::parse(alg_name) {
+            Some(a) => Some(a),
+            None if st.fault(Fault::AttestationAlgFromKey) => attester_own_alg(st, &jws.header),
+            None => None,
+        }
+        .ok_or_else(|| fail(format!("alg {alg_name:?} is not supported")))?;
         let confused = alg == Alg::Hs256 && st.fault(Fault::AttestationHmacWithPublicKey);
-        if !st.attestation_algs().contains(&alg) && !confused {
+        if !st.attestation_algs().contains(&alg) && !confused && !st.verifies_unadvertised(alg) {
             return Err(fail(format!(
                 "alg {alg_name} is not accepted for attestations (not configured, or HS256 without a trusted symmetric attester key)"
             )));
@@ -86,7 +94,9 @@ pub fn verify_attestation(
                 verify_with_trusted(st, &jws.header, alg, &jws.signing_input, &jws.signature);
             if let Err(why) = trusted {
                 let self_signed = st.fault(Fault::AttestationUntrustedSignerAccepted)
-                    && verify(alg, &cnf.material, &jws.signing_input, &jws.signature).is_ok();
+                    && cnf.as_ref().is_some_and(|cnf| {
+                        verify(alg, &cnf.material, &jws.signing_input, &jws.signature).is_ok()
+                    });
                 let confused = alg == Alg::Hs256
                     && st.fault(Fault::AttestationHmacWithPublicKey)
                     && mac_with_attester_public_key(
@@ -203,7 +213,15 @@ pub fn verify_attestation(
     })
 }
 
-fn parse_cnf(st: &AppState, claims: &Map<String, Value>) -> Result<Jwk, OAuthError> {
+fn parse_cnf(st: &AppState, claims: &Map<String, Value>) -> Result<Option<Jwk>, OAuthError> {
+    if st.fault(Fault::AttestationCnfNotRequired)
+        && !claims
+            .get("cnf")
+            .and_then(|c| c.get("jwk"))
+            .is_some_and(Value::is_object)
+    {
+        return Ok(None);
+    }
     let cnf = claims.get("cnf").ok_or_else(|| fail("cnf claim missing"))?;
     let cnf = cnf
         .as_object()
@@ -221,7 +239,19 @@ fn parse_cnf(st: &AppState, claims: &Map<String, Value>) -> Result<Jwk, OAuthErr
             private.join(", ")
         )));
     }
-    parse_jwk(jwk).map_err(|e| fail(format!("cnf.jwk: {e}")))
+    parse_jwk(jwk)
+        .map(Some)
+        .map_err(|e| fail(format!("cnf.jwk: {e}")))
+}
+
+/// The `attestation-alg-from-key` fault: the algorithm of the trusted attester key the
+/// header's kid names (or of the first one).
+fn attester_own_alg(st: &AppState, header: &Map<String, Value>) -> Option<Alg> {
+    let kid = header.get("kid").and_then(Value::as_str);
+    st.trusted_attesters
+        .iter()
+        .find(|k| kid.is_none() || k.kid.as_deref() == kid)
+        .map(Jwk::own_alg)
 }
 
 /// The `attestation-hmac-with-public-key` fault: the attester key the header selects (the

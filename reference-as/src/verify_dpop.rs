@@ -46,9 +46,12 @@ pub fn verify_dpop(
     method: &str,
     endpoint_url: &str,
     nonce_rule: NonceRule,
+    cnf: Option<&crate::jwk::Jwk>,
     now: u64,
 ) -> Result<DpopProof, OAuthError> {
     let w = &st.config.windows;
+    // The dpop-required-claims-not-checked fault: missing required members are skipped.
+    let lax = st.fault(Fault::DpopRequiredClaimsNotChecked);
     // item 2: a well-formed JWT.
     let jws = parse_compact_with(token, st.header_rules()).map_err(fail)?;
 
@@ -58,10 +61,13 @@ pub fn verify_dpop(
     }
 
     // item 7 (checked early, it needs no signature): jwk is a public key.
-    let jwk_value = jws
-        .header
-        .get("jwk")
-        .ok_or_else(|| fail("jwk header missing"))?;
+    // (`cnf`: the combined-mode attestation's key, used only under the fault.)
+    let cnf_json = cnf.map(|c| Value::Object(c.json.clone()));
+    let jwk_value = match (jws.header.get("jwk"), &cnf_json) {
+        (Some(j), _) => j,
+        (None, Some(c)) if lax => c,
+        (None, _) => return Err(fail("jwk header missing")),
+    };
     let jwk_obj = jwk_value
         .as_object()
         .ok_or_else(|| fail("jwk header is not a JSON object"))?
@@ -106,7 +112,7 @@ pub fn verify_dpop(
             None if st.fault(Fault::DpopAlgFromKey) => Some(jwk.own_alg()),
             None => None,
         }
-        .filter(|a| st.proof_algs().contains(a))
+        .filter(|a| st.proof_algs().contains(a) || st.verifies_unadvertised(*a))
         .ok_or_else(|| {
             fail(format!(
                 "alg {alg_name:?} is not an accepted asymmetric alg"
@@ -121,40 +127,47 @@ pub fn verify_dpop(
     let claims = jws.claims;
 
     // item 3 + 8: htm.
-    let htm = claims
-        .get("htm")
-        .ok_or_else(|| fail("htm claim missing"))?
-        .as_str()
-        .ok_or_else(|| fail("htm is not a string"))?;
-    if htm != method && !st.fault(Fault::DpopHtmNotChecked) {
-        return Err(fail(format!(
-            "htm {htm:?} is not the request method {method}"
-        )));
+    match claims.get("htm") {
+        None if lax => {}
+        None => return Err(fail("htm claim missing")),
+        Some(htm) => {
+            let htm = htm.as_str().ok_or_else(|| fail("htm is not a string"))?;
+            if htm != method && !st.fault(Fault::DpopHtmNotChecked) {
+                return Err(fail(format!(
+                    "htm {htm:?} is not the request method {method}"
+                )));
+            }
+        }
     }
 
     // item 3 + 9: htu, compared after syntax-based normalization; it has no query/fragment.
-    let htu = claims
-        .get("htu")
-        .ok_or_else(|| fail("htu claim missing"))?
-        .as_str()
-        .ok_or_else(|| fail("htu is not a string"))?;
-    if !st.fault(Fault::DpopHtuNotChecked) {
-        check_htu(htu, endpoint_url).map_err(fail)?;
+    match claims.get("htu") {
+        None if lax => {}
+        None => return Err(fail("htu claim missing")),
+        Some(htu) => {
+            let htu = htu.as_str().ok_or_else(|| fail("htu is not a string"))?;
+            if !st.fault(Fault::DpopHtuNotChecked) {
+                check_htu(htu, endpoint_url).map_err(fail)?;
+            }
+        }
     }
 
     // item 3: jti.
     let jti = match claims.get("jti") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         Some(Value::String(_)) => return Err(fail("jti is empty")),
         Some(_) => return Err(fail("jti is not a string")),
+        None if lax => None,
         None => return Err(fail("jti claim missing")),
     };
 
     // item 3 + 11: iat within the window.
-    let iat = numeric_date(&claims, "iat", false)
-        .map_err(fail)?
-        .ok_or_else(|| fail("iat claim missing"))?;
-    if !st.fault(Fault::DpopIatNotChecked) {
+    let iat = match numeric_date(&claims, "iat", false).map_err(fail)? {
+        Some(iat) => Some(iat),
+        None if lax => None,
+        None => return Err(fail("iat claim missing")),
+    };
+    if let Some(iat) = iat.filter(|_| !st.fault(Fault::DpopIatNotChecked)) {
         if (now as f64) - iat > w.pop_max_age as f64 {
             return Err(fail(format!("iat is older than {} s", w.pop_max_age)));
         }
@@ -190,14 +203,14 @@ pub fn verify_dpop(
 
     // §11.1: replay.
     let replay_check = !st.fault(Fault::DpopJtiReplayNotDetected);
-    if replay_check && st.dpop_jtis.is_seen(&jti, now) {
+    if replay_check && jti.as_ref().is_some_and(|j| st.dpop_jtis.is_seen(j, now)) {
         return Err(fail("jti was already used (replay)"));
     }
 
     Ok(DpopProof {
         jwk: jwk_obj,
         thumbprint: thumb,
-        jti: replay_check.then_some(jti),
+        jti: jti.filter(|_| replay_check),
         claims,
         nonce_used,
     })

@@ -36,6 +36,12 @@ pub fn verify_pop(
 ) -> Result<PopOutcome, OAuthError> {
     let w = &st.config.windows;
     let jws = parse_compact_with(token, st.header_rules()).map_err(fail)?;
+    // Only the attestation-cnf-not-required fault lets an attestation without a key through;
+    // a PoP then has nothing to be verified with.
+    let cnf = att
+        .cnf
+        .as_ref()
+        .ok_or_else(|| fail("the attestation names no cnf key to verify the PoP with"))?;
 
     if !st.fault(Fault::PopTypNotChecked) {
         typ_matches(&jws.header, TYP).map_err(fail)?;
@@ -43,17 +49,20 @@ pub fn verify_pop(
 
     // alg: asymmetric, registered, not none (§Client Attestation PoP JWT rule 2,
     // §Verification PoP item 3).
-    let alg_name = jws
-        .header_str("alg")
-        .ok_or_else(|| fail("alg header missing or not a string"))?;
+    let alg_name = match jws.header_str("alg") {
+        Some(a) => a,
+        // Under the fault a missing alg is one the server does not know (taken from the key).
+        None if st.fault(Fault::PopAlgFromKey) && !jws.header.contains_key("alg") => "",
+        None => return Err(fail("alg header missing or not a string")),
+    };
     let skip_signature = match alg_name {
         "none" if st.fault(Fault::PopAlgNoneAccepted) => true,
         "none" => return Err(fail("alg none is not allowed")),
         "HS256" | "HS384" | "HS512" if st.fault(Fault::PopHmacAccepted) => true,
         "HS256" if st.fault(Fault::PopHmacWithPublicKey) => {
             if !crate::confusion::mac_with_public_key(
-                Some(&att.cnf.json),
-                &att.cnf.material,
+                Some(&cnf.json),
+                &cnf.material,
                 &jws.signing_input,
                 &jws.signature,
             ) {
@@ -71,10 +80,10 @@ pub fn verify_pop(
     if !skip_signature {
         let alg = match Alg::parse(alg_name) {
             Some(a) => Some(a),
-            None if st.fault(Fault::PopAlgFromKey) => Some(att.cnf.own_alg()),
+            None if st.fault(Fault::PopAlgFromKey) => Some(cnf.own_alg()),
             None => None,
         }
-        .filter(|a| st.proof_algs().contains(a))
+        .filter(|a| st.proof_algs().contains(a) || st.verifies_unadvertised(*a))
         .ok_or_else(|| fail(format!("alg {alg_name:?} is not supported")))?;
         if !st.fault(Fault::PopSignatureNotChecked) {
             // The key is the attestation's cnf key (§Client Attestation PoP JWT rule 3); a
@@ -84,9 +93,7 @@ pub fn verify_pop(
             } else {
                 None
             };
-            let key = header_key
-                .as_ref()
-                .map_or(&att.cnf.material, |k| &k.material);
+            let key = header_key.as_ref().map_or(&cnf.material, |k| &k.material);
             verify(alg, key, &jws.signing_input, &jws.signature)
                 .map_err(|e| fail(format!("{e} with the cnf key of the attestation")))?;
         }
@@ -100,6 +107,7 @@ pub fn verify_pop(
 
     // aud: a single string, the issuer identifier (§Verification PoP item 7).
     match claims.get("aud") {
+        None if st.fault(Fault::PopAudNotRequired) => {}
         None => return Err(fail("aud claim missing")),
         Some(_) if st.fault(Fault::PopAudNotChecked) => {}
         Some(Value::String(aud)) => {
@@ -121,8 +129,10 @@ pub fn verify_pop(
     }
 
     // jti: required string (§Client Attestation PoP JWT).
+    let coerce = st.fault(Fault::PopClaimTypesNotChecked);
     let jti = match claims.get("jti") {
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) if coerce => Some(n.to_string()),
         Some(Value::String(_)) => return Err(fail("jti is empty")),
         Some(_) => return Err(fail("jti is not a string")),
         None if st.fault(Fault::PopJtiNotRequired) => None,
@@ -131,7 +141,7 @@ pub fn verify_pop(
 
     // iat: required, within the window (§Verification PoP item 6). Evaluated before the
     // replay look-up (§Implementation Considerations Replay Attack Detection).
-    match numeric_date(claims, "iat", false).map_err(fail)? {
+    match numeric_date(claims, "iat", coerce).map_err(fail)? {
         None if st.fault(Fault::PopIatNotRequired) => {}
         None => return Err(fail("iat claim missing")),
         Some(iat) => {

@@ -99,6 +99,9 @@ fn d11_challenge_required(c: &mut ServerConfig) {
 fn d12(c: &mut ServerConfig) {
     c.draft = Draft::D12;
 }
+fn rsa_algs_only(c: &mut ServerConfig) {
+    c.algs = vec![reference_as::Alg::Ps256];
+}
 fn normal_only(c: &mut ServerConfig) {
     c.methods = [AuthMethod::AttestJwtClientAuth].into();
 }
@@ -144,6 +147,17 @@ fn cases() -> Vec<FaultCase> {
             F::AttestationAlgNoneAccepted,
             keep,
             Lenient(Normal, Token, |c| c.att().header["alg"] = json!("none")),
+        ),
+        c(
+            F::AttestationAlgFromKey,
+            keep,
+            // No alg over an ES256 signature by the attester key the kid names.
+            Lenient(Normal, Token, |c| {
+                let att = c.att();
+                remove(&mut att.header, "alg");
+                let (h, p) = (att.header.to_string(), att.claims.to_string());
+                att.raw = Some(Jwt::raw_parts(h.as_bytes(), p.as_bytes(), att.key, "ES256"));
+            }),
         ),
         c(
             F::AttestationSignatureNotChecked,
@@ -194,6 +208,12 @@ fn cases() -> Vec<FaultCase> {
             }),
         ),
         c(
+            F::AttestationCnfNotRequired,
+            keep,
+            // Combined mode: the DPoP proof (under the instance key) has no cnf to match.
+            Lenient(Combined, Token, |c| remove(&mut c.att().claims, "cnf")),
+        ),
+        c(
             F::AttestationClientIdMismatchAccepted,
             keep,
             Lenient(Normal, Token, |c| {
@@ -226,6 +246,14 @@ fn cases() -> Vec<FaultCase> {
             Lenient(Normal, Token, |c| {
                 c.header_edits
                     .push(|h| duplicate_line(h, "OAuth-Client-Attestation-PoP"))
+            }),
+        ),
+        c(
+            F::PopToken68NotChecked,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.header_edits
+                    .push(|h| quote(h, "OAuth-Client-Attestation-PoP"))
             }),
         ),
         c(
@@ -317,6 +345,18 @@ fn cases() -> Vec<FaultCase> {
             }),
         ),
         c(
+            F::PopAudNotRequired,
+            keep,
+            Lenient(Normal, Token, |c| remove(&mut c.pop().claims, "aud")),
+        ),
+        c(
+            F::PopClaimTypesNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.pop().claims["jti"] = json!(4242424242u64)
+            }),
+        ),
+        c(
             F::PopJtiNotRequired,
             keep,
             Lenient(Normal, Token, |c| remove(&mut c.pop().claims, "jti")),
@@ -391,6 +431,18 @@ fn cases() -> Vec<FaultCase> {
             Lenient(Combined, Token, |c| {
                 c.header_edits.push(|h| duplicate_line(h, "DPoP"))
             }),
+        ),
+        c(
+            F::DpopToken68NotChecked,
+            keep,
+            Lenient(Combined, Token, |c| {
+                c.header_edits.push(|h| quote(h, "DPoP"))
+            }),
+        ),
+        c(
+            F::DpopRequiredClaimsNotChecked,
+            keep,
+            Lenient(Combined, Token, |c| remove(&mut c.dpop().claims, "htm")),
         ),
         c(
             F::DpopTypNotChecked,
@@ -471,6 +523,13 @@ fn cases() -> Vec<FaultCase> {
                 c.dpop().claims["challenge"] = v;
             }),
         ),
+        c(
+            F::CombinedChallengeNotChecked,
+            challenge_optional,
+            Lenient(Combined, Token, |c| {
+                c.dpop().claims["nonce"] = json!("made-up")
+            }),
+        ),
         c(F::TokenTypeBearerWithDpop, keep, TokenTypeDpop),
         c(
             F::IndependentDpopBoundToCnf,
@@ -508,6 +567,12 @@ fn cases() -> Vec<FaultCase> {
             F::MetadataMissingAttestationAlgs,
             keep,
             MetadataHasAttestationAlgs,
+        ),
+        c(
+            F::MetadataAlgsIncomplete,
+            rsa_algs_only,
+            // Everything is ES256: listed by no algorithm list of this server.
+            Lenient(Normal, Token, |_| {}),
         ),
         c(F::ServerErrorOnMalformed, keep, MalformedAttestationIs4xx),
         // Grants.

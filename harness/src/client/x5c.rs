@@ -61,7 +61,7 @@ pub struct X5c {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LeafKind {
     Valid,
-    /// notAfter yesterday (RFC 5280 §6.1.3 (a)(2)).
+    /// notAfter an hour ago, notBefore inside the issuer's validity (RFC 5280 §6.1.3 (a)(2)).
     Expired,
     /// notBefore tomorrow.
     NotYetValid,
@@ -297,10 +297,18 @@ fn mint(leaf_key: &SigningKey, issuer: &Authority, kind: LeafKind) -> anyhow::Re
     };
     let now = OffsetDateTime::now_utc();
     (p.not_before, p.not_after) = match kind {
-        LeafKind::Expired => (
-            now - Duration::seconds(30 * DAY),
-            now - Duration::seconds(DAY),
-        ),
+        // Expired, but issued while its issuer was valid: a leaf older than its issuer would
+        // also fail path validation at any instant (RFC 5280 §6.1.3 (a)(2) for the issuer),
+        // so a server that skipped only the leaf's validity would still refuse it (issue 13
+        // §4). Valid from the issuer's notBefore (at most 30 days back) to an hour ago.
+        LeafKind::Expired => {
+            let not_after = now - Duration::seconds(3600);
+            let issued = not_before_of(issuer.cert.der())
+                .map_or(not_after - Duration::seconds(30 * DAY), |nb| {
+                    nb.max(now - Duration::seconds(30 * DAY))
+                });
+            (issued.min(not_after - Duration::seconds(60)), not_after)
+        }
         LeafKind::NotYetValid => (
             now + Duration::seconds(DAY),
             now + Duration::seconds(30 * DAY),
@@ -313,6 +321,13 @@ fn mint(leaf_key: &SigningKey, issuer: &Authority, kind: LeafKind) -> anyhow::Re
     Ok(p.signed_by(&public, &issuer.cert, &issuer.key)?
         .der()
         .to_vec())
+}
+
+/// A certificate's notBefore.
+fn not_before_of(der: &[u8]) -> Option<OffsetDateTime> {
+    use x509_parser::prelude::FromDer as _;
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
+    OffsetDateTime::from_unix_timestamp(cert.validity().not_before.timestamp()).ok()
 }
 
 /// A signing key's public half as rcgen wants it: the subjectPublicKey bits and the algorithm

@@ -83,6 +83,7 @@ pub fn apply(
                 value: FieldValue::Token(Box::new(t)),
             });
         }
+        Mutation::Cnf(CnfChange::RsaPrivate) => rsa_private_instance(draft, target)?,
         Mutation::Cnf(change) => {
             let t = draft
                 .token_mut(TokenKind::Attestation)
@@ -452,8 +453,11 @@ fn change_cnf(t: &mut TokenDraft, change: &CnfChange, target: &Target) -> Result
                 json!({"kty": "oct", "k": crate::jose::b64::encode(k)}),
             );
         }
+        // Changes the proof too: applied by rsa_private_instance, never here.
         CnfChange::RsaPrivate => {
-            cnf.insert("jwk".into(), rsa_private_jwk()?);
+            return Err(PlanError::Fixture(
+                "cnf: rsa_private is applied with the proof it signs".into(),
+            ))
         }
         CnfChange::RemoveJwk => {
             cnf.remove("jwk");
@@ -462,12 +466,44 @@ fn change_cnf(t: &mut TokenDraft, change: &CnfChange, target: &Target) -> Result
     Ok(())
 }
 
-/// A fixed RSA private key from the vectors (generating one per run would be slow).
-fn rsa_private_jwk() -> Result<Value, PlanError> {
-    use crate::jose::fixtures::{key, FixedKey};
-    key(FixedKey::InstanceRs256)
-        .map(|k| k.private_jwk())
-        .map_err(|e| PlanError::Fixture(format!("the RSA test key: {e}")))
+/// `cnf: rsa_private`: the Client Instance Key becomes an RSA key (the first RSA algorithm the
+/// mode's proof list advertises, else RS256) that signs the proof, and `cnf.jwk` carries it
+/// with its private members. Only the rule that cnf holds a public key is broken (issue 13
+/// §4): a server that does not look at private members finds the proof signed by the cnf key.
+fn rsa_private_instance(draft: &mut RequestDraft, target: &Target) -> Result<(), PlanError> {
+    let proof = match draft.mode {
+        Mode::DpopCombined => TokenKind::Dpop,
+        _ => TokenKind::Pop,
+    };
+    let named: Vec<JwsAlg> = target
+        .metadata
+        .get(list_of(proof).member())
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().and_then(JwsAlg::parse))
+                .collect()
+        })
+        .unwrap_or_default();
+    let alg = [
+        JwsAlg::RS256,
+        JwsAlg::PS256,
+        JwsAlg::RS384,
+        JwsAlg::PS384,
+        JwsAlg::RS512,
+        JwsAlg::PS512,
+    ]
+    .into_iter()
+    .find(|a| named.contains(a))
+    .unwrap_or(JwsAlg::RS256);
+    use_alg(draft, proof, alg, target)?;
+    let key = target.keys.instance_for(alg)?;
+    let att = draft
+        .token_mut(TokenKind::Attestation)
+        .ok_or_else(|| PlanError::missing("cnf", "attestation"))?;
+    att.claims
+        .insert("cnf".into(), json!({ "jwk": key.private_jwk() }));
+    Ok(())
 }
 
 /// Placeholder values for this request.

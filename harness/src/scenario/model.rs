@@ -613,7 +613,7 @@ pub fn two_step(mutations: &[Mutation]) -> Option<TwoStep> {
 pub enum X5cChange {
     /// A chain from a fresh CA the server has never heard of.
     UntrustedAnchor,
-    /// The leaf expired yesterday (issued by the real issuer).
+    /// The leaf expired an hour ago (issued by the real issuer, while it was valid).
     ExpiredLeaf,
     /// The leaf becomes valid tomorrow.
     NotYetValidLeaf,
