@@ -65,6 +65,7 @@ pub enum CnfKey {
     Public(KeyRef),
     PrivateInstance,
     Symmetric,
+    /// An RSA instance key with its private members (the harness signs the proof with it).
     RsaPrivate,
     /// `cnf` without `jwk`.
     NoJwk,

@@ -646,7 +646,8 @@ pub enum CnfChange {
     OtherKey,
     /// Replace by a symmetric key (`kty: oct`).
     Symmetric,
-    /// Replace by an RSA key with its private members.
+    /// The Client Instance Key becomes an RSA key that signs the proof, and `cnf.jwk` carries
+    /// it with its private members (so only the public-key rule of cnf is broken).
     RsaPrivate,
     /// Remove `jwk` from `cnf`.
     RemoveJwk,
