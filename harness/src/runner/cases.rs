@@ -97,7 +97,7 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
             Precondition::ChallengeRequired => (!p.challenge_required)
                 .then_some("the target is not declared to require challenges (--challenge-required)"),
             Precondition::ChallengeNotRequired => p.challenge_required.then_some(
-                "the target requires challenges, which may stand in for iat freshness (PoP verification: draft-10 §Verification PoP item 6, -11 and -12 §7.2 item 6, -07 §9 item 9)",
+                "the target requires challenges: a challenge may stand in for iat freshness (PoP verification: draft-10 §Verification PoP item 6, -11 and -12 §7.2 item 6, -07 §9 item 9), and a request without one is refused for that",
             ),
             Precondition::MethodNotAdvertised => None,
             Precondition::AttestationFreshness => p
@@ -121,7 +121,7 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
             Precondition::DpopNonceRequired => (!p.dpop_nonce_required)
                 .then_some("the target is not declared to require DPoP nonces"),
             Precondition::DpopNonceNotRequired => p.dpop_nonce_required.then_some(
-                "the target requires DPoP nonces, which may stand in for iat freshness (RFC 9449 §11.1)",
+                "the target requires DPoP nonces: a nonce may stand in for iat freshness (RFC 9449 §11.1), and a proof without one is refused for that",
             ),
             Precondition::ChallengeSingleUse => (!p.challenge_single_use)
                 .then_some("the target is declared to accept a challenge more than once"),

@@ -144,7 +144,7 @@ pub enum Precondition {
     ChallengeRequired,
     /// The target is NOT declared to demand a challenge (stale-`iat` cases: a server that
     /// demands challenges may use them instead of `iat` for freshness, draft-10 §Verification
-    /// PoP item 6).
+    /// PoP item 6; replay cases sent without a challenge, so that only the jti repeats).
     ChallengeNotRequired,
     /// The scenario's mode is NOT advertised by the server (and the other one is): the request
     /// is sent anyway and must be rejected (draft-10 §Metadata: the methods signal support;
