@@ -434,13 +434,17 @@ fn report_revision(report: &Report) -> abca_conformance::revision::Revision {
         .expect("the report names a known revision")
 }
 
-/// The negative scenarios of the corpus (their default expectation is a rejection).
+/// The negative scenarios of the corpus: those that expect a rejection, by default or in some
+/// revision (e.g. att-without-iat, refused from -12 on).
 fn negatives(corpus: &Corpus) -> impl Iterator<Item = &abca_conformance::scenario::Scenario> {
-    corpus
-        .scenarios()
-        .iter()
-        .map(|l| &l.scenario)
-        .filter(|s| matches!(s.expect, abca_conformance::scenario::Expectation::Reject(_)))
+    corpus.scenarios().iter().map(|l| &l.scenario).filter(|s| {
+        Revision::ALL.iter().any(|r| {
+            matches!(
+                s.expect_in(*r),
+                abca_conformance::scenario::Expectation::Reject(_)
+            )
+        })
+    })
 }
 
 /// For each scenario, the fault rows (by key) under which one of its cases gave a `fail` or a
