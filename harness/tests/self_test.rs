@@ -7,7 +7,11 @@
 //!   `suites/self-test/faults.yaml` says → at least one `fail` or `warning` on a requirement
 //!   the fault breaks, and the conforming controls still accepted;
 //! - `rejects-everything`: a server that answers 401 to every request → no `pass` on any
-//!   request case, `fail` on the controls.
+//!   request case, `fail` on the controls;
+//! - `faults/every-negative-scenario-catches-a-fault`: each negative scenario gets a `fail` or
+//!   `warning` under some fault; `faults/every-negative-scenario-catches-its-own-fault`: under
+//!   a fault of its own requirements (one reason per case, issue 13 §4), unless allow-listed
+//!   with the reason in `suites/self-test/one-reason-exceptions.yaml`.
 #[path = "common/libtest.rs"]
 mod libtest;
 
