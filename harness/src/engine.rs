@@ -31,6 +31,7 @@ pub use crate::exchange::{
     read_ca_cert, HttpOptions, LimitOptions, DEFAULT_MAX_CONSECUTIVE_ERRORS,
 };
 pub use crate::fuzz::engine::{Options as FuzzOptions, Summary as FuzzSummary};
+pub use crate::runner::prefetch::PURPOSE as FETCHED_AHEAD_PURPOSE;
 pub use crate::runner::{default_jobs, OnResult, RunOptions};
 pub use crate::target::config::DEFAULT_REVISION;
 pub use crate::target::grant::{

@@ -5,10 +5,11 @@
 #[path = "common/libtest.rs"]
 mod libtest;
 
+use abca_conformance::engine::FETCHED_AHEAD_PURPOSE;
 use abca_conformance::engine::{self, Corpus, HttpOptions, RunOptions, Selection, TargetSource};
-use abca_conformance::report::Verdict;
+use abca_conformance::report::{Report, Verdict};
 use libtest_mimic::{Arguments, Failed, Trial};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn main() {
     let args = Arguments::from_args();
@@ -40,8 +41,9 @@ fn main() {
             eprintln!("the suite could not run: {e:#}");
             std::process::exit(2)
         });
+    let fetched_ahead = fetched_ahead_trial(&report);
     let mut not_applicable = Vec::new();
-    let trials: Vec<Trial> = report
+    let mut trials: Vec<Trial> = report
         .results
         .into_iter()
         .map(|r| {
@@ -86,6 +88,7 @@ fn main() {
             }
         })
         .collect();
+    trials.push(fetched_ahead);
     let conclusion = libtest_mimic::run(&args, trials);
     if !not_applicable.is_empty() && !args.list {
         println!("not applicable to the embedded reference AS (default configuration):");
@@ -94,4 +97,51 @@ fn main() {
         }
     }
     conclusion.exit();
+}
+
+/// Challenges fetched ahead while the preflight ran (runner/prefetch.rs): the first cases use
+/// them, and no challenge the endpoint issued goes to two cases (a case may use its own
+/// twice: the reused-challenge cases).
+fn fetched_ahead_trial(report: &Report) -> Trial {
+    let mut cases_of: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    let (mut fetched, mut ahead) = (0, 0);
+    for r in &report.results {
+        for e in r
+            .exchanges
+            .iter()
+            .filter(|e| e.purpose.starts_with("challenge"))
+        {
+            fetched += 1;
+            ahead += usize::from(e.purpose == FETCHED_AHEAD_PURPOSE);
+            let issued = e
+                .response
+                .as_ref()
+                .and_then(|x| serde_json::from_str::<serde_json::Value>(&x.body).ok())
+                .and_then(|b| b["attestation_challenge"].as_str().map(String::from));
+            if let Some(c) = issued {
+                cases_of.entry(c).or_default().insert(&r.id);
+            }
+        }
+    }
+    let shared: Vec<String> = cases_of
+        .iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|(c, ids)| format!("{c}: {ids:?}"))
+        .collect();
+    let outcome = if !shared.is_empty() {
+        Err(format!(
+            "challenges used by more than one case:\n  {}",
+            shared.join("\n  ")
+        ))
+    } else if fetched > 0 && ahead == 0 {
+        Err(format!(
+            "{fetched} challenges fetched by the cases, none fetched ahead"
+        ))
+    } else {
+        Ok(())
+    };
+    Trial::test(
+        "runner/challenges-fetched-ahead-go-to-one-case-each",
+        move || outcome.map_err(Failed::from),
+    )
 }

@@ -83,6 +83,10 @@ impl Limits {
         }
     }
 
+    pub fn rate_limited(&self) -> bool {
+        self.rate.is_some()
+    }
+
     /// Why nothing more may be sent, once the breaker has tripped or the deadline passed.
     pub fn stopped(&self) -> Option<Stop> {
         if let Some(why) = self.breaker.tripped.get() {

@@ -196,6 +196,11 @@ impl Http {
         self.limits.stopped()
     }
 
+    /// Whether `--rate` spaces the requests (then the rate, not the round trip, bounds a run).
+    pub fn rate_limited(&self) -> bool {
+        self.limits.rate_limited()
+    }
+
     /// Sends `req`; never panics; transport failures come back as `Err` with a reason.
     pub async fn send(&self, req: &WireRequest) -> Result<Reply, SendError> {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())

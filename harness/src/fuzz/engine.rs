@@ -12,7 +12,8 @@ use super::{strategy, FuzzCase};
 use crate::exchange::Http;
 use crate::flow::Flows;
 use crate::report::Verdict;
-use crate::runner::steps;
+use crate::runner::prefetch::Challenges;
+use crate::runner::steps::{self, Env};
 use crate::scenario::{AlgList, Endpoint, JwsAlg, Mode};
 use crate::target::Target;
 use crate::verdict::{self, Control, Outcome};
@@ -175,6 +176,17 @@ pub struct Fuzzer {
 }
 
 impl Fuzzer {
+    /// What a case's requests share; the fuzzer fetches each challenge when a request needs
+    /// it (nothing ahead: its cases are drawn one by one).
+    fn env<'a>(&'a self, challenges: &'a Challenges<'a>) -> Env<'a> {
+        Env {
+            target: &self.target,
+            http: &self.http,
+            flows: &self.flows,
+            challenges,
+        }
+    }
+
     pub fn new(target: Arc<Target>, http: Http) -> anyhow::Result<Fuzzer> {
         let caps = capabilities(&target);
         let pairs = pairs(&target);
@@ -214,9 +226,7 @@ impl Fuzzer {
     pub async fn controls(&self) -> Result<(), ControlRefused> {
         for &(mode, endpoint) in &self.pairs {
             let e = steps::execute(
-                &self.target,
-                &self.http,
-                &self.flows,
+                self.env(&Challenges::new(&self.target, &self.http)),
                 mode,
                 endpoint,
                 None,
@@ -246,9 +256,7 @@ impl Fuzzer {
             return None;
         }
         let e = steps::execute(
-            &self.target,
-            &self.http,
-            &self.flows,
+            self.env(&Challenges::new(&self.target, &self.http)),
             case.mode,
             case.endpoint,
             None,
@@ -286,16 +294,15 @@ impl Fuzzer {
                 let flows = self.flows.clone();
                 let index = n;
                 tasks.spawn(async move {
-                    let e = steps::execute(
-                        &target,
-                        &http,
-                        &flows,
-                        case.mode,
-                        case.endpoint,
-                        None,
-                        &case.mutations,
-                    )
-                    .await;
+                    let challenges = Challenges::new(&target, &http);
+                    let env = Env {
+                        target: &target,
+                        http: &http,
+                        flows: &flows,
+                        challenges: &challenges,
+                    };
+                    let e =
+                        steps::execute(env, case.mode, case.endpoint, None, &case.mutations).await;
                     (index, case, expected, e.outcome)
                 });
                 n += 1;

@@ -10,11 +10,8 @@
 //! at the end, in the run's own concurrency limit, so the check costs one request per
 //! (mode, endpoint) per round and adds no barrier between cases.
 use super::cases::{ControlKey, FlowKind};
-use super::steps::{self, Executed};
-use crate::exchange::Http;
-use crate::flow::Flows;
+use super::steps::{self, Env, Executed};
 use crate::report::CaseResult;
-use crate::target::Target;
 use crate::types::{Inconclusive, Verdict};
 use crate::verdict::{Control, Outcome};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,25 +25,14 @@ const MIN_ROUND: usize = 64;
 /// Runs the valid request (or, for a flow key, the valid flow) of each key in `keys`,
 /// within `sem`.
 pub async fn run_controls(
-    target: &Target,
-    http: &Http,
-    flows: &Flows,
+    env: Env<'_>,
     sem: &Semaphore,
     keys: &[ControlKey],
 ) -> Vec<(ControlKey, Executed)> {
     futures::future::join_all(keys.iter().map(|&key| async move {
         let _permit = sem.acquire().await;
         let flow = key.flow.map(FlowKind::valid);
-        let e = steps::execute(
-            target,
-            http,
-            flows,
-            key.mode,
-            key.endpoint,
-            flow.as_ref(),
-            &[],
-        )
-        .await;
+        let e = steps::execute(env, key.mode, key.endpoint, flow.as_ref(), &[]).await;
         (key, e)
     }))
     .await
@@ -100,30 +86,16 @@ impl Bracket {
 
     /// Counts a finished case; every `every` cases, closes the held ones. The caller must not
     /// hold a permit of `sem` (the closing controls need one each).
-    pub async fn finished(
-        &self,
-        target: &Target,
-        http: &Http,
-        flows: &Flows,
-        sem: &Semaphore,
-        on_result: super::OnResult<'_>,
-    ) {
+    pub async fn finished(&self, env: Env<'_>, sem: &Semaphore, on_result: super::OnResult<'_>) {
         let n = self.finished.fetch_add(1, Ordering::SeqCst) + 1;
         if n % self.every == 0 {
-            self.close(target, http, flows, sem, on_result).await;
+            self.close(env, sem, on_result).await;
         }
     }
 
     /// Sends the control of every held case again (they all finished before this call) and
     /// decides them: the verdict stands when it was accepted, else `error`.
-    pub async fn close(
-        &self,
-        target: &Target,
-        http: &Http,
-        flows: &Flows,
-        sem: &Semaphore,
-        on_result: super::OnResult<'_>,
-    ) {
+    pub async fn close(&self, env: Env<'_>, sem: &Semaphore, on_result: super::OnResult<'_>) {
         let held = std::mem::take(&mut *lock(&self.held));
         if held.is_empty() {
             return;
@@ -131,7 +103,7 @@ impl Bracket {
         let mut keys: Vec<ControlKey> = held.iter().map(|h| h.control).collect();
         keys.sort();
         keys.dedup();
-        let closing = run_controls(target, http, flows, sem, &keys).await;
+        let closing = run_controls(env, sem, &keys).await;
         for Held {
             index,
             control,

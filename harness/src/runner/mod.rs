@@ -3,6 +3,7 @@
 mod bracket;
 pub mod cases;
 pub mod detect;
+pub mod prefetch;
 pub mod preflight;
 pub mod steps;
 
@@ -76,13 +77,14 @@ pub async fn run(
     // Positive controls first: every (mode, endpoint) a selected case leans on, in the
     // preflight (runner/preflight.rs).
     let rev = target.spec.revision;
-    let mut needed: Vec<cases::ControlKey> = selected
+    let sending: Vec<&Case> = selected
         .iter()
         .filter(|c| !matches!(c.scenario.expect_in(rev), Expectation::Check(_)))
         .filter(|c| cases::outside_revision(c, catalog, rev).is_none())
         .filter(|c| cases::not_applicable(c, target).is_none())
-        .map(cases::control_key)
         .collect();
+    let mut needed: Vec<cases::ControlKey> =
+        sending.iter().map(|c| cases::control_key(c)).collect();
     needed.sort();
     needed.dedup();
     let request_cases = selected
@@ -90,119 +92,150 @@ pub async fn run(
         .any(|c| !matches!(c.scenario.expect_in(rev), Expectation::Check(_)));
     let flows = Flows::new(target);
     let flows = &flows;
-    let (mut preflight, controls) =
-        preflight::run(target, http, flows, &needed, request_cases, opts.jobs).await;
+    // One in-flight limit for the whole run: the preflight, the challenges fetched ahead
+    // while it runs (half the places at most, so the preflight never waits for a place),
+    // then the cases and the closing controls.
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
-    // A refused control stops the run: the cases would only repeat the refusal. The
-    // selected controls are still reported, judged from the preflight's own exchanges.
-    let stop = !preflight.passed && !opts.keep_going;
-    preflight.stopped = stop;
-    let selected: Vec<Case> = if stop {
-        selected
-            .into_iter()
-            .filter(|c| {
-                c.scenario.role == Role::Control && controls.contains_key(&cases::control_key(c))
-            })
-            .collect()
-    } else {
-        selected
-    };
-
-    // Verdicts resting on a refusal wait for a control sent after them (runner/bracket.rs).
-    let bracket = bracket::Bracket::new(opts.jobs);
-    // Longest cases take their place in flight first (the semaphore is fair: places go in
-    // the order asked); results keep the corpus order.
-    let mut order: Vec<usize> = (0..selected.len()).collect();
-    order.sort_by_cached_key(|&i| std::cmp::Reverse(cases::round_trips(&selected[i], target)));
-    let results =
-        futures::future::join_all(order.iter().map(|&i| (i, &selected[i])).map(|(i, case)| {
-            let (sem, bracket) = (sem.clone(), &bracket);
-            let controls = &controls;
-            async move {
-                let (r, stopped) = {
-                    let _permit = sem.acquire().await;
-                    if stop {
-                        (
-                            control_from_preflight(case, target, catalog, controls),
-                            None,
-                        )
-                    } else {
-                        run_case(case, target, http, flows, catalog, controls).await
-                    }
-                };
-                // A held result moves into the bracket and comes back decided (below).
-                let r = if leans_on_control(case, &r, rev) {
-                    bracket.hold(i, cases::control_key(case).closing(), r);
-                    None
-                } else {
-                    on_result(&r);
-                    Some(r)
-                };
-                bracket.finished(target, http, flows, &sem, on_result).await;
-                (r, stopped)
-            }
-        }))
+    let challenges = prefetch::Challenges::new(target, http);
+    let challenges = &challenges;
+    let fill = challenges.fill(
+        &sem,
+        opts.jobs / 2,
+        sending.len().min(prefetch::AHEAD_PER_PLACE * opts.jobs),
+    );
+    // The fetches ahead still in flight when the preflight ends finish alongside the cases.
+    let ((), report) = futures::future::join(fill, async {
+        let (mut preflight, controls) = preflight::run(
+            target,
+            http,
+            flows,
+            challenges,
+            &needed,
+            request_cases,
+            &sem,
+        )
         .await;
-    bracket.close(target, http, flows, &sem, on_result).await;
-    let mut results: Vec<_> = {
-        let mut by_index: Vec<_> = order.into_iter().zip(results).collect();
-        by_index.sort_by_key(|(i, _)| *i);
-        by_index.into_iter().map(|(_, r)| r).collect()
-    };
-    for (i, decided) in bracket.into_decided() {
-        results[i].0 = Some(decided);
-    }
-    // A case the circuit breaker kept from running makes the run incomplete; one the deadline
-    // kept from running does not (the user chose the deadline).
-    let cut_short = results.iter().find_map(|(_, s)| match s {
-        Some(stop @ Stop::Breaker { .. }) => Some(stop.to_string()),
-        _ => None,
-    });
-    // Every held result was decided by the last close, so none is missing here.
-    let results: Vec<CaseResult> = results.into_iter().filter_map(|(r, _)| r).collect();
-    debug_assert_eq!(results.len(), selected.len());
+        challenges.stop();
+        let env = steps::Env {
+            target,
+            http,
+            flows,
+            challenges,
+        };
+        // A refused control stops the run: the cases would only repeat the refusal. The
+        // selected controls are still reported, judged from the preflight's own exchanges.
+        let stop = !preflight.passed && !opts.keep_going;
+        preflight.stopped = stop;
+        let selected: Vec<Case> = if stop {
+            selected
+                .into_iter()
+                .filter(|c| {
+                    c.scenario.role == Role::Control
+                        && controls.contains_key(&cases::control_key(c))
+                })
+                .collect()
+        } else {
+            selected
+        };
 
-    let mut summary = Summary::default();
-    for r in &results {
-        summary.add(r.verdict);
-    }
-    let requirements = requirement_results(catalog, scenarios, &results, rev);
-    Report {
-        tool: ToolInfo {
-            name: "abca-conformance".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            draft: target.spec.revision.name().into(),
-            editors_copy: target.spec.revision.is_editors_copy(),
-            draft_note: None,
-            started_at,
-            duration_ms: started.elapsed().as_millis() as u64,
-        },
-        target: TargetInfo {
-            issuer: target.issuer().to_string(),
-            embedded: target.embedded,
-            methods: target.methods.clone(),
-            token_endpoint: Some(target.token_endpoint.clone()),
-            par_endpoint: target.par_endpoint.clone(),
-            challenge_endpoint: target.challenge_endpoint.clone(),
-            metadata: target.metadata.clone(),
-        },
-        summary,
-        // Under --keep-going the cases ran: a breaker trip or a run where nothing could be
-        // judged says more than "the preflight failed", so those win; else a refused control
-        // still keeps the run from being a pass.
-        run: match (cut_short, preflight.passed) {
-            (None, false) if stop => RunStatus::PreflightFailed { stopped: true },
-            (cut_short, passed) => match run_status(cut_short, &results) {
-                RunStatus::Complete if !passed => RunStatus::PreflightFailed { stopped: false },
-                status => status,
+        // Verdicts resting on a refusal wait for a control sent after them (runner/bracket.rs).
+        let bracket = bracket::Bracket::new(opts.jobs);
+        // Longest cases take their place in flight first (the semaphore is fair: places go in
+        // the order asked); results keep the corpus order.
+        let mut order: Vec<usize> = (0..selected.len()).collect();
+        order.sort_by_cached_key(|&i| std::cmp::Reverse(cases::round_trips(&selected[i], target)));
+        let results =
+            futures::future::join_all(order.iter().map(|&i| (i, &selected[i])).map(|(i, case)| {
+                let (sem, bracket) = (sem.clone(), &bracket);
+                let controls = &controls;
+                async move {
+                    let (r, stopped) = {
+                        let _permit = sem.acquire().await;
+                        if stop {
+                            (
+                                control_from_preflight(case, target, catalog, controls),
+                                None,
+                            )
+                        } else {
+                            run_case(case, env, catalog, controls).await
+                        }
+                    };
+                    // A held result moves into the bracket and comes back decided (below).
+                    let r = if leans_on_control(case, &r, rev) {
+                        bracket.hold(i, cases::control_key(case).closing(), r);
+                        None
+                    } else {
+                        on_result(&r);
+                        Some(r)
+                    };
+                    bracket.finished(env, &sem, on_result).await;
+                    (r, stopped)
+                }
+            }))
+            .await;
+        bracket.close(env, &sem, on_result).await;
+        let mut results: Vec<_> = {
+            let mut by_index: Vec<_> = order.into_iter().zip(results).collect();
+            by_index.sort_by_key(|(i, _)| *i);
+            by_index.into_iter().map(|(_, r)| r).collect()
+        };
+        for (i, decided) in bracket.into_decided() {
+            results[i].0 = Some(decided);
+        }
+        // A case the circuit breaker kept from running makes the run incomplete; one the deadline
+        // kept from running does not (the user chose the deadline).
+        let cut_short = results.iter().find_map(|(_, s)| match s {
+            Some(stop @ Stop::Breaker { .. }) => Some(stop.to_string()),
+            _ => None,
+        });
+        // Every held result was decided by the last close, so none is missing here.
+        let results: Vec<CaseResult> = results.into_iter().filter_map(|(r, _)| r).collect();
+        debug_assert_eq!(results.len(), selected.len());
+
+        let mut summary = Summary::default();
+        for r in &results {
+            summary.add(r.verdict);
+        }
+        let requirements = requirement_results(catalog, scenarios, &results, rev);
+        Report {
+            tool: ToolInfo {
+                name: "abca-conformance".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                draft: target.spec.revision.name().into(),
+                editors_copy: target.spec.revision.is_editors_copy(),
+                draft_note: None,
+                started_at,
+                duration_ms: started.elapsed().as_millis() as u64,
             },
-        },
-        results,
-        requirements,
-        gate: None,
-        preflight: Some(preflight),
-        replay_command: None,
-    }
+            target: TargetInfo {
+                issuer: target.issuer().to_string(),
+                embedded: target.embedded,
+                methods: target.methods.clone(),
+                token_endpoint: Some(target.token_endpoint.clone()),
+                par_endpoint: target.par_endpoint.clone(),
+                challenge_endpoint: target.challenge_endpoint.clone(),
+                metadata: target.metadata.clone(),
+            },
+            summary,
+            // Under --keep-going the cases ran: a breaker trip or a run where nothing could be
+            // judged says more than "the preflight failed", so those win; else a refused control
+            // still keeps the run from being a pass.
+            run: match (cut_short, preflight.passed) {
+                (None, false) if stop => RunStatus::PreflightFailed { stopped: true },
+                (cut_short, passed) => match run_status(cut_short, &results) {
+                    RunStatus::Complete if !passed => RunStatus::PreflightFailed { stopped: false },
+                    status => status,
+                },
+            },
+            results,
+            requirements,
+            gate: None,
+            preflight: Some(preflight),
+            replay_command: None,
+        }
+    })
+    .await;
+    report
 }
 
 /// A control case judged from the preflight's execution (the run stopped there).
@@ -284,13 +317,12 @@ fn run_status(cut_short: Option<String>, results: &[CaseResult]) -> RunStatus {
 
 async fn run_case(
     case: &Case<'_>,
-    target: &Target,
-    http: &Http,
-    flows: &Flows,
+    env: steps::Env<'_>,
     catalog: &Catalog,
     controls: &preflight::Controls,
 ) -> (CaseResult, Option<Stop>) {
     let start = Instant::now();
+    let (target, http) = (env.target, env.http);
     let mut stopped = None;
     let s = case.scenario;
     let rev = target.spec.revision;
@@ -325,16 +357,7 @@ async fn run_case(
                 .map(|(c, _)| c.clone())
                 .unwrap_or_else(|| Control::NotAccepted("no control ran".into()))
         };
-        let e = steps::execute(
-            target,
-            http,
-            flows,
-            case.mode,
-            case.endpoint,
-            s.flow.as_ref(),
-            &s.mutations,
-        )
-        .await;
+        let e = steps::execute(env, case.mode, case.endpoint, s.flow.as_ref(), &s.mutations).await;
         let codes = catalog.error_codes_of(&s.requirements);
         let ctx = verdict::CaseContext {
             endpoint: case.endpoint,

@@ -12,7 +12,8 @@
 //! diagnosis naming the server's own reason and the likely cause, like testssl.sh or h2spec
 //! checking the connection first; `--keep-going` runs the cases anyway.
 use super::cases::ControlKey;
-use super::steps::Executed;
+use super::prefetch::Challenges;
+use super::steps::{Env, Executed};
 use crate::checks;
 use crate::exchange::{Http, Reply};
 use crate::flow::Flows;
@@ -31,9 +32,10 @@ pub async fn run(
     target: &Target,
     http: &Http,
     flows: &Flows,
+    challenges: &Challenges<'_>,
     needed: &[ControlKey],
     request_cases: bool,
-    jobs: usize,
+    sem: &tokio::sync::Semaphore,
 ) -> (Preflight, Controls) {
     let mut checks = Vec::new();
     checks.push(metadata_check(target, request_cases));
@@ -42,8 +44,13 @@ pub async fn run(
             checks.push(c);
         }
     }
-    let sem = tokio::sync::Semaphore::new(jobs.max(1));
-    let runs = super::bracket::run_controls(target, http, flows, &sem, needed).await;
+    let env = Env {
+        target,
+        http,
+        flows,
+        challenges,
+    };
+    let runs = super::bracket::run_controls(env, sem, needed).await;
     let mut controls = Controls::new();
     for (key, e) in runs {
         let (mode, endpoint) = (key.mode, key.endpoint);

@@ -13,6 +13,8 @@ use crate::target::Target;
 use crate::types::Inconclusive;
 use crate::verdict::Outcome;
 
+use super::prefetch::Challenges;
+
 /// Why a case stopped before its judged request: inconclusive, or not applicable (found out
 /// while running it, e.g. the server issued no refresh token).
 #[derive(Debug)]
@@ -48,11 +50,23 @@ pub struct Executed {
     pub exchanges: Vec<Exchange>,
 }
 
+/// What every request of a run shares: the target, the HTTP client with the run's limits,
+/// the flows' state (cookie jars, the login budget) and the challenges, some fetched ahead
+/// (runner/prefetch.rs).
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub target: &'a Target,
+    pub http: &'a Http,
+    pub flows: &'a Flows,
+    pub challenges: &'a Challenges<'a>,
+}
+
 /// One case being executed: where it goes, what it changes, and what it has exchanged.
 struct CaseRun<'a> {
     target: &'a Target,
     http: &'a Http,
     flows: &'a Flows,
+    challenges: &'a Challenges<'a>,
     mode: Mode,
     endpoint: Endpoint,
     exchanges: Vec<Exchange>,
@@ -67,18 +81,17 @@ struct Sent {
 
 /// Executes one case: `flow` (if any) first, then the judged request with `mutations`.
 pub async fn execute(
-    target: &Target,
-    http: &Http,
-    flows: &Flows,
+    env: Env<'_>,
     mode: Mode,
     endpoint: Endpoint,
     flow: Option<&Flow>,
     mutations: &[Mutation],
 ) -> Executed {
     let mut run = CaseRun {
-        target,
-        http,
-        flows,
+        target: env.target,
+        http: env.http,
+        flows: env.flows,
+        challenges: env.challenges,
         mode,
         endpoint,
         exchanges: Vec::new(),
@@ -284,7 +297,9 @@ impl CaseRun<'_> {
     }
 
     async fn fresh_challenge(&mut self) -> Result<Fresh, Stop> {
-        let issued = checks::get_challenge(self.target, self.http, &mut self.exchanges)
+        let issued = self
+            .challenges
+            .take(&mut self.exchanges)
             .await
             .map_err(|e| {
                 let cause = match e {
