@@ -14,8 +14,13 @@
 //! - the critical path: the longest chain of dependent round trips (metadata; the longest
 //!   preflight check; the longest case; the closing control), × RTT.
 //!
+//! Each in-flight limit runs twice in a row, with challenges fetched ahead while the preflight
+//! runs (the default, runner/prefetch.rs) and without (`--no-fetch-ahead`), so the two compare
+//! on the same machine load.
+//!
 //! Env: LATENCY_BENCH_RTT_MS (default 50), LATENCY_BENCH_JOBS (comma-separated, default
-//! "2,8,16,32,64" plus the built-in default).
+//! "2,8,16,32,64" plus the built-in default), LATENCY_BENCH_ROUNDS (default 1: how many times
+//! each pair runs).
 use abca_conformance::engine::{self, Connection, Corpus, HttpOptions, RunOptions, TargetSource};
 use abca_conformance::report::Report;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -152,10 +157,12 @@ fn main() -> anyhow::Result<()> {
         tokio::spawn(proxy(listener, upstream, rtt));
         let corpus = Corpus::embedded()?;
         println!(
-            "{:>6} {:>9} {:>9} {:>14} {:>7} {:>13} {:>7} {:>12} {:>12}",
+            "{:>6} {:>6} {:>9} {:>9} {:>6} {:>14} {:>7} {:>13} {:>7} {:>12} {:>12}",
             "jobs",
+            "ahead",
             "wall s",
             "requests",
+            "conns",
             "req×RTT/jobs",
             "ratio",
             "critical path",
@@ -163,10 +170,15 @@ fn main() -> anyhow::Result<()> {
             "harness µs/c",
             "server µs/c"
         );
-        for &j in &jobs {
+        let rounds = env("LATENCY_BENCH_ROUNDS", 1);
+        let runs = jobs
+            .iter()
+            .flat_map(|&j| (0..rounds).flat_map(move |_| [(j, true), (j, false)]));
+        for (j, fetch_ahead) in runs {
             let flags = server.flags(&issuer);
             let opts = RunOptions {
                 jobs: j,
+                fetch_ahead,
                 ..RunOptions::default()
             };
             REQUESTS.store(0, Ordering::Relaxed);
@@ -195,8 +207,9 @@ fn main() -> anyhow::Result<()> {
             let path = critical_path(&report) as f64 * rtt.as_secs_f64();
             let cases = report.results.len() as f64;
             println!(
-                "{:>6} {:>9.2} {:>9} {:>6} {:>13.2}s {:>6.2}× {:>12.2}s {:>6.2}× {:>12.0} {:>12}",
+                "{:>6} {:>6} {:>9.2} {:>9} {:>6} {:>13.2}s {:>6.2}× {:>12.2}s {:>6.2}× {:>12.0} {:>12}",
                 format!("{j}{}", if j == default_jobs { "*" } else { "" }),
+                if fetch_ahead { "yes" } else { "no" },
                 wall,
                 requests,
                 CONNECTIONS.load(Ordering::Relaxed),
@@ -209,7 +222,7 @@ fn main() -> anyhow::Result<()> {
                     .unwrap_or_else(|| "?".into()),
             );
         }
-        println!("* the default; µs/c: CPU per case (harness: this process, proxy included)");
+        println!("* the default; ahead: challenges fetched ahead while the preflight runs (the default) or not (--no-fetch-ahead); µs/c: CPU per case (harness: this process, proxy included)");
         drop(server);
         anyhow::Ok(())
     })

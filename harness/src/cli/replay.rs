@@ -76,6 +76,8 @@ pub async fn main(args: ReplayArgs) -> anyhow::Result<i32> {
         jobs: engine::default_jobs(),
         select: Selection::Ids(ids),
         keep_going: false,
+        // One case: its challenge is fetched when it needs it, as the printed line shows.
+        fetch_ahead: false,
     };
     let mut report = engine::run(&corpus, source, &http, &opts, &|_| {}).await?;
     let code = gate::decide(&mut report, false, None);

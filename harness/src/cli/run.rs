@@ -56,6 +56,12 @@ pub struct RunArgs {
     /// refused control are then inconclusive (`error`), its control `fail`.
     #[arg(long)]
     pub keep_going: bool,
+    /// Fetch each challenge just before the request that uses it. By default, while the
+    /// preflight runs, idle places in flight fetch challenges for the first cases, which use
+    /// them if they are under 5 s old; turn that off for a server whose challenges expire
+    /// sooner.
+    #[arg(long)]
+    pub no_fetch_ahead: bool,
     /// Also list every requirement with the cases that check it and their verdicts, passes
     /// included (h2spec style), and the not_applicable cases with their reasons.
     #[arg(long, short)]
@@ -114,6 +120,7 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
         jobs: args.jobs.unwrap_or_else(engine::default_jobs),
         select,
         keep_going: args.keep_going,
+        fetch_ahead: !args.no_fetch_ahead,
     };
     let stream = formats.contains(&Format::Ndjson);
     let progress = Progress::for_run(|| corpus.count(&opts.select));

@@ -40,6 +40,8 @@ pub async fn probe(
             jobs,
             // The probe wants the controls' verdicts even when the preflight refuses.
             keep_going: true,
+            // A few controls: nothing to fetch ahead for.
+            fetch_ahead: false,
         };
         let r = run(target, http, corpus, &opts, nobody).await;
         let judged: Vec<_> = r

@@ -31,15 +31,19 @@ pub struct RunOptions {
     /// Run the cases even when the preflight found the target cannot be tested as
     /// configured (a refused control); without it the run stops after the preflight.
     pub keep_going: bool,
+    /// Fetch challenges for the first cases while the preflight runs (runner/prefetch.rs);
+    /// off: each challenge is fetched just before the request that uses it.
+    pub fetch_ahead: bool,
 }
 
 impl Default for RunOptions {
-    /// Every case, as many at once as the machine has cores.
+    /// Every case, [`DEFAULT_IN_FLIGHT`] at once, challenges fetched ahead.
     fn default() -> Self {
         RunOptions {
             select: Selection::All,
             jobs: default_jobs(),
             keep_going: false,
+            fetch_ahead: true,
         }
     }
 }
@@ -101,7 +105,10 @@ pub async fn run(
     let fill = challenges.fill(
         &sem,
         opts.jobs / 2,
-        sending.len().min(prefetch::AHEAD_PER_PLACE * opts.jobs),
+        match opts.fetch_ahead {
+            true => sending.len().min(prefetch::AHEAD_PER_PLACE * opts.jobs),
+            false => 0,
+        },
     );
     // The fetches ahead still in flight when the preflight ends finish alongside the cases.
     let ((), report) = futures::future::join(fill, async {
