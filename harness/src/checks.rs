@@ -212,6 +212,7 @@ async fn fetch_challenge(
         url: url.into(),
         headers: vec![("Accept".into(), "application/json".into())],
         body: String::new(),
+        name_case: Default::default(),
     };
     let (ex, r) = http.exchange("challenge", &req).await;
     exchanges.push(ex);

@@ -47,6 +47,7 @@ pub async fn discover(
             url: url.clone(),
             headers: vec![("Accept".into(), "application/json".into())],
             body: String::new(),
+            name_case: Default::default(),
         };
         let (ex, reply) = http.exchange("metadata", &req).await;
         match reply {

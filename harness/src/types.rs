@@ -194,6 +194,43 @@ impl KeyRef {
 }
 
 wire_enum! {
+    /// How header field names go on the wire. Field names are case-insensitive (RFC 9110
+    /// §5.1); over HTTP/1.1 the letters sent are the client's choice, over HTTP/2 every name
+    /// is lower case (RFC 9113 §8.2.2).
+    #[derive(Default)]
+    pub enum FieldNameCase {
+        /// Every name in lower case (`oauth-client-attestation-pop`): the HTTP client's own.
+        #[default]
+        Lower = "lower",
+        /// Each dash-separated word capitalised (`Oauth-Client-Attestation-Pop`, `Dpop`):
+        /// neither the lower case the client sends by default nor the draft's spelling
+        /// (`OAuth-Client-Attestation-PoP`, `DPoP`), so a server that matches either exactly
+        /// misses the field.
+        Title = "title",
+    }
+}
+
+impl FieldNameCase {
+    /// `name` as it goes on the wire over HTTP/1.1.
+    pub fn apply(self, name: &str) -> String {
+        let lower = name.to_ascii_lowercase();
+        match self {
+            FieldNameCase::Lower => lower,
+            FieldNameCase::Title => lower
+                .split('-')
+                .map(|w| {
+                    let mut cs = w.chars();
+                    cs.next()
+                        .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join("-"),
+        }
+    }
+}
+
+wire_enum! {
     /// Requirement level (RFC 2119 keywords, as the draft writes them).
     pub enum Level {
         MUST = "MUST",
@@ -287,6 +324,18 @@ mod tests {
         }
         let e = serde_json::from_str::<Endpoint>("\"tokn\"").unwrap_err();
         assert!(e.to_string().contains("unknown variant `tokn`"), "{e}");
+    }
+
+    #[test]
+    fn title_case_is_neither_lower_case_nor_the_drafts_spelling() {
+        let t = |n| FieldNameCase::Title.apply(n);
+        assert_eq!(
+            t("OAuth-Client-Attestation-PoP"),
+            "Oauth-Client-Attestation-Pop"
+        );
+        assert_eq!(t("DPoP"), "Dpop");
+        assert_eq!(t("content-type"), "Content-Type");
+        assert_eq!(FieldNameCase::Lower.apply("DPoP"), "dpop");
     }
 
     #[test]

@@ -457,6 +457,7 @@ mod tests {
             body: body.as_bytes().to_vec(),
             truncated: false,
             json: serde_json::from_str(body).ok(),
+            http2: false,
         })
     }
     fn reject(status: &[u16], error: &[&str], headers: &[&str]) -> Expectation {

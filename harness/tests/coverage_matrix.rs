@@ -88,6 +88,8 @@ fn touches(s: &Scenario, column: &str) -> bool {
         Mutation::Replay => kind != TokenKind::Attestation,
         Mutation::Cnf(_) => kind == TokenKind::Attestation,
         Mutation::AddToken { .. } => false,
+        // Every field name of the request, the mode's tokens' fields with them.
+        Mutation::FieldNameCase(_) => true,
         m => m.token() == Some(kind),
     })
 }

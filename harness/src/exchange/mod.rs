@@ -14,6 +14,7 @@ mod record;
 pub use limits::{LimitOptions, Stop, DEFAULT_MAX_CONSECUTIVE_ERRORS};
 pub use record::{record, DecodedJwt, Exchange, HttpRequest, HttpResponse};
 
+use crate::types::FieldNameCase;
 use limits::Limits;
 use std::path::Path;
 use std::sync::Arc;
@@ -51,6 +52,8 @@ pub struct WireRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The letter case of the field names over HTTP/1.1.
+    pub name_case: FieldNameCase,
 }
 
 /// What came back, parsed enough to judge.
@@ -62,6 +65,9 @@ pub struct Reply {
     pub truncated: bool,
     /// The body as JSON, when it is JSON.
     pub json: Option<serde_json::Value>,
+    /// The exchange went over HTTP/2, where every field name is sent in lower case (RFC 9113
+    /// §8.2.2) whatever [`WireRequest::name_case`] asked.
+    pub http2: bool,
 }
 
 impl Reply {
@@ -140,6 +146,8 @@ impl Default for HttpOptions {
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
+    /// The same client, sending field names in title case over HTTP/1.1.
+    title_case: reqwest::Client,
     timeout: Duration,
     limits: Arc<Limits>,
 }
@@ -160,6 +168,16 @@ pub fn read_ca_cert(path: &Path) -> Result<Vec<u8>, OptionError> {
 
 impl Http {
     pub fn new(opts: &HttpOptions) -> Result<Http, OptionError> {
+        opts.limits.validate()?;
+        Ok(Http {
+            client: Self::client(opts, FieldNameCase::Lower)?,
+            title_case: Self::client(opts, FieldNameCase::Title)?,
+            timeout: opts.timeout,
+            limits: Arc::new(Limits::new(&opts.limits)),
+        })
+    }
+
+    fn client(opts: &HttpOptions, case: FieldNameCase) -> Result<reqwest::Client, OptionError> {
         let mut b = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(opts.connect_timeout)
@@ -180,15 +198,11 @@ impl Http {
             );
             b = b.danger_accept_invalid_certs(true);
         }
-        opts.limits.validate()?;
-        let client = b
-            .build()
-            .map_err(|e| OptionError(format!("cannot set up the HTTP client: {e}")))?;
-        Ok(Http {
-            client,
-            timeout: opts.timeout,
-            limits: Arc::new(Limits::new(&opts.limits)),
-        })
+        if case == FieldNameCase::Title {
+            b = b.http1_title_case_headers();
+        }
+        b.build()
+            .map_err(|e| OptionError(format!("cannot set up the HTTP client: {e}")))
     }
 
     /// Why the run sends nothing more (circuit breaker tripped, deadline passed), if so.
@@ -205,7 +219,11 @@ impl Http {
     pub async fn send(&self, req: &WireRequest) -> Result<Reply, SendError> {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|_| SendError::Unsendable(format!("invalid HTTP method {:?}", req.method)))?;
-        let mut rb = self.client.request(method, &req.url);
+        let client = match req.name_case {
+            FieldNameCase::Lower => &self.client,
+            FieldNameCase::Title => &self.title_case,
+        };
+        let mut rb = client.request(method, &req.url);
         for (n, v) in &req.headers {
             let name = reqwest::header::HeaderName::from_bytes(n.as_bytes())
                 .map_err(|_| SendError::Unsendable(format!("invalid header name {n:?}")))?;
@@ -222,6 +240,7 @@ impl Http {
         let fut = async {
             let mut resp = rb.send().await.map_err(describe)?;
             let status = resp.status().as_u16();
+            let http2 = resp.version() == reqwest::Version::HTTP_2;
             let headers = resp
                 .headers()
                 .iter()
@@ -254,6 +273,7 @@ impl Http {
                 body,
                 truncated,
                 json,
+                http2,
             })
         };
         // reqwest's timeout covers the whole exchange; this outer one guards the body loop
@@ -322,4 +342,70 @@ fn describe(e: reqwest::Error) -> String {
         );
     }
     msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// The bytes of the request head a raw loopback server received for `req`.
+    async fn head_on_the_wire(name_case: FieldNameCase) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = s.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+            s.write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+                .await
+                .unwrap();
+            String::from_utf8_lossy(&got).into_owned()
+        });
+        let http = Http::new(&HttpOptions::default()).unwrap();
+        let req = WireRequest {
+            method: "POST".into(),
+            url,
+            headers: vec![
+                ("OAuth-Client-Attestation-PoP".into(), "x".into()),
+                ("DPoP".into(), "y".into()),
+            ],
+            body: String::new(),
+            name_case,
+        };
+        let (ex, reply) = http.exchange("request", &req).await;
+        assert_eq!(reply.unwrap().status, 204);
+        let head = tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .unwrap()
+            .unwrap();
+        // The record says what went on the wire.
+        if name_case == FieldNameCase::Title {
+            assert_eq!(ex.request.headers[0].0, "Oauth-Client-Attestation-Pop");
+        }
+        head
+    }
+
+    #[tokio::test]
+    async fn field_names_go_in_the_case_asked_for() {
+        let lower = head_on_the_wire(FieldNameCase::Lower).await;
+        assert!(
+            lower.contains("\r\noauth-client-attestation-pop: x\r\n"),
+            "{lower}"
+        );
+        assert!(lower.contains("\r\ndpop: y\r\n"), "{lower}");
+        let title = head_on_the_wire(FieldNameCase::Title).await;
+        assert!(
+            title.contains("\r\nOauth-Client-Attestation-Pop: x\r\n"),
+            "{title}"
+        );
+        assert!(title.contains("\r\nDpop: y\r\n"), "{title}");
+    }
 }

@@ -1,6 +1,7 @@
 //! The record of one exchange, as report.json carries it: the request as sent, the answer as
 //! received (or why none came), and the JWTs the request carried, decoded.
 use super::{Reply, SendError, WireRequest, REPORT_BODY};
+use crate::types::FieldNameCase;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -91,7 +92,16 @@ pub fn record(
         request: HttpRequest {
             method: req.method.clone(),
             url: req.url.clone(),
-            headers: req.headers.clone(),
+            headers: match req.name_case {
+                // What went on the wire; by default the names as the suite wrote them (the
+                // HTTP client sends them in lower case, which means the same).
+                FieldNameCase::Title if !matches!(result, Ok(r) if r.http2) => req
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (FieldNameCase::Title.apply(n), v.clone()))
+                    .collect(),
+                _ => req.headers.clone(),
+            },
             body: req.body.clone(),
         },
         response,

@@ -391,6 +391,7 @@ impl UserAgent<'_> {
                 url: url.to_string(),
                 headers,
                 body: body.clone(),
+                name_case: Default::default(),
             };
             let label = if hop == 0 {
                 purpose.to_string()

@@ -140,6 +140,7 @@ pub async fn pre_authorized_code(
                     ("Accept".into(), "application/json, text/plain".into()),
                 ],
                 body,
+                name_case: Default::default(),
             };
             let (ex, reply) = http.exchange("pre-authorized code", &wire).await;
             exchanges.push(ex);

@@ -10,8 +10,8 @@
 //! Considerations, header sizes), and that is their right.
 use super::FuzzCase;
 use crate::scenario::{
-    ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, Endpoint, FieldRef, JwsAlg, KeyRef,
-    Mode, Mutation, SignatureDamage, TokenKind,
+    ChallengeUse, CnfChange, DuplicateCopy, DuplicateStyle, Endpoint, FieldNameCase, FieldRef,
+    JwsAlg, KeyRef, Mode, Mutation, SignatureDamage, TokenKind,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -96,6 +96,8 @@ pub fn mutation(mode: Mode) -> BoxedStrategy<Mutation> {
                 value,
             }
         }),
+        // Field names are case-insensitive (RFC 9110 §5.1): the request means the same.
+        1 => Just(Mutation::FieldNameCase(FieldNameCase::Title)),
     ]
     .boxed()
 }

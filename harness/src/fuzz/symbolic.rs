@@ -353,6 +353,9 @@ impl Request {
                 }
             }
             Mutation::HttpMethod(method) => self.method = method.clone(),
+            // Field names are case-insensitive (RFC 9110 §5.1): the model already compares
+            // them so; the request means the same.
+            Mutation::FieldNameCase(_) => {}
             Mutation::Replay | Mutation::ReplayJti { .. } => {
                 if self.step.is_some() {
                     return Err(ModelError::TwoSteps);
@@ -567,6 +570,7 @@ fn apply_to_token(t: &mut Jwt, m: &Mutation) -> Result<(), ModelError> {
         | Mutation::Form { .. }
         | Mutation::RepeatForm { .. }
         | Mutation::HttpMethod(_)
+        | Mutation::FieldNameCase(_)
         | Mutation::Replay
         | Mutation::ReplayJti { .. }
         | Mutation::OtherInstance

@@ -11,7 +11,7 @@ pub use fresh::Fresh;
 pub use request::{Field, FieldValue, RequestDraft};
 
 use crate::client;
-use crate::scenario::{Endpoint, KeyRef, Mode, Mutation, TokenKind};
+use crate::scenario::{Endpoint, FieldNameCase, KeyRef, Mode, Mutation, TokenKind};
 use crate::target::Target;
 
 /// The valid request for (mode, endpoint) with the given fresh values.
@@ -95,6 +95,7 @@ pub fn valid_request(
         url,
         fields,
         form,
+        name_case: FieldNameCase::default(),
     })
 }
 

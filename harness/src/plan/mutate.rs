@@ -120,6 +120,7 @@ pub fn apply(
             draft.form.push((name.clone(), v));
         }
         Mutation::HttpMethod(method) => draft.method = method.clone(),
+        Mutation::FieldNameCase(case) => draft.name_case = *case,
         Mutation::OtherInstance => other_instance(draft, target)?,
         // Steps: the runner sends the request twice; nothing changes in the request itself.
         Mutation::Replay | Mutation::ReplayJti { .. } => {}
@@ -270,6 +271,7 @@ fn apply_to_token(
         | Mutation::Form { .. }
         | Mutation::RepeatForm { .. }
         | Mutation::HttpMethod(_)
+        | Mutation::FieldNameCase(_)
         | Mutation::Replay
         | Mutation::ReplayJti { .. }
         | Mutation::OtherInstance

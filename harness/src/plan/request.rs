@@ -4,6 +4,7 @@ use crate::client::keys::KeySet;
 use crate::client::token::TokenDraft;
 use crate::exchange::WireRequest;
 use crate::scenario::{Mode, TokenKind};
+use crate::types::FieldNameCase;
 
 pub const ATTESTATION: &str = "OAuth-Client-Attestation";
 pub const POP: &str = "OAuth-Client-Attestation-PoP";
@@ -39,6 +40,7 @@ pub struct RequestDraft {
     pub url: String,
     pub fields: Vec<Field>,
     pub form: Vec<(String, String)>,
+    pub name_case: FieldNameCase,
 }
 
 impl RequestDraft {
@@ -108,6 +110,7 @@ impl RequestDraft {
             url: self.url.clone(),
             headers,
             body: ser.finish(),
+            name_case: self.name_case,
         }
     }
 }

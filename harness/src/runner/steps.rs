@@ -7,7 +7,9 @@ use crate::exchange::{Http, Reply, SendError};
 use crate::flow::{self, browser::UserAgent, FlowError, Flows, Pkce};
 use crate::plan::{self, Fresh, PlanError, RequestDraft};
 use crate::report::Exchange;
-use crate::scenario::{two_step, Endpoint, Flow, Mode, Mutation, TokenKind, TwoStep};
+use crate::scenario::{
+    two_step, Endpoint, FieldNameCase, Flow, Mode, Mutation, TokenKind, TwoStep,
+};
 use crate::target::grant::GrantType;
 use crate::target::Target;
 use crate::types::Inconclusive;
@@ -100,10 +102,26 @@ pub async fn execute(
         Some(f) => run.flow(f, mutations).await,
         None => run.steps(mutations).await,
     };
-    let outcome = result.unwrap_or_else(|stop| match stop {
+    let outcome = match result.unwrap_or_else(|stop| match stop {
         Stop::Inconclusive(cause, why) => Outcome::Inconclusive(cause, why),
         Stop::NotApplicable(why) => Outcome::NotApplicable(why),
-    });
+    }) {
+        // The case asked for field names in another letter case, but HTTP/2 carries every
+        // name in lower case: the request tested nothing the control did not.
+        Outcome::Reply(r)
+            if r.http2
+                && mutations.iter().any(
+                    |m| matches!(m, Mutation::FieldNameCase(c) if *c != FieldNameCase::Lower),
+                ) =>
+        {
+            Outcome::NotApplicable(
+                "the server answered over HTTP/2, where every field name goes in lower case \
+                 (RFC 9113 §8.2.2): the other letter case cannot be sent"
+                    .into(),
+            )
+        }
+        outcome => outcome,
+    };
     Executed {
         outcome,
         exchanges: run.exchanges,

@@ -14,7 +14,7 @@
 //! `${instance_jkt}` and `${other_jkt}` are the RFC 7638 thumbprints of those keys (for
 //! `dpop_jkt`, RFC 9449 §10).
 use crate::revision::Revision;
-pub use crate::types::{Endpoint, KeyRef, Level, Mode, TokenKind};
+pub use crate::types::{Endpoint, FieldNameCase, KeyRef, Level, Mode, TokenKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -428,6 +428,9 @@ pub enum Mutation {
     MisnameAlg { token: TokenKind },
     /// Send the request with another HTTP method.
     HttpMethod(String),
+    /// Send every header field name in another letter case (over HTTP/1.1; RFC 9110 §5.1:
+    /// field names are case-insensitive).
+    FieldNameCase(FieldNameCase),
     /// Send the exact same request again after it was accepted; the second one is judged.
     Replay,
     /// Send a second request that reuses the first one's `jti` in `token`, with a fresh
@@ -555,6 +558,7 @@ impl Mutation {
             | Mutation::Form { .. }
             | Mutation::RepeatForm { .. }
             | Mutation::HttpMethod(_)
+            | Mutation::FieldNameCase(_)
             | Mutation::Replay
             | Mutation::ReplayJti { .. }
             | Mutation::OtherInstance
@@ -592,6 +596,7 @@ impl Mutation {
             | Mutation::Form { .. }
             | Mutation::RepeatForm { .. }
             | Mutation::HttpMethod(_)
+            | Mutation::FieldNameCase(_)
             | Mutation::OtherInstance
             | Mutation::X5c(_)
             | Mutation::UseAlg { .. }

@@ -105,7 +105,8 @@ fn beside_use_alg(m: &Mutation) -> bool {
         | Mutation::DamageSignature { .. }
         | Mutation::Form { .. }
         | Mutation::RepeatForm { .. }
-        | Mutation::HttpMethod(_) => true,
+        | Mutation::HttpMethod(_)
+        | Mutation::FieldNameCase(_) => true,
         Mutation::SetClaim { name, value, .. } => name != "cnf" && names_no_key(value),
         Mutation::RemoveClaim { name, .. } => name != "cnf",
         Mutation::SetJoseHeader { name, value, .. } => {
