@@ -66,6 +66,9 @@ pub struct Policy {
     pub challenge_single_use: bool,
     /// The server rejects attestations older than this many seconds (`use_fresh_attestation`).
     pub attestation_max_age: Option<u64>,
+    /// Seconds after which the server refuses a challenge it issued (-11 §6: local policy).
+    /// The `challenge: expired` cases wait this long plus a second.
+    pub challenge_lifetime: Option<u64>,
 }
 
 impl Default for Policy {
@@ -78,6 +81,7 @@ impl Default for Policy {
             // otherwise sets this to false.
             challenge_single_use: true,
             attestation_max_age: None,
+            challenge_lifetime: None,
         }
     }
 }

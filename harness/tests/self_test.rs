@@ -67,6 +67,10 @@ struct ServerCfg {
     methods: Option<Vec<String>>,
     #[serde(default)]
     attestation_max_age: Option<u64>,
+    /// Seconds a challenge lives (the server's `challenge_ttl`), declared to the suite as the
+    /// target's `challenge_lifetime`.
+    #[serde(default)]
+    challenge_lifetime: Option<u64>,
     /// A profile (suites/profiles/): `haip` trusts the attester through an x5c chain.
     #[serde(default)]
     profile: Option<String>,
@@ -84,6 +88,11 @@ struct TargetCfg {
     #[serde(default)]
     attestation_max_age: Option<u64>,
 }
+
+/// Seconds a challenge lives where a configuration declares it: short, since the
+/// expired-challenge case waits it out, and long enough for a loaded CI machine to use a
+/// fresh challenge within it.
+const CHALLENGE_LIFETIME: u64 = 3;
 
 fn options(server: &ServerCfg, target: &TargetCfg) -> Result<EmbeddedOptions, String> {
     let mut o = EmbeddedOptions::default();
@@ -115,6 +124,10 @@ fn options(server: &ServerCfg, target: &TargetCfg) -> Result<EmbeddedOptions, St
     if server.attestation_max_age.is_some() {
         o.server.windows.attestation_max_age = server.attestation_max_age;
         o.policy.attestation_max_age = server.attestation_max_age;
+    }
+    if let Some(secs) = server.challenge_lifetime {
+        o.server.windows.challenge_ttl = secs;
+        o.policy.challenge_lifetime = Some(secs);
     }
     if let Some(algs) = &server.algs {
         o.server.algs = algs
@@ -674,6 +687,17 @@ fn main() {
             "profile-haip",
             ServerCfg {
                 profile: Some("haip".into()),
+                ..Default::default()
+            },
+            TargetCfg::default(),
+        ),
+        // Challenges that expire within seconds, declared: the expired-challenge case runs
+        // (it waits the lifetime out), and no other case is refused for a stale challenge
+        // (those fetched ahead are used only while well within it).
+        (
+            "challenge-lifetime",
+            ServerCfg {
+                challenge_lifetime: Some(CHALLENGE_LIFETIME),
                 ..Default::default()
             },
             TargetCfg::default(),

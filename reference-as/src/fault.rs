@@ -169,6 +169,8 @@ faults! {
         "With challenges required, the PoP must carry one (draft-10 §Verification PoP item 5): a PoP without challenge is accepted.";
     ChallengeReusable = "challenge-reusable", lenient,
         "Challenges are single-use (draft-10 §Implementation Considerations Replay Attack Detection): a challenge is accepted twice.";
+    ChallengeNeverExpires = "challenge-never-expires", lenient,
+        "A challenge lives challenge_ttl seconds, the server's local policy (-11 §6): challenges are kept and accepted forever.";
     UseAttestationChallengeWithoutHeader = "use-attestation-challenge-without-header", lenient,
         "use_attestation_challenge MUST come with an OAuth-Client-Attestation-Challenge header (draft-10 §Errors): the header is left out.";
     StrayPopIgnored = "stray-pop-ignored", lenient,

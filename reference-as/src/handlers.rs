@@ -57,7 +57,7 @@ pub async fn challenge(State(st): St, req: Request) -> Response {
     if req.method() != Method::POST {
         return method_not_allowed("POST");
     }
-    let (t, ttl) = (now(), st.config.windows.challenge_ttl);
+    let (t, ttl) = (now(), st.challenge_ttl());
     let value = st.challenges.issue(st.challenge_purpose(), t, ttl);
     let mut r = json_response(StatusCode::OK, &json!({ "attestation_challenge": value }));
     if st.fault(Fault::ChallengeEndpointCacheable) {
@@ -361,7 +361,7 @@ fn finish(st: &AppState, result: Result<Response, OAuthError>) -> Response {
     let want_challenge = st.config.challenge != ChallengePolicy::Off
         && !(is_challenge_error && st.fault(Fault::UseAttestationChallengeWithoutHeader));
     let want_nonce = st.provides_dpop_nonces();
-    let (t, ttl) = (now(), st.config.windows.challenge_ttl);
+    let (t, ttl) = (now(), st.challenge_ttl());
     let (challenge, nonce) = match (want_challenge, want_nonce) {
         (false, false) => (None, None),
         (true, true) if st.challenge_purpose() == st.nonce_purpose() => {

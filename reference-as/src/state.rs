@@ -137,6 +137,16 @@ impl AppState {
         !self.draft().dpop_nonce_freshness()
     }
 
+    /// How long an issued challenge (or DPoP nonce) lives: the configured policy, unless the
+    /// server is faulted into never letting one expire.
+    pub fn challenge_ttl(&self) -> u64 {
+        if self.fault(Fault::ChallengeNeverExpires) {
+            u64::MAX / 2
+        } else {
+            self.config.windows.challenge_ttl
+        }
+    }
+
     /// What an issued challenge is good for.
     pub fn challenge_purpose(&self) -> Purpose {
         if self.shared_values() {

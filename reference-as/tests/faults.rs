@@ -22,6 +22,8 @@ enum Probe {
     DpopReplay,
     /// A challenge used twice (fresh jtis): the second use is rejected.
     ChallengeReuse,
+    /// A challenge used after its lifetime (a fresh PoP): rejected.
+    ChallengeExpired,
     /// Properties of responses other than accept / reject.
     ChallengeEndpointNoStore,
     MetadataHasDpopAlgs,
@@ -77,6 +79,11 @@ fn challenge_optional(c: &mut ServerConfig) {
 }
 fn challenge_required(c: &mut ServerConfig) {
     c.challenge = ChallengePolicy::Required;
+}
+/// Challenges required, each living one second.
+fn short_challenges(c: &mut ServerConfig) {
+    c.challenge = ChallengePolicy::Required;
+    c.windows.challenge_ttl = 1;
 }
 fn nonce_required(c: &mut ServerConfig) {
     c.dpop_nonce = DpopNoncePolicy::Required;
@@ -394,6 +401,7 @@ fn cases() -> Vec<FaultCase> {
             Lenient(Normal, Token, |c| remove(&mut c.pop().claims, "challenge")),
         ),
         c(F::ChallengeReusable, challenge_required, ChallengeReuse),
+        c(F::ChallengeNeverExpires, short_challenges, ChallengeExpired),
         c(
             F::UseAttestationChallengeWithoutHeader,
             challenge_required,
@@ -858,6 +866,14 @@ async fn probe(srv: &TestServer, p: &Probe) -> Result<bool, String> {
             if !first.ok() {
                 return Err(format!("first use rejected: {}", first.describe()));
             }
+            case.pop().claims["jti"] = json!(random_id());
+            case.pop().claims["iat"] = json!(now());
+            rejected_4xx(&srv.send(&case).await)
+        }
+        Probe::ChallengeExpired => {
+            let mut case = Case::valid(srv, Mode::Normal, Ep::Token).await;
+            // Lifetimes are whole seconds against the clock's second: two of them pass.
+            tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
             case.pop().claims["jti"] = json!(random_id());
             case.pop().claims["iat"] = json!(now());
             rejected_4xx(&srv.send(&case).await)

@@ -456,7 +456,10 @@ impl Request {
     fn challenge(&mut self, u: ChallengeUse) -> Result<(), ModelError> {
         // Whether the server sends a challenge on responses is only known while running: the
         // oracle cannot decide it beforehand, so such a case is not symbolic (Skip).
-        if matches!(u, ChallengeUse::FromResponse | ChallengeUse::FromError) {
+        if matches!(
+            u,
+            ChallengeUse::FromResponse | ChallengeUse::FromError | ChallengeUse::Expired
+        ) {
             // They depend on the server's responses.
             return Err(ModelError::NotModelled(
                 "challenge from a server response".into(),
@@ -485,7 +488,10 @@ impl Request {
                     .ok_or_else(|| PlanError::missing("challenge", "server challenge to move"))?;
                 t.set_claim(other, v);
             }
-            ChallengeUse::Reused | ChallengeUse::FromResponse | ChallengeUse::FromError => {}
+            ChallengeUse::Reused
+            | ChallengeUse::FromResponse
+            | ChallengeUse::FromError
+            | ChallengeUse::Expired => {}
         }
         Ok(())
     }

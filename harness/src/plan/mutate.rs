@@ -399,7 +399,7 @@ fn challenge(draft: &mut RequestDraft, use_: ChallengeUse) -> Result<(), PlanErr
             t.claims.insert(other.into(), v);
         }
         // The runner supplies the already-used (or the response's) challenge as the fresh one.
-        ChallengeUse::Reused | ChallengeUse::FromResponse => {}
+        ChallengeUse::Reused | ChallengeUse::FromResponse | ChallengeUse::Expired => {}
     }
     Ok(())
 }

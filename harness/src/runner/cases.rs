@@ -125,6 +125,10 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
             ),
             Precondition::ChallengeSingleUse => (!p.challenge_single_use)
                 .then_some("the target is declared to accept a challenge more than once"),
+            Precondition::ChallengeLifetime => p
+                .challenge_lifetime
+                .is_none()
+                .then_some("the target config declares no challenge_lifetime"),
             Precondition::ChallengesIssued => {
                 let issued = target.challenge_endpoint.is_some()
                     || p.challenge_required
@@ -321,6 +325,8 @@ pub fn round_trips(case: &Case, target: &Target) -> usize {
             | TwoStep::ReusedChallenge
             | TwoStep::ChallengeFromResponse,
         ) => 2 * request,
+        // A wait of the challenge's lifetime, which no place in flight can shorten.
+        Some(TwoStep::ExpiredChallenge) => request + 100,
     };
     flow + steps
 }

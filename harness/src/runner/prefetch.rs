@@ -22,7 +22,8 @@ use tokio::sync::Semaphore;
 
 /// How old a challenge fetched ahead may be when a case takes it. The preflight and the first
 /// cases take well under a second on a 50 ms network; servers keep challenges for minutes
-/// (the reference AS 300 s).
+/// (the reference AS 300 s). A target that declares a shorter `challenge_lifetime` gets a
+/// third of it.
 pub const MAX_AGE: Duration = Duration::from_secs(5);
 
 /// The purpose of a challenge exchange fetched ahead, in the report of the case that used it.
@@ -46,6 +47,8 @@ pub struct Challenges<'a> {
     target: &'a Target,
     http: &'a Http,
     ready: Mutex<VecDeque<Fetched>>,
+    /// [`MAX_AGE`], or less for a target whose challenges live shorter.
+    max_age: Duration,
     /// Set when the preflight is over (or a fetch ahead failed): no more fetches ahead start.
     done: AtomicBool,
     /// Fetches ahead still allowed (never more than the cases will use).
@@ -58,6 +61,10 @@ impl<'a> Challenges<'a> {
             target,
             http,
             ready: Mutex::new(VecDeque::new()),
+            max_age: target
+                .policy()
+                .challenge_lifetime
+                .map_or(MAX_AGE, |s| MAX_AGE.min(Duration::from_secs(s) / 3)),
             done: AtomicBool::new(false),
             budget: AtomicUsize::new(0),
         }
@@ -77,7 +84,7 @@ impl<'a> Challenges<'a> {
         let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
         // Oldest first: the ones at the front are the first to grow stale.
         while let Some(f) = ready.pop_front() {
-            if f.at.elapsed() < MAX_AGE {
+            if f.at.elapsed() < self.max_age {
                 return Some(f);
             }
         }

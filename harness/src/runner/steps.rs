@@ -180,6 +180,28 @@ impl CaseRun<'_> {
                     .await
             }
             Some(TwoStep::ChallengeFromError) => self.retry_after_error(mutations, fresh).await,
+            Some(TwoStep::ExpiredChallenge) => {
+                let lifetime = self.target.policy().challenge_lifetime.ok_or_else(|| {
+                    Stop::NotApplicable("the target config declares no challenge_lifetime".into())
+                })?;
+                let issued = match self.mode {
+                    Mode::DpopCombined => fresh.combined_nonce,
+                    _ => fresh.challenge,
+                };
+                let c = issued.ok_or_else(|| {
+                    Stop::Inconclusive(
+                        Inconclusive::NoChallenge,
+                        "the server gave no challenge to let expire".into(),
+                    )
+                })?;
+                // A second past the lifetime, for the clocks of two machines; the proof itself
+                // is made after the wait, so only the challenge is old.
+                tokio::time::sleep(std::time::Duration::from_secs(lifetime.saturating_add(1)))
+                    .await;
+                // No retries: a fresh challenge from the server would replace the expired one.
+                self.send_once(mutations, c, "request with the expired challenge")
+                    .await
+            }
             Some(TwoStep::ChallengeFromResponse) => {
                 let first = self.send(&[], fresh, "first request", |_| {}).await?;
                 require_accepted(&first.reply, "first request")?;

@@ -163,6 +163,8 @@ pub enum Precondition {
     DpopNonceNotRequired,
     /// The target is declared to treat challenges as single-use (`challenge_single_use`).
     ChallengeSingleUse,
+    /// The target declares how long its challenges live (`challenge_lifetime`).
+    ChallengeLifetime,
     /// The server hands out challenges: it advertises a challenge endpoint or is declared to
     /// demand challenges, or (combined mode) it is declared to demand DPoP nonces.
     ChallengesIssued,
@@ -337,6 +339,11 @@ pub enum ChallengeUse {
     /// judged one (draft-10 §Errors; -11 §6.1 "The Client uses the Challenge provided with
     /// the error response to retry the request"; RFC 9449 §8).
     FromError,
+    /// Two-step: a challenge from the server, used only after the lifetime the target
+    /// declares (`challenge_lifetime`) has passed, without retries (-11 §6: "The lifetime of a
+    /// Challenge ... [is] determined solely by the local policy"; §6.1: a rejected challenge
+    /// gets `use_attestation_challenge`).
+    Expired,
 }
 
 /// One change to the valid request.
@@ -523,6 +530,8 @@ pub enum TwoStep {
     /// `challenge: from_error`: a first request without a challenge, refused with
     /// `use_attestation_challenge`, then retried with the challenge from that error's header.
     ChallengeFromError,
+    /// `challenge: expired`: the case waits out the declared challenge lifetime, then sends.
+    ExpiredChallenge,
 }
 
 impl Mutation {
@@ -576,6 +585,7 @@ impl Mutation {
             Mutation::Challenge(u) => match u {
                 ChallengeUse::Reused => Some(TwoStep::ReusedChallenge),
                 ChallengeUse::FromResponse => Some(TwoStep::ChallengeFromResponse),
+                ChallengeUse::Expired => Some(TwoStep::ExpiredChallenge),
                 ChallengeUse::FromError => Some(TwoStep::ChallengeFromError),
                 ChallengeUse::Missing | ChallengeUse::Wrong | ChallengeUse::WrongClaim => None,
             },

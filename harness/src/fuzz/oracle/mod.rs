@@ -268,6 +268,8 @@ fn replay_expectation(step: TwoStep, mode: Mode, caps: &Capabilities) -> Expecte
         TwoStep::ChallengeFromResponse | TwoStep::ChallengeFromError => {
             return skip("challenge: from_response / from_error depend on the server's responses")
         }
+        // Never drawn (the symbolic model refuses it): a wait of the challenge's lifetime.
+        TwoStep::ExpiredChallenge => return skip("challenge: expired waits out a lifetime"),
         TwoStep::ReusedChallenge => {
             if !(caps.challenge_single_use && (caps.challenge_endpoint || caps.challenge_required))
             {
