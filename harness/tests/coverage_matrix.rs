@@ -35,6 +35,12 @@ struct Row {
 #[serde(untagged)]
 enum Cell {
     Covered(Vec<String>),
+    /// Covered, with a note on the part of the rule that is deliberately not sent (e.g. a
+    /// variant that would fail a conforming server).
+    Noted {
+        scenarios: Vec<String>,
+        note: String,
+    },
     NotApplicable {
         na: String,
     },
@@ -48,7 +54,9 @@ enum Cell {
 impl Cell {
     fn scenarios(&self) -> &[String] {
         match self {
-            Cell::Covered(ids) | Cell::Gap { scenarios: ids, .. } => ids,
+            Cell::Covered(ids)
+            | Cell::Noted { scenarios: ids, .. }
+            | Cell::Gap { scenarios: ids, .. } => ids,
             Cell::NotApplicable { .. } => &[],
         }
     }
@@ -108,7 +116,8 @@ fn render(m: &Matrix, corpus: &Corpus) -> String {
     out.push_str(&format!(
         "Generated from `suites/coverage.yaml` and the scenarios by `harness/tests/coverage_matrix.rs` \
          (regenerate: `{REGENERATE}`). Each cell names the scenarios that check the rule on that \
-         token; **gap** marks what is not covered yet, *n/a* what does not apply, with the reason.\n\n"
+         token; **gap** marks what is not covered yet, *n/a* what does not apply, with the reason; a \
+         note on a covered cell says what part of the rule is deliberately not sent, and why.\n\n"
     ));
     let (mut covered, mut gaps, mut na) = (0, 0, 0);
     out.push_str("| rule |");
@@ -124,7 +133,7 @@ fn render(m: &Matrix, corpus: &Corpus) -> String {
         out.push_str(&format!("| [{}](#{}) |", row.title, row.rule));
         for t in TOKENS {
             let text = match &row.cells[t] {
-                Cell::Covered(ids) => {
+                Cell::Covered(ids) | Cell::Noted { scenarios: ids, .. } => {
                     covered += 1;
                     ids.iter()
                         .map(|i| format!("`{i}`"))
@@ -164,6 +173,14 @@ fn render(m: &Matrix, corpus: &Corpus) -> String {
                     .map(|i| format!("`{i}` ({})", title(i)))
                     .collect::<Vec<_>>()
                     .join("; "),
+                Cell::Noted { scenarios, note } => format!(
+                    "{}; note: {note}",
+                    scenarios
+                        .iter()
+                        .map(|i| format!("`{i}` ({})", title(i)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
                 Cell::Gap { gap, .. } => format!("**gap**: {gap}"),
                 Cell::NotApplicable { na } => format!("*n/a*: {na}"),
             };
@@ -197,7 +214,7 @@ fn every_cell_is_filled_and_names_real_scenarios_of_its_token() {
                 ));
                 continue;
             };
-            if let Cell::Covered(ids) = cell {
+            if let Cell::Covered(ids) | Cell::Noted { scenarios: ids, .. } = cell {
                 if ids.is_empty() {
                     problems.push(format!("{} × {t}: an empty list", row.rule));
                 }

@@ -111,6 +111,8 @@ faults! {
         "exp is required (draft-10 §Client Attestation JWT): an attestation without exp is accepted.";
     AttestationExpNotChecked = "attestation-exp-not-checked", lenient,
         "An expired attestation must be rejected (draft-10 §Client Attestation JWT, exp): an expired attestation is accepted.";
+    AttestationFutureIatAccepted = "attestation-future-iat-accepted", lenient,
+        "An attestation issued in the future is not fresh (draft-10 §Verification Client Attestation JWT item 6, iat is the time of issue, §Client Attestation JWT): an iat a day ahead is accepted.";
     AttestationCnfPrivateKeyAccepted = "attestation-cnf-private-key-accepted", lenient,
         "cnf.jwk must not be a private key (draft-10 §Verification Client Attestation JWT item 5): a cnf.jwk with private members (d) is accepted.";
     AttestationCnfNotRequired = "attestation-cnf-not-required", lenient,
@@ -163,6 +165,8 @@ faults! {
         "The PoP iat must be within the window (draft-10 §Verification PoP item 6): a stale iat is accepted.";
     PopFutureIatAccepted = "pop-future-iat-accepted", lenient,
         "The PoP iat must be within the window (draft-10 §Verification PoP item 6): an iat far in the future is accepted.";
+    PopExpNotChecked = "pop-exp-not-checked", lenient,
+        "A PoP must be valid in all other respects per RFC 7519 (draft-10 §Client Attestation PoP JWT rule 4; RFC 7519 §4.1.4): a PoP whose exp has passed is accepted.";
     PopChallengeNotChecked = "pop-challenge-not-checked", lenient,
         "A PoP challenge must be one the server issued (draft-10 §Verification PoP item 5): a wrong challenge is accepted.";
     PopChallengeNotRequired = "pop-challenge-not-required", lenient,
@@ -203,6 +207,10 @@ faults! {
         "htu must match the request URI (RFC 9449 §4.3 item 9): any htu accepted.";
     DpopIatNotChecked = "dpop-iat-not-checked", lenient,
         "The DPoP iat must be within the window (RFC 9449 §4.3 item 11): a stale or future iat is accepted.";
+    DpopExpNotChecked = "dpop-exp-not-checked", lenient,
+        "A JWT whose exp has passed MUST NOT be accepted for processing (RFC 7519 §4.1.4; RFC 9449 §4.3 item 2, a valid JWT): a DPoP proof with an expired exp is accepted.";
+    DpopNbfNotChecked = "dpop-nbf-not-checked", lenient,
+        "A JWT MUST NOT be accepted for processing before its nbf (RFC 7519 §4.1.5; RFC 9449 §4.3 item 2, a valid JWT): a DPoP proof with a future nbf is accepted.";
     DpopJtiReplayNotDetected = "dpop-jti-replay-not-detected", lenient,
         "DPoP proofs must not be replayed (RFC 9449 §11.1): a DPoP jti is accepted again.";
     DpopNonceNotChecked = "dpop-nonce-not-checked", lenient,

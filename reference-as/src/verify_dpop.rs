@@ -3,7 +3,7 @@
 //! `invalid_dpop_proof` (RFC 9449 §7.1); a missing or unknown server nonce is
 //! `use_dpop_nonce` (RFC 9449 §8).
 use crate::challenge::Purpose;
-use crate::claims::{numeric_date, typ_matches};
+use crate::claims::{check_nbf, check_optional_exp, numeric_date, typ_matches};
 use crate::errors::OAuthError;
 use crate::fault::Fault;
 use crate::jose::parse_compact_with;
@@ -174,6 +174,16 @@ pub fn verify_dpop(
         if iat > (now + w.skew) as f64 {
             return Err(fail("iat is in the future"));
         }
+    }
+
+    // RFC 9449 §4.2 defines neither exp nor nbf, but a proof is a JWT (§4.3 item 2) and RFC
+    // 7519 §4.1.4 / §4.1.5 say a JWT whose exp has passed or whose nbf lies ahead "MUST NOT be
+    // accepted for processing"; this server honours both when present (with skew).
+    if !st.fault(Fault::DpopExpNotChecked) {
+        check_optional_exp(&claims, now, w.skew).map_err(fail)?;
+    }
+    if !st.fault(Fault::DpopNbfNotChecked) {
+        check_nbf(&claims, now, w.skew).map_err(fail)?;
     }
 
     // item 10 / §8: server nonce.

@@ -157,7 +157,9 @@ pub fn verify_pop(
         }
     }
     // RFC 7519 validity of optional registered claims (§Client Attestation PoP JWT rule 4).
-    check_optional_exp(claims, now, w.skew).map_err(fail)?;
+    if !st.fault(Fault::PopExpNotChecked) {
+        check_optional_exp(claims, now, w.skew).map_err(fail)?;
+    }
     if !st.fault(Fault::NbfNotChecked) {
         check_nbf(claims, now, w.skew).map_err(fail)?;
     }

@@ -208,6 +208,11 @@ fn cases() -> Vec<FaultCase> {
             }),
         ),
         c(
+            F::AttestationFutureIatAccepted,
+            keep,
+            Lenient(Normal, Token, |c| c.att().claims["iat"] = json!(now() + 86400)),
+        ),
+        c(
             F::AttestationCnfPrivateKeyAccepted,
             keep,
             Lenient(Normal, Token, |c| {
@@ -370,6 +375,11 @@ fn cases() -> Vec<FaultCase> {
         ),
         c(F::PopJtiReplayNotDetected, keep, PopReplay),
         c(
+            F::PopExpNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| c.pop().claims["exp"] = json!(now() - 3600)),
+        ),
+        c(
             F::PopIatNotRequired,
             keep,
             Lenient(Normal, Token, |c| remove(&mut c.pop().claims, "iat")),
@@ -514,6 +524,20 @@ fn cases() -> Vec<FaultCase> {
             keep,
             Lenient(Combined, Token, |c| {
                 c.dpop().claims["iat"] = json!(now() - 86400)
+            }),
+        ),
+        c(
+            F::DpopExpNotChecked,
+            keep,
+            Lenient(Combined, Token, |c| {
+                c.dpop().claims["exp"] = json!(now() - 3600)
+            }),
+        ),
+        c(
+            F::DpopNbfNotChecked,
+            keep,
+            Lenient(Combined, Token, |c| {
+                c.dpop().claims["nbf"] = json!(now() + 3600)
             }),
         ),
         c(F::DpopJtiReplayNotDetected, keep, DpopReplay),
