@@ -210,7 +210,9 @@ fn cases() -> Vec<FaultCase> {
         c(
             F::AttestationFutureIatAccepted,
             keep,
-            Lenient(Normal, Token, |c| c.att().claims["iat"] = json!(now() + 86400)),
+            Lenient(Normal, Token, |c| {
+                c.att().claims["iat"] = json!(now() + 86400)
+            }),
         ),
         c(
             F::AttestationCnfPrivateKeyAccepted,
@@ -377,7 +379,9 @@ fn cases() -> Vec<FaultCase> {
         c(
             F::PopExpNotChecked,
             keep,
-            Lenient(Normal, Token, |c| c.pop().claims["exp"] = json!(now() - 3600)),
+            Lenient(Normal, Token, |c| {
+                c.pop().claims["exp"] = json!(now() - 3600)
+            }),
         ),
         c(
             F::PopIatNotRequired,

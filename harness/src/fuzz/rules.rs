@@ -62,6 +62,7 @@ mod defs {
     rule!(ATT_FRESHNESS, "ATT-FRESHNESS");
     rule!(ATT_CLIENT_ID_MATCH, "ATT-CLIENT-ID-MATCH");
     rule!(ATT_IAT_OPTIONAL, "ATT-IAT-OPTIONAL");
+    rule!(ATT_IAT_FUTURE, "ATT-IAT-FUTURE");
     rule!(ATT_UNKNOWN_CLAIMS, "ATT-UNKNOWN-CLAIMS-IGNORED");
     rule!(ERR_USE_FRESH, "ERR-USE-FRESH-ATTESTATION");
 
@@ -81,6 +82,7 @@ mod defs {
     rule!(POP_JTI_REQUIRED, "POP-JTI-REQUIRED");
     rule!(POP_IAT_REQUIRED, "POP-IAT-REQUIRED");
     rule!(POP_IAT_WINDOW, "POP-IAT-WINDOW");
+    rule!(POP_EXP, "POP-EXP");
     rule!(POP_CHALLENGE_MATCH, "POP-CHALLENGE-MATCH");
     rule!(POP_UNKNOWN_CLAIMS, "POP-UNKNOWN-CLAIMS-IGNORED");
     rule!(ERR_USE_CHALLENGE, "ERR-USE-ATTESTATION-CHALLENGE");
@@ -121,6 +123,8 @@ mod defs {
     rule!(DPOP_HTU, "DPOP-HTU");
     rule!(DPOP_NONCE, "DPOP-NONCE");
     rule!(DPOP_IAT_WINDOW, "DPOP-IAT-WINDOW");
+    rule!(DPOP_EXP, "DPOP-EXP");
+    rule!(DPOP_NBF, "DPOP-NBF");
 
     // Client authentication in general.
     rule!(AUTH_CLIENT_REQUIRED, "AUTH-CLIENT-REQUIRED");
@@ -130,6 +134,7 @@ mod defs {
     rule!(REPLAY_DETECT, "REPLAY-DETECT");
     rule!(REPLAY_JTI, "REPLAY-JTI");
     rule!(DPOP_JTI_REPLAY, "DPOP-JTI-REPLAY");
+    rule!(DPOP_INDEPENDENT_JTI_REPLAY, "DPOP-INDEPENDENT-JTI-REPLAY");
     rule!(REPLAY_CHALLENGE_SINGLE_USE, "REPLAY-CHALLENGE-SINGLE-USE");
 
     // Rules of the underlying RFCs that make a mutation harmless (not in the draft's catalog).
@@ -169,6 +174,7 @@ static ALL: &[&Rule] = &[
     &ATT_FRESHNESS,
     &ATT_CLIENT_ID_MATCH,
     &ATT_IAT_OPTIONAL,
+    &ATT_IAT_FUTURE,
     &ATT_UNKNOWN_CLAIMS,
     &ERR_USE_FRESH,
     &POP_SINGLE_FIELD,
@@ -186,6 +192,7 @@ static ALL: &[&Rule] = &[
     &POP_JTI_REQUIRED,
     &POP_IAT_REQUIRED,
     &POP_IAT_WINDOW,
+    &POP_EXP,
     &POP_CHALLENGE_MATCH,
     &POP_UNKNOWN_CLAIMS,
     &ERR_USE_CHALLENGE,
@@ -220,11 +227,14 @@ static ALL: &[&Rule] = &[
     &DPOP_HTU,
     &DPOP_NONCE,
     &DPOP_IAT_WINDOW,
+    &DPOP_EXP,
+    &DPOP_NBF,
     &AUTH_CLIENT_REQUIRED,
     &AUTH_VALID_ACCEPTED,
     &REPLAY_DETECT,
     &REPLAY_JTI,
     &DPOP_JTI_REPLAY,
+    &DPOP_INDEPENDENT_JTI_REPLAY,
     &REPLAY_CHALLENGE_SINGLE_USE,
     &JOSE_UNKNOWN_HEADER,
     &JWT_UNKNOWN_CLAIMS,

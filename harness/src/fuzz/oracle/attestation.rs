@@ -101,8 +101,11 @@ pub(super) fn judge_attestation(
             // §Verification item 6 + §Errors: stale by the declared policy → use_fresh_attestation.
             "iat" => match (when(v), caps.attestation_max_age) {
                 (When::NotNumber, _) => j.broke(&[&r::ATT_JWT_VALID]),
+                // A day ahead is beyond any skew or rounding (-12 §11.1 rounds down): SHOULD
+                // (ATT-IAT-FUTURE); closer than that the draft does not say.
+                (When::Offset(o), _) if o >= 86_400 => j.broke(&[&r::ATT_IAT_FUTURE]),
                 (When::Offset(o), _) if o > 30 => {
-                    j.open("attestation iat in the future: the draft does not say")
+                    j.open("attestation iat in the future, less than a day: the draft does not say")
                 }
                 (When::Offset(o), Some(m)) if o < -(m as i64) - 600 => {
                     j.broke_with(&[&r::ATT_FRESHNESS, &r::ERR_USE_FRESH], &[USE_FRESH], &[])

@@ -39,7 +39,8 @@ pub enum Expected {
         errors: Vec<&'static str>,
         /// Response header fields that must come with the error.
         headers: Vec<&'static str>,
-        /// MUST, or SHOULD for replay detection (a miss is a warning).
+        /// The strongest level among the broken rules (SHOULD for replay detection or a
+        /// claim the profile does not define: a miss is a warning).
         level: Level,
     },
     /// The draft does not decide (or the harness cannot build the request): not judged.
@@ -231,11 +232,14 @@ impl Judge {
                     headers.extend_from_slice(first);
                 }
             }
+            // The strongest broken rule decides: a request that breaks only SHOULD rules (a
+            // PoP exp, a DPoP nbf) may be accepted by a conforming server (a warning).
+            let level = rules.iter().map(|r| r.level()).min().unwrap_or(Level::MUST);
             return Expected::Reject {
                 rules,
                 errors,
                 headers,
-                level: Level::MUST,
+                level,
             };
         }
         if !self.open.is_empty() {
@@ -263,7 +267,9 @@ fn replay_expectation(step: TwoStep, mode: Mode, caps: &Capabilities) -> Expecte
     let rule = match step {
         TwoStep::Replay if mode == Mode::DpopCombined => &r::DPOP_JTI_REPLAY,
         TwoStep::Replay => &r::REPLAY_DETECT,
-        TwoStep::ReplayJti(TokenKind::Dpop) => &r::DPOP_JTI_REPLAY,
+        TwoStep::ReplayJti(TokenKind::Dpop) if mode == Mode::DpopCombined => &r::DPOP_JTI_REPLAY,
+        // RFC 9449 §11.1: a proof next to a PoP is judged by RFC 9449 alone.
+        TwoStep::ReplayJti(TokenKind::Dpop) => &r::DPOP_INDEPENDENT_JTI_REPLAY,
         TwoStep::ReplayJti(TokenKind::Attestation | TokenKind::Pop) => &r::REPLAY_JTI,
         TwoStep::ChallengeFromResponse | TwoStep::ChallengeFromError => {
             return skip("challenge: from_response / from_error depend on the server's responses")

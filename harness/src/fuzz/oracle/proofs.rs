@@ -82,10 +82,12 @@ pub(super) fn judge_pop(v: &FieldVal, cnf: Option<&CnfInfo>, caps: &Capabilities
                 j,
             ),
             "challenge" => {}
-            // rule 4: RFC 7519 validity of the optional registered claims.
+            // rule 4: RFC 7519 validity of the optional registered claims. The PoP defines no
+            // exp (-06 removed it) and rule 1 has claims not understood ignored: SHOULD
+            // (POP-EXP), a type error included (an ignored claim's type is not looked at).
             "exp" => match when(v) {
-                When::NotNumber => j.broke(&[&r::POP_JWT_VALID]),
-                When::Offset(o) if o <= -600 => j.broke(&[&r::POP_JWT_VALID]),
+                When::NotNumber => j.broke(&[&r::POP_EXP]),
+                When::Offset(o) if o <= -600 => j.broke(&[&r::POP_EXP]),
                 When::Offset(o) if o >= 120 => {}
                 _ => j.open("PoP exp near now: within the clock-skew allowance"),
             },
@@ -249,6 +251,15 @@ pub(super) fn judge_dpop(
                 _ => broke(j, &r::DPOP_WELL_FORMED),
             },
             "nonce" => {}
+            // RFC 9449 §4.2 defines neither; RFC 7519 §4.1.4 / §4.1.5 apply to a present one,
+            // at SHOULD (DPOP-EXP, DPOP-NBF: a server may ignore claims it does not understand).
+            "exp" => match when(v) {
+                When::NotNumber => j.broke(&[&r::DPOP_EXP]),
+                When::Offset(o) if o <= -600 => j.broke(&[&r::DPOP_EXP]),
+                When::Offset(o) if o >= 120 => {}
+                _ => j.open("DPoP exp near now: within the clock-skew allowance"),
+            },
+            "nbf" => judge_nbf(v, &r::DPOP_NBF, j),
             // The suite's stance: a challenge claim does not carry the challenge in combined
             // mode, so to this server it is an unknown claim.
             "challenge" => j.ok(&r::JWT_UNKNOWN_CLAIMS),
