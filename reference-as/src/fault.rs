@@ -264,6 +264,9 @@ faults! {
     NbfNotChecked = "nbf-not-checked", lenient,
         "Attestation and PoP MUST NOT be accepted before their nbf (draft-07 §5.1, §5.2): a future nbf is ignored in both.",
         drafts: [D07];
+    PresentNbfNotChecked = "present-nbf-not-checked", lenient,
+        "A present nbf still makes the attestation or PoP invalid before it (RFC 7519 §4.1.5; draft-10 §Client Attestation JWT rule 3, §Client Attestation PoP JWT rule 4), although the revisions after -07 define no nbf: a future nbf is ignored in both.",
+        drafts: [D10, D11, D12];
     CombinedModeAcceptedIn07 = "combined-mode-accepted-in-07", lenient,
         "draft-07 has no DPoP combined mode: the OAuth-Client-Attestation-PoP field is required (draft-07 §6.2 item 2, §9 item 1): attestation + DPoP without a PoP is accepted as combined mode (the -09/-10 behaviour).",
         drafts: [D07];

@@ -139,7 +139,7 @@ pub fn verify_attestation(
     // nbf: -07 §5.1 defines it ("MUST NOT be accepted for processing" before it); later
     // revisions drop it, but a present nbf still makes the JWT invalid before that time
     // (RFC 7519 §4.1.5; §4 rule 3 of -10/-11/-12: "not valid in all other respects").
-    if !st.fault(Fault::NbfNotChecked) {
+    if !st.fault(Fault::NbfNotChecked) && !st.fault(Fault::PresentNbfNotChecked) {
         check_nbf(claims, now, skew).map_err(fail)?;
     }
     // iss: REQUIRED in -07 only (§5.1: "a unique identifier for the entity that issued the

@@ -160,7 +160,7 @@ pub fn verify_pop(
     if !st.fault(Fault::PopExpNotChecked) {
         check_optional_exp(claims, now, w.skew).map_err(fail)?;
     }
-    if !st.fault(Fault::NbfNotChecked) {
+    if !st.fault(Fault::NbfNotChecked) && !st.fault(Fault::PresentNbfNotChecked) {
         check_nbf(claims, now, w.skew).map_err(fail)?;
     }
 

@@ -641,6 +641,13 @@ fn cases() -> Vec<FaultCase> {
             }),
         ),
         c(
+            F::PresentNbfNotChecked,
+            keep,
+            Lenient(Normal, Token, |c| {
+                c.att().claims["nbf"] = json!(now() + 3600)
+            }),
+        ),
+        c(
             F::NbfNotChecked,
             d07,
             Lenient(Normal, Token, |c| {

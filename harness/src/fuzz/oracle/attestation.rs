@@ -115,9 +115,10 @@ pub(super) fn judge_attestation(
                 _ => j.open("attestation age near or without a declared freshness limit"),
             },
             // -07 §5.1: "MUST NOT be accepted for processing" before nbf; later revisions
-            // leave nbf to RFC 7519 validity.
+            // leave a present nbf to RFC 7519 validity (rule 3), which rule 1 (claims not
+            // understood are ignored) makes a SHOULD: ATT-NBF-PRESENT.
             "nbf" if rev.nbf_rules() => judge_nbf(v, &r::ATT_NBF, j),
-            "nbf" => judge_nbf(v, &r::ATT_JWT_VALID, j),
+            "nbf" => judge_nbf(v, &r::ATT_NBF_PRESENT, j),
             "cnf" => cnf = judge_cnf(v, j),
             // -07 §5.1: iss REQUIRED, a string naming the attester; which attesters are trusted
             // is the server's.

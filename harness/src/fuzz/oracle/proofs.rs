@@ -91,9 +91,10 @@ pub(super) fn judge_pop(v: &FieldVal, cnf: Option<&CnfInfo>, caps: &Capabilities
                 When::Offset(o) if o >= 120 => {}
                 _ => j.open("PoP exp near now: within the clock-skew allowance"),
             },
-            // -07 §5.2: the PoP MUST NOT be accepted before nbf.
+            // -07 §5.2: the PoP MUST NOT be accepted before nbf; later revisions: a present
+            // one by RFC 7519 (rule 4), at SHOULD (POP-NBF-PRESENT, as for exp).
             "nbf" if caps.revision.nbf_rules() => judge_nbf(v, &r::POP_NBF, j),
-            "nbf" => judge_nbf(v, &r::POP_JWT_VALID, j),
+            "nbf" => judge_nbf(v, &r::POP_NBF_PRESENT, j),
             // -07 §5.2 rule 4, §9 item 13: iss is the client_id, which is the attestation's sub.
             "iss" if caps.revision.pop_iss_required() => match v {
                 Sv::Json(Value::String(s)) if s == "${client_id}" => {}
