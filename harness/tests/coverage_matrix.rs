@@ -219,6 +219,15 @@ fn every_cell_is_filled_and_names_real_scenarios_of_its_token() {
                     problems.push(format!("{} × {t}: an empty list", row.rule));
                 }
             }
+            let reason = match cell {
+                Cell::Noted { note: r, .. }
+                | Cell::NotApplicable { na: r }
+                | Cell::Gap { gap: r, .. } => Some(r),
+                Cell::Covered(_) => None,
+            };
+            if reason.is_some_and(|r| r.trim().is_empty()) {
+                problems.push(format!("{} × {t}: an empty note, na: or gap:", row.rule));
+            }
             for id in cell.scenarios() {
                 match corpus.scenarios().iter().find(|l| &l.scenario.id == id) {
                     None => problems.push(format!("{} × {t}: no scenario {id}", row.rule)),
