@@ -4,6 +4,7 @@
 //! must be infeasible). Every read-modify-write runs under one lock, so a single-use artifact
 //! cannot be redeemed twice by concurrent requests.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Bound on live records per store, so that a flood of requests cannot exhaust memory.
@@ -18,12 +19,16 @@ struct Entry<T> {
 #[derive(Debug)]
 pub struct Store<T> {
     entries: Mutex<HashMap<String, Entry<T>>>,
+    /// The second expired entries were last dropped: one scan per second (the clock's
+    /// granularity) instead of one per insertion, which cost a scan of every live entry.
+    purged_at: AtomicU64,
 }
 
 impl<T> Default for Store<T> {
     fn default() -> Self {
         Store {
             entries: Mutex::new(HashMap::new()),
+            purged_at: AtomicU64::new(0),
         }
     }
 }
@@ -48,7 +53,9 @@ impl<T: Clone> Store<T> {
     /// Stores `value` under `key` (a handle the caller built, e.g. a `request_uri`).
     pub fn insert_as(&self, key: String, value: T, now: u64, ttl: u64) {
         let mut m = self.lock();
-        m.retain(|_, e| e.expires_at > now);
+        if self.purged_at.swap(now, Ordering::Relaxed) != now {
+            m.retain(|_, e| e.expires_at > now);
+        }
         if m.len() >= MAX_ENTRIES {
             // Evict the record that expires first.
             if let Some(k) = m
