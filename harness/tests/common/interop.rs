@@ -286,6 +286,19 @@ pub fn target_for(ready: &serde_json::Value, exp: &Expectations, draft: &str) ->
 
 /// Fails the test, listing every difference, unless the report matches the expectations.
 pub fn assert_matches(fixture: &str, report: &serde_json::Value, exp: &Expectations, draft: &str) {
+    // The counts of README's "Tested against" table (`-- --nocapture` shows them).
+    let s = &report["summary"];
+    eprintln!(
+        "{} {} judged by draft-{draft}: pass {}, fail {}, warning {}, info {}, not_applicable {}, error {}",
+        exp.server,
+        exp.version,
+        s["pass"],
+        s["fail"],
+        s["warning"],
+        s["info"],
+        s["not_applicable"],
+        s["error"]
+    );
     let problems = compare(report, exp, draft);
     assert!(
         problems.is_empty(),
