@@ -9,6 +9,12 @@
 //
 // stdout carries exactly one line, a JSON object, once the server answers requests; everything
 // else goes to stderr (one JSON line per rejected request, with the library's message).
+//
+// Grants at POST /token: client_credentials (the fixture calls verifyClientAttestation itself),
+// and the OpenID4VCI pre-authorized code grant and refresh_token, both parsed and verified by the
+// library's token-request API (parseAccessTokenRequest, verifyPreAuthorizedCodeAccessTokenRequest,
+// verifyRefreshTokenAccessTokenRequest, createAccessTokenResponse). POST /test/offer mints a
+// pre-authorized code (test-only: a credential issuer's back office puts one in an offer).
 
 import { randomBytes, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,6 +30,13 @@ import {
 } from '@openid4vc/oauth2';
 
 const HOST = '127.0.0.1';
+const PRE_AUTHORIZED_CODE = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+// Lifetimes of the grant artifacts this fixture keeps (in memory).
+const PRE_AUTHORIZED_CODE_TTL_SECONDS = 300;
+const REFRESH_TOKEN_TTL_SECONDS = 3600;
+const ACCESS_TOKEN_TTL_SECONDS = 300;
+// Bounds on the in-memory stores, so a long-running fixture cannot grow without limit.
+const MAX_STORED = 10000;
 // Algorithms our verifyJwt callback (npm jose) accepts for the attestation and the PoP; the
 // library itself only refuses `none` (zAlgValueNotNone in dist/index.mjs).
 const ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
@@ -107,7 +120,27 @@ const callbacks = {
     }
   },
 };
+// The library's createAccessTokenResponse signs its access token (an RFC 9068 JWT) through a
+// signJwt callback; the fixture's AS key is an ephemeral ES256 key made at start-up.
+const { privateKey: asPrivateKey, publicKey: asPublicKey } = await jose.generateKeyPair('ES256');
+const asSigner = { method: 'jwk', alg: 'ES256', publicJwk: await jose.exportJWK(asPublicKey) };
+callbacks.signJwt = async (signer, { header, payload }) => {
+  const jwt = await new jose.SignJWT(payload).setProtectedHeader(header).sign(asPrivateKey);
+  return { jwt, signerJwk: signer.publicJwk };
+};
 const authorizationServer = new Oauth2AuthorizationServer({ callbacks });
+
+// The grant artifacts: what a deployment stores. The library compares what the request
+// carries with what the caller expects (expectedPreAuthorizedCode, expectedRefreshToken,
+// expectedClientId); looking the record up, expiry dates and single use are the caller's part.
+// Keyed by the artifact; each record: { clientId, expiresAt }.
+const preAuthorizedCodes = new Map();
+const refreshTokens = new Map();
+
+function remember(store, key, record) {
+  if (store.size >= MAX_STORED) store.delete(store.keys().next().value);
+  store.set(key, record);
+}
 
 let issuer;
 let metadata;
@@ -139,8 +172,15 @@ async function readBody(req) {
 
 async function token(req, res) {
   const form = new URLSearchParams(await readBody(req));
-  if (form.get('grant_type') !== 'client_credentials') {
-    return send(res, 400, { error: 'unsupported_grant_type', error_description: 'only client_credentials' });
+  const grantType = form.get('grant_type');
+  if (grantType === PRE_AUTHORIZED_CODE || grantType === 'refresh_token') {
+    return await libraryGrant(req, res, form);
+  }
+  if (grantType !== 'client_credentials') {
+    return send(res, 400, {
+      error: 'unsupported_grant_type',
+      error_description: `supported: client_credentials, ${PRE_AUTHORIZED_CODE}, refresh_token`,
+    });
   }
   // Node joins repeated field lines of these headers into one "a, b" value; it is handed to the
   // library as it is.
@@ -180,6 +220,119 @@ async function token(req, res) {
     process.stderr.write(`${JSON.stringify({ event: 'token.error', status, ...body, cause: err?.cause?.message })}\n`);
     return send(res, status, body);
   }
+}
+
+// The pre-authorized code and refresh grants, entirely through the library's token-request API
+// (src/access-token/parse-access-token-request.ts, verify-access-token-request.ts):
+// parseAccessTokenRequest reads the form and both attestation headers; the verify function
+// authenticates the client (verifyAccessTokenRequestClientAttestation: attestation, PoP, and
+// `sub` = expectedClientId), then compares the code or refresh token with the expected one and
+// checks its expiry. The library binds an artifact to a client id (expectedClientId), not to a
+// Client Instance key: it takes no expected cnf key for the attestation.
+async function libraryGrant(req, res, form) {
+  const request = libraryRequest(req, '/token');
+  try {
+    const parsed = authorizationServer.parseAccessTokenRequest({
+      accessTokenRequest: Object.fromEntries(form),
+      request,
+    });
+    if (!parsed.clientAttestation) {
+      // As for client_credentials: no other client authentication is configured (the library
+      // would otherwise let an attestation-less request through unless `required` is set).
+      return send(res, 401, {
+        error: 'invalid_client',
+        error_description: 'OAuth-Client-Attestation and OAuth-Client-Attestation-PoP are required',
+      });
+    }
+    const isCode = parsed.grant.grantType === PRE_AUTHORIZED_CODE;
+    const store = isCode ? preAuthorizedCodes : refreshTokens;
+    const artifact = isCode ? parsed.grant.preAuthorizedCode : parsed.grant.refreshToken;
+    const record = store.get(artifact);
+    // An unknown artifact is still handed to the library, with nothing it can equal, so the
+    // client is authenticated first and an unknown or used artifact is the library's
+    // invalid_grant.
+    const common = {
+      authorizationServerMetadata: metadata,
+      accessTokenRequest: parsed.accessTokenRequest,
+      request,
+      clientAttestation: {
+        ...parsed.clientAttestation,
+        required: true,
+        expectedClientId: record?.clientId,
+      },
+    };
+    const verified = isCode
+      ? await authorizationServer.verifyPreAuthorizedCodeAccessTokenRequest({
+          ...common,
+          grant: parsed.grant,
+          expectedPreAuthorizedCode: record ? artifact : null,
+          preAuthorizedCodeExpiresAt: record?.expiresAt,
+        })
+      : await authorizationServer.verifyRefreshTokenAccessTokenRequest({
+          ...common,
+          grant: parsed.grant,
+          expectedRefreshToken: record ? artifact : null,
+          refreshTokenExpiresAt: record?.expiresAt,
+        });
+    const sub = verified.clientAttestation.clientAttestation.payload.sub;
+    // The deployment's checks, as for client_credentials: one registered client, and a form
+    // client_id (optional in OpenID4VCI's pre-authorized code request) equal to `sub`.
+    if (sub !== clientId) {
+      return send(res, 401, { error: 'invalid_client', error_description: `unknown client '${sub}'` });
+    }
+    const formClientId = form.get('client_id');
+    if (formClientId !== null && formClientId !== sub) {
+      return send(res, 401, {
+        error: 'invalid_client',
+        error_description: `The client id '${sub}' in the client attestation does not match the client id for the authorization.`,
+      });
+    }
+    // A pre-authorized code is redeemed once (the deployment's part; the library only compares).
+    // Deleting after the awaits and checking the delete keeps two concurrent redemptions from
+    // both succeeding.
+    if (isCode && !preAuthorizedCodes.delete(artifact)) {
+      return send(res, 400, { error: 'invalid_grant', error_description: "Invalid 'pre-authorized_code' provided" });
+    }
+    const response = await authorizationServer.createAccessTokenResponse({
+      authorizationServer: issuer,
+      audience: issuer,
+      signer: asSigner,
+      subject: sub,
+      clientId: sub,
+      expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS,
+      // The library generates the refresh token (generateRandom); a refresh keeps it.
+      refreshToken: isCode ? true : artifact,
+    });
+    if (isCode) {
+      remember(refreshTokens, response.refresh_token, {
+        clientId: sub,
+        expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000),
+      });
+    }
+    return send(res, 200, response);
+  } catch (err) {
+    const { status, body } = errorBody(err);
+    process.stderr.write(`${JSON.stringify({ event: 'token.error', grant: form.get('grant_type'), status, ...body, cause: err?.cause?.message })}\n`);
+    return send(res, status, body);
+  }
+}
+
+// Test-only: POST /test/offer mints a pre-authorized code, as a credential issuer's back office
+// does for a credential offer (OpenID4VCI 1.0 §4.1.1), and answers {"pre-authorized_code": ...}.
+// A form client_id (what the suite sends) binds the code to that client: the library's only
+// binding (expectedClientId); without one the code is any client's.
+async function offer(req, res) {
+  const form = new URLSearchParams(await readBody(req));
+  const formClientId = form.get('client_id');
+  if (formClientId !== null && formClientId !== clientId) {
+    return send(res, 400, { error: 'invalid_request', error_description: `unknown client '${formClientId}'` });
+  }
+  const code = randomBytes(24).toString('base64url');
+  remember(preAuthorizedCodes, code, {
+    clientId: formClientId ?? undefined,
+    expiresAt: new Date(Date.now() + PRE_AUTHORIZED_CODE_TTL_SECONDS * 1000),
+  });
+  return send(res, 200, { 'pre-authorized_code': code });
 }
 
 // The request as the library's parse functions want it: a Fetch Headers (which, like Node,
@@ -236,6 +389,10 @@ const server = http.createServer(async (req, res) => {
       if (req.method !== 'POST') return send(res, 405, { error: 'invalid_request' }, { allow: 'POST' });
       return await token(req, res);
     }
+    if (path === '/test/offer') {
+      if (req.method !== 'POST') return send(res, 405, { error: 'invalid_request' }, { allow: 'POST' });
+      return await offer(req, res);
+    }
     if (path === '/par') {
       if (req.method !== 'POST') return send(res, 405, { error: 'invalid_request' }, { allow: 'POST' });
       return await par(req, res);
@@ -260,7 +417,7 @@ metadata = {
   issuer,
   token_endpoint: `${issuer}/token`,
   pushed_authorization_request_endpoint: `${issuer}/par`,
-  grant_types_supported: ['client_credentials'],
+  grant_types_supported: ['client_credentials', PRE_AUTHORIZED_CODE, 'refresh_token'],
   token_endpoint_auth_methods_supported: ['attest_jwt_client_auth'],
   client_attestation_signing_alg_values_supported: ALGS,
   client_attestation_pop_signing_alg_values_supported: ALGS,
@@ -292,6 +449,7 @@ process.stdout.write(`${JSON.stringify({
   metadata_url: `${issuer}/.well-known/oauth-authorization-server`,
   token_endpoint: metadata.token_endpoint,
   par_endpoint: metadata.pushed_authorization_request_endpoint,
+  pre_authorized_code_endpoint: `${issuer}/test/offer`,
   clients: { attest_jwt_client_auth: clientId },
   openid4vc_oauth2_version: version,
 })}\n`);

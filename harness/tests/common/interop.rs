@@ -23,6 +23,10 @@ pub struct Expectations {
     pub claims: String,
     /// The revisions the server is judged by, one run each (the target file's `draft:`).
     pub drafts: Vec<String>,
+    /// The token grants the server is judged with (the target file's `grant.type`), one run
+    /// each per revision; empty: one run with the target file's default grant.
+    #[serde(default)]
+    pub grants: Vec<String>,
     /// The target file's `policy:`.
     pub policy: serde_json::Value,
     /// The target file's `attestation_claims:` (extra claims the server needs).
@@ -54,6 +58,9 @@ pub struct Expected {
     /// The revisions (of `drafts`) the entry holds for; empty: all of them.
     #[serde(default)]
     pub drafts: Vec<String>,
+    /// The token grants (of `grants`) the entry holds for; empty: all of them.
+    #[serde(default)]
+    pub grants: Vec<String>,
     pub verdict: String,
     pub why: String,
 }
@@ -286,10 +293,23 @@ pub fn target_for(ready: &serde_json::Value, exp: &Expectations, draft: &str) ->
 
 /// Fails the test, listing every difference, unless the report matches the expectations.
 pub fn assert_matches(fixture: &str, report: &serde_json::Value, exp: &Expectations, draft: &str) {
+    assert_matches_run(fixture, report, exp, draft, None);
+}
+
+/// As [`assert_matches`], for a run whose valid token request uses `grant` (one of the
+/// expectations' `grants`).
+pub fn assert_matches_run(
+    fixture: &str,
+    report: &serde_json::Value,
+    exp: &Expectations,
+    draft: &str,
+    grant: Option<&str>,
+) {
     // The counts of README's "Tested against" table (`-- --nocapture` shows them).
     let s = &report["summary"];
+    let with = grant.map(|g| format!(", grant {g}")).unwrap_or_default();
     eprintln!(
-        "{} {} judged by draft-{draft}: pass {}, fail {}, warning {}, info {}, not_applicable {}, error {}",
+        "{} {} judged by draft-{draft}{with}: pass {}, fail {}, warning {}, info {}, not_applicable {}, error {}",
         exp.server,
         exp.version,
         s["pass"],
@@ -299,10 +319,10 @@ pub fn assert_matches(fixture: &str, report: &serde_json::Value, exp: &Expectati
         s["not_applicable"],
         s["error"]
     );
-    let problems = compare(report, exp, draft);
+    let problems = compare(report, exp, draft, grant);
     assert!(
         problems.is_empty(),
-        "{} {} ({}) judged by draft-{draft} differs from interop/{fixture}/expectations.yaml:\n  {}",
+        "{} {} ({}) judged by draft-{draft}{with} differs from interop/{fixture}/expectations.yaml:\n  {}",
         exp.server,
         exp.version,
         exp.claims,
@@ -325,15 +345,26 @@ pub fn outside_revision(draft: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// The differences between a report of a run judged by `draft` and the entries that hold
-/// for `draft`.
-pub fn compare(report: &serde_json::Value, exp: &Expectations, draft: &str) -> Vec<String> {
+/// The differences between a report of a run judged by `draft` (with the token grant `grant`,
+/// `None`: the target's default) and the entries that hold for that run.
+pub fn compare(
+    report: &serde_json::Value,
+    exp: &Expectations,
+    draft: &str,
+    grant: Option<&str>,
+) -> Vec<String> {
     let outside = outside_revision(draft);
     let mut problems = Vec::new();
     if report["tool"]["draft"] != format!("draft-{draft}").as_str() {
         problems.push(format!(
             "the report judged by {}, not draft-{draft}",
             report["tool"]["draft"]
+        ));
+    }
+    if let Some(g) = grant.filter(|g| !exp.grants.iter().any(|x| x == g)) {
+        problems.push(format!(
+            "grant {g} is not one the expectations list ({:?})",
+            exp.grants
         ));
     }
     for e in &exp.expected {
@@ -343,14 +374,24 @@ pub fn compare(report: &serde_json::Value, exp: &Expectations, draft: &str) -> V
                 e.scenario, exp.drafts
             ));
         }
+        if let Some(g) = e.grants.iter().find(|g| !exp.grants.contains(g)) {
+            problems.push(format!(
+                "{}: grant {g} is not one the server is judged with ({:?})",
+                e.scenario, exp.grants
+            ));
+        }
     }
-    let holds = |e: &&Expected| e.drafts.is_empty() || e.drafts.iter().any(|d| d == draft);
+    let holds = |e: &&Expected| {
+        (e.drafts.is_empty() || e.drafts.iter().any(|d| d == draft))
+            && (e.grants.is_empty() || grant.is_some_and(|g| e.grants.iter().any(|x| x == g)))
+    };
     let mut expected: BTreeMap<&str, &Expected> = BTreeMap::new();
     for e in exp.expected.iter().filter(holds) {
         if expected.insert(e.scenario.as_str(), e).is_some() {
             problems.push(format!(
-                "{}: two entries hold for draft-{draft}",
-                e.scenario
+                "{}: two entries hold for draft-{draft} ({})",
+                e.scenario,
+                grant.unwrap_or("default grant")
             ));
         }
     }
