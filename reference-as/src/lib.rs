@@ -70,6 +70,7 @@ mod confusion;
 mod dispatch;
 pub mod draft;
 mod errors;
+mod expiring;
 pub mod fault;
 mod fields;
 mod form;

@@ -3,49 +3,43 @@
 //! validating, and insert it only after every other check passed ([`ReplayStore::insert_new`]
 //! does the look-up and the insertion under one lock, so two concurrent requests carrying the
 //! same jti cannot both succeed).
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::expiring::Expiring;
 use std::sync::Mutex;
 
 /// Bound on stored values, so that a flood of valid proofs cannot exhaust memory.
 const MAX_ENTRIES: usize = 100_000;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ReplayStore {
-    /// value → time (unix seconds) after which it is discarded.
-    seen: Mutex<HashMap<String, u64>>,
-    /// The second expired entries were last dropped: one scan per second (the clock's
-    /// granularity) instead of one per insertion, which cost a scan of every live entry.
-    purged_at: AtomicU64,
+    /// Each value until the time (unix seconds) after which it is discarded.
+    seen: Mutex<Expiring<()>>,
+}
+
+impl Default for ReplayStore {
+    fn default() -> Self {
+        ReplayStore {
+            seen: Mutex::new(Expiring::new(MAX_ENTRIES)),
+        }
+    }
 }
 
 impl ReplayStore {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Expiring<()>> {
         self.seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// True when `value` was seen and has not yet left the window.
     pub fn is_seen(&self, value: &str, now: u64) -> bool {
-        self.lock().get(value).is_some_and(|&exp| exp > now)
+        self.lock().get(value, now).is_some()
     }
 
     /// Records `value` until `expires_at`; false when it is already recorded (a replay).
     pub fn insert_new(&self, value: &str, expires_at: u64, now: u64) -> bool {
         let mut seen = self.lock();
-        if self.purged_at.swap(now, Ordering::Relaxed) != now {
-            seen.retain(|_, exp| *exp > now);
-        }
-        // An expired entry may still be there until the next second's purge: not a replay.
-        if seen.get(value).is_some_and(|&exp| exp > now) {
+        if seen.get(value, now).is_some() {
             return false;
         }
-        if seen.len() >= MAX_ENTRIES {
-            // Evict the value that leaves the window first.
-            if let Some(k) = seen.iter().min_by_key(|(_, e)| **e).map(|(k, _)| k.clone()) {
-                seen.remove(&k);
-            }
-        }
-        seen.insert(value.to_owned(), expires_at);
+        seen.insert(value.to_owned(), expires_at, (), now);
         true
     }
 }
