@@ -47,6 +47,8 @@ impl Default for EmbeddedOptions {
             server,
             policy: Policy {
                 attestation_max_age: Some(ATTESTATION_MAX_AGE),
+                // The reference AS consumes a challenge when a request using it succeeds.
+                challenge_single_use: true,
                 ..Policy::default()
             },
             revision: crate::target::config::DEFAULT_REVISION,

@@ -53,37 +53,25 @@ pub struct TargetFile {
     pub grant: GrantConfig,
 }
 
-/// Server policies the suite cannot discover and must be told (docs/design.md: conservative
-/// defaults).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+/// Server policies the suite cannot discover and must be told (docs/design.md): nothing is
+/// assumed, so every field defaults to "not declared".
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
     /// The server demands a challenge in every PoP / combined DPoP proof.
     pub challenge_required: bool,
     /// The server demands a DPoP nonce in every DPoP proof.
     pub dpop_nonce_required: bool,
-    /// A challenge is accepted once only.
+    /// The server accepts a challenge once only. Not assumed: "whether a Challenge may be
+    /// used in more than one Client Attestation PoP JWT [is] determined solely by the local
+    /// policy" (-11 §6), and a self-contained (e.g. time-based) challenge may be reused by
+    /// design. A target that keeps a list of used challenges declares it, and chal-reused runs.
     pub challenge_single_use: bool,
     /// The server rejects attestations older than this many seconds (`use_fresh_attestation`).
     pub attestation_max_age: Option<u64>,
     /// Seconds after which the server refuses a challenge it issued (-11 §6: local policy).
     /// The `challenge: expired` cases wait this long plus a second.
     pub challenge_lifetime: Option<u64>,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            challenge_required: false,
-            dpop_nonce_required: false,
-            // Issued challenges are single-use in every implementation we know (draft-10
-            // §Implementation Considerations, Replay Attack Detection); a server that says
-            // otherwise sets this to false.
-            challenge_single_use: true,
-            attestation_max_age: None,
-            challenge_lifetime: None,
-        }
-    }
 }
 
 /// Flags of `run` / `fuzz` that describe the target (they override the file).
