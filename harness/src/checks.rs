@@ -141,34 +141,47 @@ fn metadata_check(check: BuiltinCheck, target: &Target) -> Found {
                 "dpop_signing_alg_values_supported is missing or empty",
             )),
         },
-        // draft-10 §Additional security signal: non-empty, and registered values only.
+        // -10 §Additional security signal / -11 §7.6: "a JSON array of case-sensitive strings
+        // ... the array MUST NOT be empty when the parameter is present".
         BuiltinCheck::MetadataPopMethods => {
             match md.get("client_attestation_pop_methods_supported") {
                 None => ok("client_attestation_pop_methods_supported is absent (allowed)"),
                 Some(Value::Array(a)) if a.is_empty() => Err(NotHeld::broken(
                     "client_attestation_pop_methods_supported is an empty array",
                 )),
-                Some(Value::Array(a)) => {
-                    let unknown: Vec<String> = a
-                        .iter()
-                        .filter(|v| {
-                            !v.as_str()
-                                .is_some_and(|s| REGISTERED_POP_METHODS.contains(&s))
-                        })
-                        .map(|v| v.to_string())
-                        .collect();
-                    if unknown.is_empty() {
-                        ok(format!("client_attestation_pop_methods_supported = {a:?}"))
-                    } else {
-                        Err(NotHeld::broken(format!(
-                            "unregistered values: {}",
-                            unknown.join(", ")
-                        )))
-                    }
+                Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
+                    ok(format!("client_attestation_pop_methods_supported = {a:?}"))
                 }
                 Some(other) => Err(NotHeld::broken(format!(
-                    "client_attestation_pop_methods_supported is not an array: {other}"
+                    "client_attestation_pop_methods_supported is not an array of strings: {other}"
                 ))),
+            }
+        }
+        // Each value is a method "as registered in the 'OAuth Client Attestation
+        // Proof-of-Possession Methods' registry" (-11 §7.6); the registry is open, so a name
+        // this draft does not register may be another specification's.
+        BuiltinCheck::MetadataPopMethodsRegistered => {
+            let listed = str_list(md, "client_attestation_pop_methods_supported")
+                .filter(|l| !l.is_empty())
+                .ok_or_else(|| {
+                    NotHeld::Inconclusive(
+                        Inconclusive::CannotBuild,
+                        "client_attestation_pop_methods_supported holds no strings to look at (see meta-pop-methods)".into(),
+                    )
+                })?;
+            let unknown: Vec<&str> = listed
+                .iter()
+                .copied()
+                .filter(|s| !REGISTERED_POP_METHODS.contains(s))
+                .collect();
+            if unknown.is_empty() {
+                ok(format!("every listed method is registered: {listed:?}"))
+            } else {
+                Err(NotHeld::broken(format!(
+                    "not registered by this draft: {} (registered: {})",
+                    unknown.join(", "),
+                    REGISTERED_POP_METHODS.join(", ")
+                )))
             }
         }
         // draft-10 §Verification items 3 (alg not none) and §PoP rule 2 (asymmetric only).

@@ -233,6 +233,10 @@ faults! {
         "The challenge response MUST carry Cache-Control: no-store (draft-10 §Challenge Endpoint): the header is left out.";
     MetadataMissingDpopAlgs = "metadata-missing-dpop-algs", lenient,
         "dpop_signing_alg_values_supported MUST be published when combined mode is used (draft-10 §Metadata): it is omitted.", drafts: [D10, D11, D12];
+    PopMethodsEmpty = "pop-methods-empty", lenient,
+        "client_attestation_pop_methods_supported MUST NOT be empty when present (-10/-11 §7.6): it is published as an empty array.", drafts: [D10, D11, D12];
+    PopMethodsAuthMethodNames = "pop-methods-auth-method-names", lenient,
+        "client_attestation_pop_methods_supported names registered Proof of Possession methods (-11 §7.6: attestation_pop_jwt, dpop_combined, none): it lists the token endpoint auth method names (attest_jwt_client_auth, ...) instead.", drafts: [D10, D11, D12];
     MetadataMissingAttestationAlgs = "metadata-missing-attestation-algs", lenient,
         "client_attestation_signing_alg_values_supported and client_attestation_pop_signing_alg_values_supported MUST be published (draft-10 §Metadata): both are omitted.";
     MetadataAlgsIncomplete = "metadata-algs-incomplete", lenient,

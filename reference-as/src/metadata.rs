@@ -56,11 +56,24 @@ pub fn metadata(st: &AppState) -> Value {
         );
     }
     let mut pop_methods = Vec::new();
+    let confused = st.fault(Fault::PopMethodsAuthMethodNames);
     if st.method_enabled(AuthMethod::AttestJwtClientAuth) {
-        pop_methods.push("attestation_pop_jwt");
+        pop_methods.push(if confused {
+            "attest_jwt_client_auth"
+        } else {
+            "attestation_pop_jwt"
+        });
     }
     if combined {
-        pop_methods.push("dpop_combined");
+        pop_methods.push(if confused {
+            "attest_jwt_client_auth_dpop"
+        } else {
+            "dpop_combined"
+        });
+    }
+    if st.fault(Fault::PopMethodsEmpty) {
+        pop_methods.clear();
+        m.insert("client_attestation_pop_methods_supported".into(), json!([]));
     }
     // New in -10 (§7.6, §8); -07 does not define it.
     if !pop_methods.is_empty() && st.draft() != Draft::D07 {

@@ -27,6 +27,10 @@ enum Probe {
     /// Properties of responses other than accept / reject.
     ChallengeEndpointNoStore,
     MetadataHasDpopAlgs,
+    /// client_attestation_pop_methods_supported is absent or a non-empty array.
+    PopMethodsNonEmpty,
+    /// client_attestation_pop_methods_supported names registered methods only.
+    PopMethodsRegistered,
     MetadataHasAttestationAlgs,
     MalformedAttestationIs4xx,
     ChallengeErrorCarriesHeader,
@@ -599,6 +603,8 @@ fn cases() -> Vec<FaultCase> {
             ChallengeEndpointNoStore,
         ),
         c(F::MetadataMissingDpopAlgs, keep, MetadataHasDpopAlgs),
+        c(F::PopMethodsEmpty, keep, PopMethodsNonEmpty),
+        c(F::PopMethodsAuthMethodNames, keep, PopMethodsRegistered),
         c(
             F::MetadataMissingAttestationAlgs,
             keep,
@@ -924,6 +930,21 @@ async fn probe(srv: &TestServer, p: &Probe) -> Result<bool, String> {
                 && r.headers()
                     .get("cache-control")
                     .is_some_and(|v| v.to_str().unwrap_or("").contains("no-store")))
+        }
+        Probe::PopMethodsNonEmpty => {
+            let md = srv.metadata().await;
+            let m = &md["client_attestation_pop_methods_supported"];
+            Ok(m.is_null() || m.as_array().is_some_and(|a| !a.is_empty()))
+        }
+        Probe::PopMethodsRegistered => {
+            let md = srv.metadata().await;
+            let registered = ["attestation_pop_jwt", "dpop_combined", "none"];
+            Ok(md["client_attestation_pop_methods_supported"]
+                .as_array()
+                .is_some_and(|a| {
+                    a.iter()
+                        .all(|v| v.as_str().is_some_and(|s| registered.contains(&s)))
+                }))
         }
         Probe::MetadataHasDpopAlgs => {
             Ok(srv.metadata().await["dpop_signing_alg_values_supported"].is_array())

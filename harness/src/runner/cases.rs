@@ -125,6 +125,11 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
             ),
             Precondition::ChallengeSingleUse => (!p.challenge_single_use)
                 .then_some("the target is declared to accept a challenge more than once"),
+            Precondition::PopMethodsPublished => target
+                .metadata
+                .get("client_attestation_pop_methods_supported")
+                .is_none()
+                .then_some("the metadata has no client_attestation_pop_methods_supported"),
             Precondition::ChallengeLifetime => p
                 .challenge_lifetime
                 .is_none()

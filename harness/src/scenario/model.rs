@@ -165,6 +165,8 @@ pub enum Precondition {
     ChallengeSingleUse,
     /// The target declares how long its challenges live (`challenge_lifetime`).
     ChallengeLifetime,
+    /// The metadata publishes `client_attestation_pop_methods_supported`.
+    PopMethodsPublished,
     /// The server hands out challenges: it advertises a challenge endpoint or is declared to
     /// demand challenges, or (combined mode) it is declared to demand DPoP nonces.
     ChallengesIssued,
@@ -721,8 +723,11 @@ pub enum BuiltinCheck {
     /// `dpop_signing_alg_values_supported` present when combined mode is advertised.
     MetadataDpopAlgs,
     /// `client_attestation_pop_methods_supported`, when present, is a non-empty array of
-    /// registered values.
+    /// strings.
     MetadataPopMethods,
+    /// Its values are methods registered by this draft (the registry is open: another
+    /// specification may register more).
+    MetadataPopMethodsRegistered,
     /// No alg list advertises `none`; PoP/DPoP lists hold asymmetric algs only.
     MetadataAlgValues,
     /// POST to the challenge endpoint → 200 JSON with a string `attestation_challenge`.
