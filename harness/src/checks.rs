@@ -157,7 +157,7 @@ fn metadata_check(check: BuiltinCheck, target: &Target) -> Found {
                 ))),
             }
         }
-        // Each value is a method "as registered in the 'OAuth Client Attestation
+        // Not applicable without the parameter (runner/cases.rs). Each value is a method "as registered in the 'OAuth Client Attestation
         // Proof-of-Possession Methods' registry" (-11 §7.6); the registry is open, so a name
         // this draft does not register may be another specification's.
         BuiltinCheck::MetadataPopMethodsRegistered => {

@@ -58,7 +58,9 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
         }
     }
     if let Expectation::Check(check) = s.expect_in(target.spec.revision) {
-        return check_not_applicable(*check, case.endpoint, target);
+        // A check's own conditions, then the scenario's `requires:` as for any case.
+        return check_not_applicable(*check, case.endpoint, target)
+            .or_else(|| unmet_precondition(case, target));
     }
     if case.endpoint == Endpoint::Par && target.par_endpoint.is_none() {
         return Some("the server advertises no pushed_authorization_request_endpoint".into());
@@ -88,6 +90,12 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
             case.mode.method()
         ));
     }
+    unmet_precondition(case, target)
+}
+
+/// The first of the scenario's `requires:` the target does not meet, and why.
+fn unmet_precondition(case: &Case, target: &Target) -> Option<String> {
+    let s = case.scenario;
     let p = target.policy();
     for pre in &s.requires {
         let unmet = match pre {
@@ -125,11 +133,6 @@ pub fn not_applicable(case: &Case, target: &Target) -> Option<String> {
             ),
             Precondition::ChallengeSingleUse => (!p.challenge_single_use)
                 .then_some("the target is declared to accept a challenge more than once"),
-            Precondition::PopMethodsPublished => target
-                .metadata
-                .get("client_attestation_pop_methods_supported")
-                .is_none()
-                .then_some("the metadata has no client_attestation_pop_methods_supported"),
             Precondition::ChallengeLifetime => p
                 .challenge_lifetime
                 .is_none()
@@ -234,6 +237,11 @@ fn check_not_applicable(
                 None
             }
         }
+        MetadataPopMethodsRegistered => target
+            .metadata
+            .get("client_attestation_pop_methods_supported")
+            .is_none()
+            .then(|| "the metadata has no client_attestation_pop_methods_supported".into()),
         MetadataAttestationAlgs => (!target.advertised.contains(&Mode::AttestationPopJwt))
             .then(|| "attest_jwt_client_auth is not advertised".into()),
         MetadataDpopAlgs => (!target.advertised.contains(&Mode::DpopCombined))

@@ -165,8 +165,6 @@ pub enum Precondition {
     ChallengeSingleUse,
     /// The target declares how long its challenges live (`challenge_lifetime`).
     ChallengeLifetime,
-    /// The metadata publishes `client_attestation_pop_methods_supported`.
-    PopMethodsPublished,
     /// The server hands out challenges: it advertises a challenge endpoint or is declared to
     /// demand challenges, or (combined mode) it is declared to demand DPoP nonces.
     ChallengesIssued,
