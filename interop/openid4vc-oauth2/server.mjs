@@ -150,6 +150,22 @@ function send(res, status, body, extra = {}) {
   res.end(JSON.stringify(body));
 }
 
+// The deployment's client checks (not the library's): the attestation's `sub` is the one
+// registered client, and a form client_id, when sent, names it too. The error body, or null.
+function unknownClient(sub, form) {
+  if (sub !== clientId) {
+    return { error: 'invalid_client', error_description: `unknown client '${sub}'` };
+  }
+  const formClientId = form.get('client_id');
+  if (formClientId !== null && formClientId !== sub) {
+    return {
+      error: 'invalid_client',
+      error_description: `The client id '${sub}' in the client attestation does not match the client id for the authorization.`,
+    };
+  }
+  return null;
+}
+
 function errorBody(err) {
   // The library's own error code and status when it gives one (Oauth2ServerErrorResponseError);
   // anything else from the library (e.g. a zod parse error it did not wrap) is invalid_client.
@@ -204,16 +220,8 @@ async function token(req, res) {
     // The client registry is the deployment's part: one client. The form client_id check is
     // what the library does itself in its token-request path when given `expectedClientId`
     // (verifyAccessTokenRequestClientAttestation, 401 invalid_client).
-    if (sub !== clientId) {
-      return send(res, 401, { error: 'invalid_client', error_description: `unknown client '${sub}'` });
-    }
-    const formClientId = form.get('client_id');
-    if (formClientId !== null && formClientId !== sub) {
-      return send(res, 401, {
-        error: 'invalid_client',
-        error_description: `The client id '${sub}' in the client attestation does not match the client id for the authorization.`,
-      });
-    }
+    const refused = unknownClient(sub, form);
+    if (refused) return send(res, 401, refused);
     return send(res, 200, { access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer', expires_in: 300 });
   } catch (err) {
     const { status, body } = errorBody(err);
@@ -277,16 +285,8 @@ async function libraryGrant(req, res, form) {
     const sub = verified.clientAttestation.clientAttestation.payload.sub;
     // The deployment's checks, as for client_credentials: one registered client, and a form
     // client_id (optional in OpenID4VCI's pre-authorized code request) equal to `sub`.
-    if (sub !== clientId) {
-      return send(res, 401, { error: 'invalid_client', error_description: `unknown client '${sub}'` });
-    }
-    const formClientId = form.get('client_id');
-    if (formClientId !== null && formClientId !== sub) {
-      return send(res, 401, {
-        error: 'invalid_client',
-        error_description: `The client id '${sub}' in the client attestation does not match the client id for the authorization.`,
-      });
-    }
+    const refused = unknownClient(sub, form);
+    if (refused) return send(res, 401, refused);
     // A pre-authorized code is redeemed once (the deployment's part; the library only compares).
     // Deleting after the awaits and checking the delete keeps two concurrent redemptions from
     // both succeeding.
