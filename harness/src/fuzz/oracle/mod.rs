@@ -16,8 +16,8 @@ mod proofs;
 use super::rules::{self as r, Rule};
 use super::symbolic::{self as s, Request};
 use crate::scenario::{
-    AcceptSpec, ChallengeUse, Endpoint, Expectation, FieldRef, Level, Mode, Mutation, RejectSpec,
-    TokenKind, TwoStep,
+    AcceptSpec, ChallengeUse, CnfChange, Endpoint, Expectation, FieldRef, Level, Mode, Mutation,
+    RejectSpec, TokenKind, TwoStep,
 };
 use attestation::judge_attestation;
 use proofs::{judge_dpop, judge_pop, Role};
@@ -72,11 +72,21 @@ pub fn expect(
     if mode == Mode::None || !matches!(endpoint, Endpoint::Token | Endpoint::Par) {
         return skip("only token and PAR requests in a PoP mode are fuzzed");
     }
-    if mutations
+    // `cnf: rsa_private` signs the proof with an RSA Client Instance Key (plan/mutate.rs): a
+    // key swap like `use_alg`, with the same limits; two swaps in one case are not modelled.
+    let rsa_private = |m: &Mutation| matches!(m, Mutation::Cnf(CnfChange::RsaPrivate));
+    let swaps = mutations
         .iter()
-        .any(|m| matches!(m, Mutation::UseAlg { .. }))
-    {
-        if let Some(m) = mutations.iter().find(|m| !beside_use_alg(m)) {
+        .filter(|m| rsa_private(m) || matches!(m, Mutation::UseAlg { .. }))
+        .count();
+    if swaps > 1 && mutations.iter().any(rsa_private) {
+        return skip("cnf: rsa_private next to another key swap (use_alg, rsa_private)");
+    }
+    if swaps > 0 {
+        if let Some(m) = mutations
+            .iter()
+            .find(|m| !rsa_private(m) && !beside_use_alg(m))
+        {
             return skip(format!(
                 "{m:?} next to use_alg: keys of other algorithms are modelled only with changes that name no key"
             ));

@@ -325,6 +325,10 @@ fn normal_only() -> Capabilities {
 #[case::replay_jti_dpop(C, vec![Mutation::ReplayJti { token: D }], caps(), Want::Warn("DPOP-JTI-REPLAY"))]
 #[case::replay_jti_independent_dpop(N, vec![add(D, vec![]), Mutation::ReplayJti { token: D }], caps(), Want::Warn("DPOP-INDEPENDENT-JTI-REPLAY"))]
 #[case::reused_challenge(N, vec![Mutation::Challenge(ChallengeUse::Reused)], caps(), Want::Warn("REPLAY-CHALLENGE-SINGLE-USE"))]
+// Found by the 100,000-case fuzz bench (seed 8, case 49,465): rsa_private signs the proof with
+// an RSA key, which the later cnf (the instance key) no longer names.
+#[case::rsa_private_then_cnf_instance(C, vec![Mutation::Cnf(CnfChange::IncludePrivate), Mutation::Cnf(CnfChange::RsaPrivate), claim(A, "cnf", json!({"jwk": "${instance_jwk}"}))], caps(), Want::Skip)]
+#[case::rsa_private_alone(C, vec![Mutation::Cnf(CnfChange::RsaPrivate)], caps(), Want::Reject("ATT-CNF-NOT-PRIVATE"))]
 #[case::reused_and_broken(N, vec![Mutation::Challenge(ChallengeUse::Reused), hdr(P, "typ", json!("x"))], caps(), Want::Reject("POP-TYP"))]
 #[case::replay_of_a_broken_request(N, vec![Mutation::Replay, hdr(P, "typ", json!("x"))], caps(), Want::Skip)]
 // Points the draft leaves open (or the harness cannot build): not judged.
