@@ -51,8 +51,6 @@ pub struct Challenges<'a> {
     max_age: Duration,
     /// Set when the preflight is over (or a fetch ahead failed): no more fetches ahead start.
     done: AtomicBool,
-    /// Fetches ahead still allowed (never more than the cases will use).
-    budget: AtomicUsize,
 }
 
 impl<'a> Challenges<'a> {
@@ -66,7 +64,6 @@ impl<'a> Challenges<'a> {
                 .challenge_lifetime
                 .map_or(MAX_AGE, |s| MAX_AGE.min(Duration::from_secs(s) / 3)),
             done: AtomicBool::new(false),
-            budget: AtomicUsize::new(0),
         }
     }
 
@@ -99,9 +96,15 @@ impl<'a> Challenges<'a> {
         if self.target.challenge_endpoint.is_none() || self.http.rate_limited() || count == 0 {
             return;
         }
-        self.budget.store(count, Ordering::Relaxed);
+        // Fetches ahead still allowed, shared by the workers.
+        let budget = AtomicUsize::new(count);
+        let claim = || {
+            budget
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(1))
+                .is_ok()
+        };
         let worker = || async {
-            while !self.done.load(Ordering::Relaxed) && self.claim() {
+            while !self.done.load(Ordering::Relaxed) && claim() {
                 let Ok(_place) = sem.acquire().await else {
                     return;
                 };
@@ -111,8 +114,10 @@ impl<'a> Challenges<'a> {
                 }
                 let mut exchanges = Vec::with_capacity(1);
                 let at = Instant::now();
+                // With an endpoint, an `Ok` holds a challenge or a DPoP nonce (checks.rs), and
+                // its one exchange.
                 match checks::get_challenge(self.target, self.http, &mut exchanges).await {
-                    Ok(issued) if issued.challenge.is_some() || issued.dpop_nonce.is_some() => {
+                    Ok(issued) => {
                         let Some(mut exchange) = exchanges.pop() else {
                             return;
                         };
@@ -125,7 +130,7 @@ impl<'a> Challenges<'a> {
                         });
                     }
                     // A failure is the cases' to find and report, each in its own request.
-                    _ => {
+                    Err(_) => {
                         self.done.store(true, Ordering::Relaxed);
                         return;
                     }
@@ -133,13 +138,6 @@ impl<'a> Challenges<'a> {
             }
         };
         futures::future::join_all((0..workers.max(1)).map(|_| worker())).await;
-    }
-
-    /// Takes one fetch from the budget; false when it is spent.
-    fn claim(&self) -> bool {
-        self.budget
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(1))
-            .is_ok()
     }
 
     /// No more fetches ahead start (the preflight is over; the cases now fill the places).
